@@ -1,0 +1,1 @@
+"""A multilingual community facilitator for a learning academy."""

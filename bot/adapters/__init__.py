@@ -1,0 +1,1 @@
+"""Platform adapters: the only modules that touch python-telegram-bot and discord.py."""

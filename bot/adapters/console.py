@@ -1,0 +1,189 @@
+"""The console platform: a real adapter on standard input and output.
+
+It is how a newcomer meets the bot, and how a facilitator rehearses a schedule. Piped
+input is processed line by line, each line's replies printed before the next is read.
+Lines starting with ':' are console directives (see DIRECTIVES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TextIO
+
+from bot.adapters.base import Publish
+from bot.clock import Clock
+from bot.model import ChatKind, ChatRef, Event, EventKind, OutboundMessage, UserRef
+from bot.render import to_plain
+
+log = logging.getLogger("bot.console")
+PLATFORM = "console"
+DIRECTIVES = """console directives:
+  :as NAME [LANG] [facilitator]   speak as another user
+  :chat NAME                      post into the group chat NAME
+  :dm                             back to your private chat with the bot
+  :advance DURATION               move the clock forward (30m, 2h, 3d, 1w)
+  :quit                           leave"""
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        return None
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass
+class ConsoleUser:
+    name: str
+    language: str | None = None
+
+
+@dataclass
+class ConsoleAdapter:
+    user: ConsoleUser
+    reader: TextIO = field(default_factory=lambda: sys.stdin)
+    writer: TextIO = field(default_factory=lambda: sys.stdout)
+    clock: Clock = field(default_factory=Clock)
+    # Waits until every reply due has been printed (the outbox drained for the console).
+    settle: Callable[[], Awaitable[object]] | None = None
+    # Called with a time span by `:advance`, after the clock moved, to run what fell due.
+    on_advance: Callable[[timedelta], Awaitable[object]] | None = None
+    grant_facilitator: Callable[[str], None] | None = None
+    interactive: bool = False
+
+    platform: str = PLATFORM
+    capabilities: frozenset[str] = frozenset({"buttons", "edit"})
+    _publish: Publish | None = field(default=None, init=False)
+    _group: str | None = field(default=None, init=False)
+    _joined: set[tuple[str, str]] = field(default_factory=set, init=False)
+    _choices: dict[str, list[str]] = field(default_factory=dict, init=False)
+    _sent: int = field(default=0, init=False)
+    _received: int = field(default=0, init=False)
+
+    async def start(self, publish: Publish) -> None:
+        self._publish = publish
+
+    async def stop(self) -> None:
+        self._publish = None
+
+    # --- outbound -------------------------------------------------------------------
+    async def send(self, msg: OutboundMessage) -> str:
+        self._sent += 1
+        label = f"#{msg.chat.title or msg.chat.chat_id.lstrip('#')}" if not msg.chat.is_private \
+            else msg.chat.chat_id
+        lines = to_plain(msg.text, msg.format).split("\n")
+        out = [f"[bot → {label}] {lines[0]}"] + [f"  {line}" for line in lines[1:]]
+        if msg.buttons:
+            flat = [b for row in msg.buttons for b in row]
+            self._choices[msg.chat.chat_id] = [b.data for b in flat]
+            out.append("  " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+        self.writer.write("\n".join(out) + "\n")
+        self.writer.flush()
+        return f"console-{self._sent}"
+
+    async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
+        await self.send(msg)
+
+    async def delete(self, chat: ChatRef, native_id: str) -> None:
+        self.writer.write(f"[bot deleted message {native_id}]\n")
+
+    # --- inbound --------------------------------------------------------------------
+    def _chat(self) -> ChatRef:
+        if self._group is None:
+            return ChatRef(PLATFORM, self.user.name, ChatKind.PRIVATE)
+        return ChatRef(PLATFORM, f"#{self._group}", ChatKind.GROUP, title=self._group)
+
+    def _author(self) -> UserRef:
+        return UserRef(PLATFORM, self.user.name, self.user.name,
+                       language_hint=self.user.language)
+
+    def event_for(self, line: str) -> Event:
+        """Turn one typed line into the event a platform would deliver."""
+        self._received += 1
+        chat = self._chat()
+        base = dict(platform=PLATFORM, chat=chat, author=self._author(),
+                    timestamp_utc=self.clock.now(), native_id=f"in-{self._received}", text=line)
+        choices = self._choices.get(chat.chat_id)
+        if line.isdigit() and choices and 1 <= int(line) <= len(choices):
+            return Event(kind=EventKind.CALLBACK, callback_data=choices[int(line) - 1], **base)
+        if line.startswith("/") and len(line) > 1:
+            name, *args = line[1:].split()
+            return Event(kind=EventKind.COMMAND, command=name.lower(), args=args, **base)
+        return Event(kind=EventKind.MESSAGE, **base)
+
+    async def _directive(self, line: str) -> bool:
+        """Apply a `:` directive; False means quit."""
+        word, *rest = line[1:].split()
+        if word == "quit":
+            return False
+        if word == "as" and rest:
+            self.user = ConsoleUser(rest[0], next((r for r in rest[1:] if len(r) == 2), None))
+            if "facilitator" in rest[1:] and self.grant_facilitator:
+                self.grant_facilitator(rest[0])
+            self._group = None
+        elif word == "chat" and rest:
+            self._group = rest[0].lstrip("#")
+            key = (self.user.name, self._group)
+            if key not in self._joined:
+                self._joined.add(key)
+                await self._emit(Event(kind=EventKind.MEMBER_JOINED, platform=PLATFORM,
+                                       chat=self._chat(), author=self._author(),
+                                       timestamp_utc=self.clock.now()))
+        elif word == "dm":
+            self._group = None
+        elif word == "advance" and rest and (delta := parse_duration(rest[0])) is not None:
+            self.clock.advance(delta)
+            if self.on_advance:
+                await self.on_advance(delta)
+            await self._settle()
+        else:
+            print(f"unknown or incomplete directive: {line}\n{DIRECTIVES}", file=sys.stderr)
+        return True
+
+    async def _emit(self, event: Event) -> None:
+        if self._publish is None:
+            raise RuntimeError("console adapter not started")
+        await self._publish(event)
+        await self._settle()
+
+    async def _settle(self) -> None:
+        if self.settle is not None:
+            await self.settle()
+
+    async def run(self) -> None:
+        """Read lines until end of input or `:quit`."""
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def pump() -> None:  # a daemon thread, so a blocked read never holds up exit
+            for raw in self.reader:
+                loop.call_soon_threadsafe(lines.put_nowait, raw)
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=pump, name="console-input", daemon=True).start()
+        while True:
+            if self.interactive:
+                where = f"#{self._group}" if self._group else "dm"
+                self.writer.write(f"{self.user.name}@{where}> ")
+                self.writer.flush()
+            raw = await lines.get()
+            if raw is None:
+                break
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith(":"):
+                if not await self._directive(line):
+                    break
+                continue
+            await self._emit(self.event_for(line))
+        await self._settle()

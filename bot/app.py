@@ -1,0 +1,227 @@
+"""The composition root: builds every service once and wires features and platforms."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TextIO
+
+from bot.adapters.base import PlatformAdapter
+from bot.adapters.console import ConsoleAdapter, ConsoleUser
+from bot.authz import Authorizer
+from bot.clock import Clock
+from bot.commands import CommandRegistry
+from bot.config import Config, Secrets
+from bot.dispatch import Dispatcher
+from bot.i18n import Catalogs
+from bot.outbox import Outbox
+from bot.services import Services
+from handlers import admin, onboarding, privacy
+from handlers import help as help_feature
+from storage.audit import AuditLog
+from storage.chats import ChatRepository
+from storage.db import Database
+from storage.outbox import OutboxRepository
+from storage.participants import ParticipantRepository
+from storage.roles import RoleRepository
+
+log = logging.getLogger("bot.app")
+
+# Every feature module; each registers its commands in its setup(): explicit wiring.
+FEATURES: tuple[ModuleType, ...] = (onboarding, help_feature, privacy, admin)
+
+
+async def build_services(config: Config, clock: Clock | None = None,
+                         features: Iterable[ModuleType] = FEATURES) -> Services:
+    clock = clock or Clock()
+    db = Database(config.database_path)
+    await db.open()
+    participants = ParticipantRepository(db)
+    roles = RoleRepository(db)
+    registry = CommandRegistry()
+    for feature in features:
+        feature.setup(registry)
+    outbox_repo = OutboxRepository(db)
+    requeued = await outbox_repo.requeue_in_flight()
+    if requeued:
+        log.info("re-queued %d message(s) that were being sent when the bot stopped", requeued)
+    services = Services(
+        config=config,
+        db=db,
+        clock=clock,
+        catalogs=Catalogs(tuple(config.bot.languages), config.bot.default_language),
+        participants=participants,
+        chats=ChatRepository(db),
+        roles=roles,
+        audit=AuditLog(db),
+        outbox=Outbox(outbox_repo, clock),
+        authorizer=Authorizer(config.facilitators, participants, roles),
+        registry=registry,
+    )
+
+    async def mark_unreachable(item, msg, failure) -> None:  # type: ignore[no-untyped-def]
+        if failure.recipient_unreachable and msg.chat.is_private:
+            await participants.mark_unreachable(msg.chat.platform, msg.chat.chat_id, str(failure))
+
+    services.outbox.on_failed.append(mark_unreachable)
+    return services
+
+
+@dataclass
+class Backoff:
+    first: float = 1.0
+    factor: float = 2.0
+    limit: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.limit, self.first * self.factor ** max(0, attempt - 1))
+
+
+@dataclass
+class Bot:
+    """A running bot: services, dispatcher and the platforms it is connected to."""
+
+    services: Services
+    dispatcher: Dispatcher
+    adapters: list[PlatformAdapter] = field(default_factory=list)
+    _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+
+    @classmethod
+    async def create(cls, config: Config, clock: Clock | None = None) -> Bot:
+        services = await build_services(config, clock)
+        return cls(services, Dispatcher(services))
+
+    async def add_platform(self, adapter: PlatformAdapter) -> None:
+        """Connect a platform now; a failure to connect propagates."""
+        self.services.outbox.attach(adapter)
+        self.adapters.append(adapter)
+        await adapter.start(self.dispatcher.handle)
+
+    def supervise(self, adapter: PlatformAdapter, backoff: Backoff | None = None
+                  ) -> asyncio.Task[None]:
+        """Connect a platform in the background, retrying with backoff until it works, so
+        one platform being down never keeps the others from running. Messages for it
+        wait in the outbox meanwhile."""
+        backoff = backoff or Backoff()
+        self.services.outbox.attach(adapter)
+        self.adapters.append(adapter)
+
+        async def connect() -> None:
+            attempt = 0
+            while True:
+                try:
+                    await adapter.start(self.dispatcher.handle)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    attempt += 1
+                    delay = backoff.delay(attempt)
+                    log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
+                                adapter.platform, type(exc).__name__, exc, delay)
+                    with contextlib.suppress(Exception):
+                        await adapter.stop()
+                    await asyncio.sleep(delay)
+                else:
+                    log.info("%s: connected", adapter.platform)
+                    return
+
+        task = asyncio.create_task(connect(), name=f"connect-{adapter.platform}")
+        self._connectors.append(task)
+        return task
+
+    async def close(self) -> None:
+        """Shut down in reverse order: platforms, then delivery, then the database."""
+        for task in self._connectors:
+            task.cancel()
+        await asyncio.gather(*self._connectors, return_exceptions=True)
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping %s failed", adapter.platform)
+        await self.services.outbox.stop()
+        await self.services.db.close()
+
+
+async def run_console(config: Config, user: str | None = None, language: str | None = None,
+                      facilitator: bool = False, reader: TextIO | None = None,
+                      writer: TextIO | None = None) -> int:
+    reader = reader or sys.stdin
+    clock = Clock()
+    bot = await Bot.create(config, clock)
+    services = bot.services
+    name = user or config.console.user
+    if facilitator:
+        services.authorizer.console_facilitators.add(name)
+    console = ConsoleAdapter(
+        user=ConsoleUser(name, language or config.console.language),
+        reader=reader,
+        writer=writer or sys.stdout,
+        clock=clock,
+        settle=lambda: services.outbox.wait_idle("console"),
+        grant_facilitator=services.authorizer.console_facilitators.add,
+        interactive=reader.isatty(),
+    )
+    try:
+        await bot.add_platform(console)
+        runner = asyncio.create_task(console.run())
+        stop = _stop_on_signals()
+        done, _pending = await asyncio.wait({runner, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            runner.result()
+        else:
+            runner.cancel()
+    finally:
+        await bot.close()
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Future[None]:
+    loop = asyncio.get_running_loop()
+    stopped: asyncio.Future[None] = loop.create_future()
+
+    def request_stop(signame: str) -> None:
+        log.info("received %s, shutting down", signame)
+        if not stopped.done():
+            stopped.set_result(None)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, request_stop, sig.name)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    return stopped
+
+
+async def run(config: Config, secrets: Secrets) -> int:
+    """Start every platform whose token is set; with none, the console."""
+    if not (secrets.telegram_token or secrets.discord_token):
+        log.info("no platform token set: starting the console platform")
+        return await run_console(config)
+    bot = await Bot.create(config)
+    try:
+        for adapter in platform_adapters(config, secrets):
+            bot.supervise(adapter)
+        await _stop_on_signals()
+    finally:
+        await asyncio.wait_for(bot.close(), timeout=5)
+    return 0
+
+
+def platform_adapters(config: Config, secrets: Secrets) -> list[PlatformAdapter]:
+    adapters: list[PlatformAdapter] = []
+    if secrets.telegram_token:
+        from bot.adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token))
+    if secrets.discord_token:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(config.discord, secrets.discord_token))
+    return adapters

@@ -1,0 +1,65 @@
+"""Command line: `python -m bot [run|console|check]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import SUPPORTED_LANGUAGES, Config, ConfigError, Secrets, load_config
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=(
+        "A multilingual community facilitator on Telegram, Discord and the console."))
+    parser.add_argument("--config", type=Path, default=None,
+                        help="configuration file (default: $BOT_CONFIG or ./config.toml)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start every platform whose token is set (default)")
+    console = sub.add_parser("console", help="talk to the bot in this terminal")
+    console.add_argument("--user", help="your name in the console (default from the config)")
+    console.add_argument("--lang", choices=SUPPORTED_LANGUAGES,
+                         help="the language your console 'platform' reports for you")
+    console.add_argument("--facilitator", action="store_true",
+                         help="act as a facilitator")
+    sub.add_parser("check", help="validate the configuration and content, start nothing")
+    return parser
+
+
+def _setup_logging(config: Config | None) -> None:
+    level = os.environ.get("BOT_LOG_LEVEL") or (config.bot.log_level if config else "INFO")
+    logging.basicConfig(
+        level=level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Library request logs can carry the bot token inside URLs: keep them quiet.
+    for noisy in ("httpx", "httpcore", "telegram", "discord", "aiosqlite", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    path = args.config or Path(os.environ.get("BOT_CONFIG", "config.toml"))
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "check":
+        print(f"{path}: configuration is valid")
+        return 0
+    _setup_logging(config)
+    from bot import app  # imported late: `check` must not need the platform libraries
+
+    try:
+        if args.command == "console":
+            return asyncio.run(app.run_console(config, args.user, args.lang, args.facilitator))
+        return asyncio.run(app.run(config, Secrets.from_env()))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,59 @@
+"""The command registry: each feature module registers its commands, buttons and
+conversation steps explicitly in its `setup()` (Red's cog pattern)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+# A message handler answers True when it consumed the message (e.g. a conversation step).
+MessageHandler = Callable[["Context"], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    help: str  # English, marked with N_() where it is written; translated when shown
+    usage: str = ""  # argument synopsis, e.g. "[code]"
+    facilitator_only: bool = False
+
+
+@dataclass
+class CommandRegistry:
+    commands: dict[str, Command] = field(default_factory=dict)
+    callbacks: dict[str, Handler] = field(default_factory=dict)
+    message_handlers: list[tuple[str, MessageHandler]] = field(default_factory=list)
+    # Other event kinds (member joined, edit, delete, poll answer): every handler runs.
+    event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
+
+    def add(self, command: Command) -> None:
+        if command.name in self.commands:
+            raise ValueError(f"command /{command.name} is registered twice")
+        self.commands[command.name] = command
+
+    def add_callback(self, prefix: str, handler: Handler) -> None:
+        """Buttons whose data is `<prefix>:<payload>` go to `handler`."""
+        if ":" in prefix or prefix in self.callbacks:
+            raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
+        self.callbacks[prefix] = handler
+
+    def add_message_handler(self, name: str, handler: MessageHandler) -> None:
+        self.message_handlers.append((name, handler))
+
+    def add_event_handler(self, kind: str, handler: Handler) -> None:
+        self.event_handlers.setdefault(kind, []).append(handler)
+
+    def get(self, name: str) -> Command | None:
+        return self.commands.get(name)
+
+    def visible_to(self, facilitator: bool) -> list[Command]:
+        return sorted(
+            (c for c in self.commands.values() if facilitator or not c.facilitator_only),
+            key=lambda c: (c.facilitator_only, c.name),
+        )

@@ -1,0 +1,237 @@
+"""Configuration: `config.toml`, validated completely at start-up.
+
+Every problem becomes one line `file: key: problem`; secrets never live here (they come
+from the environment, see `Secrets`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
+SECRET_ENV = {
+    "telegram": "TELEGRAM_BOT_TOKEN",
+    "discord": "DISCORD_BOT_TOKEN",
+}
+SECRET_LOOKING_KEYS = {"token", "bot_token", "api_key", "key", "secret", "password"}
+
+
+def _check_language(code: str) -> str:
+    if code not in SUPPORTED_LANGUAGES:
+        raise ValueError(
+            f"unsupported language {code!r}; supported: {', '.join(SUPPORTED_LANGUAGES)}"
+        )
+    return code
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, available_timezones(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown IANA time zone {name!r}{hint}") from None
+    return name
+
+
+def _ids_as_strings(value: Any) -> Any:
+    # TOML users write ids as numbers; we keep every platform id as a string.
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
+Language = Annotated[str, AfterValidator(_check_language)]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+IdList = Annotated[list[str], BeforeValidator(_ids_as_strings)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BotSection(Section):
+    default_language: Language = "en"
+    languages: list[Language] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+    timezone: TimeZone = "UTC"
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class StorageSection(Section):
+    path: str = "data/bot.sqlite3"
+
+
+class TelegramSection(Section):
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    poll_timeout: int = Field(default=30, ge=0, le=60)
+
+
+class DiscordSection(Section):
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""  # empty: discord.py's own default
+    command_prefix: str = Field(default="!", min_length=1, max_length=5)
+
+
+class FacilitatorsSection(Section):
+    telegram: IdList = Field(default_factory=list)
+    discord: IdList = Field(default_factory=list)
+    console: list[str] = Field(default_factory=list)
+
+
+class ConsoleSection(Section):
+    user: str = Field(default="you", min_length=1)
+    language: Language | None = None
+
+
+class Config(Section):
+    bot: BotSection = BotSection()
+    storage: StorageSection = StorageSection()
+    telegram: TelegramSection = TelegramSection()
+    discord: DiscordSection = DiscordSection()
+    facilitators: FacilitatorsSection = FacilitatorsSection()
+    console: ConsoleSection = ConsoleSection()
+
+    # Where the file was read from; relative paths in it are relative to its folder.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.storage.path)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens and keys, from the environment only. `repr` never shows them."""
+
+    telegram_token: str | None
+    discord_token: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            telegram_token=env.get(SECRET_ENV["telegram"]) or None,
+            discord_token=env.get(SECRET_ENV["discord"]) or None,
+        )
+
+    def __repr__(self) -> str:
+        shown = {k: ("set" if v else "unset") for k, v in vars(self).items()}
+        return f"Secrets({shown})"
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix; `problems` are `file: key: problem` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Config
+    for item in loc:
+        field = model.model_fields.get(str(item)) if isinstance(item, str) else None
+        if field is None or not (
+            isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+        ):
+            return None
+        model = field.annotation
+    return model
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        name = str(loc[-1])
+        if name.lower() in SECRET_LOOKING_KEYS:
+            section = str(loc[0]) if len(loc) > 1 else ""
+            env = SECRET_ENV.get(section, "an environment variable")
+            return f"unknown key; secrets never go in the config file, set {env} instead"
+        known = list(parent.model_fields) if parent else []
+        known = [k for k in known if k != "base_dir"]
+        close = difflib.get_close_matches(name, known, n=1)
+        if close:
+            return f"unknown key (did you mean {close[0]!r}?)"
+        return "unknown key" + (f"; known keys: {', '.join(known)}" if known else "")
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    if kind.endswith("_type") and "input" in error:
+        message += f", got {type(error['input']).__name__} {error['input']!r}"
+    return message[0].lower() + message[1:] if message else kind
+
+
+def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Path = Path(".")
+                 ) -> Config:
+    if "base_dir" in data:
+        raise ConfigError([f"{source}: base_dir: unknown key"])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{source}: {_key_path(tuple(err['loc'])) or '(top level)'}: {_describe(err)}"
+            for err in exc.errors()
+        ]
+        raise ConfigError(problems) from None
+    problems: list[str] = []
+    if config.bot.default_language not in config.bot.languages:
+        problems.append(
+            f"{source}: bot.default_language: {config.bot.default_language!r} is not in "
+            f"bot.languages"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return config.model_copy(update={"base_dir": base_dir})
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "... (at line 3, column 7)": keep it, it names the place.
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    return parse_config(data, source=str(path), base_dir=path.resolve().parent)
+
+
+def default_config_path(env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    return Path(env.get("BOT_CONFIG", "config.toml"))

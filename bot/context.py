@@ -1,0 +1,85 @@
+"""What a handler receives: the event, who sent it, in which language, and how to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.i18n import LanguagePack, rtl_marked
+from bot.model import Button, ChatKind, ChatRef, Event, OutboundMessage
+from bot.outbox import INTERACTIVE
+from bot.services import Services
+from storage.participants import Account, Participant
+
+
+@dataclass
+class Context:
+    event: Event
+    services: Services
+    participant: Participant
+    account: Account
+    language: LanguagePack
+    is_facilitator: bool
+
+    @property
+    def platform(self) -> str:
+        return self.event.platform
+
+    def command(self, name: str) -> str:
+        """How the reader types a command on this platform: "/help" or "!help"."""
+        return f"{self.services.command_prefix(self.platform)}{name}"
+
+    @property
+    def callback_payload(self) -> str:
+        data = self.event.callback_data or ""
+        return data.split(":", 1)[1] if ":" in data else ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        if self.participant.timezone:
+            return ZoneInfo(self.participant.timezone)
+        return self.services.default_zone()
+
+    async def reload_participant(self) -> Participant:
+        fresh = await self.services.participants.get(self.participant.id)
+        assert fresh is not None
+        self.participant = fresh
+        return fresh
+
+    async def reply(
+        self,
+        text: str,
+        *,
+        buttons: list[list[Button]] | None = None,
+        format: str = "plain",
+        priority: int = INTERACTIVE,
+    ) -> None:
+        """Answer in the chat the event came from (threaded to it in a group)."""
+        reply_to = None if self.event.chat.is_private else self.event.native_id
+        await self.send(self.event.chat, text, buttons=buttons, format=format,
+                        priority=priority, reply_to=reply_to)
+
+    async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
+                            format: str = "plain") -> None:
+        """Answer the author in their private chat on this platform."""
+        chat = ChatRef(self.platform, self.event.author.user_id, ChatKind.PRIVATE)
+        await self.send(chat, text, buttons=buttons, format=format)
+
+    async def send(
+        self,
+        chat: ChatRef,
+        text: str,
+        *,
+        buttons: list[list[Button]] | None = None,
+        format: str = "plain",
+        priority: int = INTERACTIVE,
+        reply_to: str | None = None,
+    ) -> None:
+        msg = OutboundMessage(
+            chat=chat,
+            text=rtl_marked(text, self.language),
+            format=format,
+            reply_to_native_id=reply_to,
+            buttons=buttons or [],
+        )
+        await self.services.outbox.enqueue(msg, priority=priority)

@@ -1,0 +1,136 @@
+"""The dispatcher: every event passes here on its way to a handler.
+
+It drops the bot's own messages (the loop guard lives in the core, not in each adapter),
+resolves the participant, sets the reader's language for exactly this event, enforces
+facilitator-only commands, and keeps a failing handler from taking the bot down.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+
+from bot.commands import Command
+from bot.context import Context
+from bot.i18n import _, use_language
+from bot.model import Event, EventKind
+from bot.services import Services
+
+log = logging.getLogger("bot.dispatch")
+
+
+class Dispatcher:
+    def __init__(self, services: Services):
+        self.services = services
+
+    async def handle(self, event: Event) -> None:
+        if event.author.is_bot or event.relay_id is not None:
+            return
+        try:
+            ctx = await self._context(event)
+        except Exception:
+            log.exception("could not prepare %s event from %s chat %s",
+                          event.kind, event.platform, event.chat.chat_id)
+            return
+        with use_language(ctx.language):
+            try:
+                await self._route(ctx)
+            except Exception:
+                log.exception(
+                    "handler failed: %s /%s on %s chat %s (participant %d)",
+                    event.kind, event.command or "-", event.platform, event.chat.chat_id,
+                    ctx.participant.id,
+                )
+                await self._apologise(ctx)
+
+    async def _context(self, event: Event) -> Context:
+        s = self.services
+        now = s.clock.now()
+        participant, account = await s.participants.ensure(
+            event.platform, event.author.user_id, event.author.display_name, now
+        )
+        chat = await s.chats.ensure(
+            event.platform, event.chat.chat_id, event.chat.kind.value, event.chat.title, now
+        )
+        language = (
+            participant.language
+            or s.catalogs.match(event.author.language_hint)
+            or chat.language
+            or s.config.bot.default_language
+        )
+        return Context(
+            event=event,
+            services=s,
+            participant=participant,
+            account=account,
+            language=s.catalogs.pack(language),
+            is_facilitator=await s.authorizer.is_facilitator(participant.id),
+        )
+
+    async def _route(self, ctx: Context) -> None:
+        event = ctx.event
+        registry = self.services.registry
+        if event.kind is EventKind.COMMAND:
+            command = registry.get(event.command or "")
+            if command is None:
+                await self._unknown_command(ctx)
+            elif command.facilitator_only and not ctx.is_facilitator:
+                await self._refuse(ctx, command)
+            else:
+                await command.handler(ctx)
+                if command.facilitator_only:
+                    await self.services.audit.record(
+                        ctx.participant.id, ctx.platform, command.name, "done",
+                        self.services.clock.now(), detail=event.args_text[:200],
+                    )
+        elif event.kind is EventKind.CALLBACK:
+            prefix = (event.callback_data or "").split(":", 1)[0]
+            handler = registry.callbacks.get(prefix)
+            if handler is None:
+                await ctx.reply(_("This button no longer works. Please use the command again."))
+            else:
+                await handler(ctx)
+        elif event.kind is EventKind.MESSAGE:
+            for _name, handler in registry.message_handlers:
+                if await handler(ctx):
+                    return
+            if event.chat.is_private:
+                await ctx.reply(
+                    _("I answer commands. Type {help} to see what I can do.").format(
+                        help=ctx.command("help"))
+                )
+        else:
+            for handler in registry.event_handlers.get(event.kind.value, []):
+                await handler(ctx)
+
+    async def _unknown_command(self, ctx: Context) -> None:
+        name = ctx.event.command or ""
+        allowed = [c.name for c in self.services.registry.visible_to(ctx.is_facilitator)]
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        if close:
+            text = _("I don't know the command {command}. Did you mean {suggestion}?").format(
+                command=ctx.command(name), suggestion=ctx.command(close[0]))
+        else:
+            text = _("I don't know the command {command}. Type {help} to see what I can do."
+                     ).format(command=ctx.command(name), help=ctx.command("help"))
+        await ctx.reply(text)
+
+    async def _refuse(self, ctx: Context, command: Command) -> None:
+        await self.services.audit.record(
+            ctx.participant.id, ctx.platform, command.name, "refused", self.services.clock.now()
+        )
+        log.info("refused facilitator command /%s for participant %d on %s",
+                 command.name, ctx.participant.id, ctx.platform)
+        await ctx.reply(
+            _("Sorry, {command} is for facilitators only.").format(
+                command=ctx.command(command.name))
+        )
+
+    async def _apologise(self, ctx: Context) -> None:
+        try:
+            await ctx.reply(
+                _("Sorry, something went wrong on my side. It has been logged; "
+                  "please try again in a moment.")
+            )
+        except Exception:
+            log.exception("could not send the apology either")

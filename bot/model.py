@@ -1,0 +1,114 @@
+"""The neutral message model: the only shapes handlers and storage ever see.
+
+Platform objects stop at `bot/adapters/`. Ids are strings, always namespaced by
+(platform, chat), because Telegram and Discord ids collide.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    COMMAND = "command"
+    MESSAGE = "message"
+    CALLBACK = "callback"  # a button press, or a numbered choice in the console
+    MEMBER_JOINED = "member_joined"
+    EDIT = "edit"
+    DELETE = "delete"
+    POLL_ANSWER = "poll_answer"
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    platform: str
+    chat_id: str
+    kind: ChatKind = ChatKind.PRIVATE
+    thread_id: str | None = None
+    title: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.kind is ChatKind.PRIVATE
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    platform: str
+    user_id: str
+    display_name: str
+    is_bot: bool = False
+    language_hint: str | None = None  # what the platform says the user's language is, if it says
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # "photo" | "document"
+    file_name: str
+    size: int | None = None
+    url: str | None = None
+    native_id: str | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    kind: EventKind
+    platform: str
+    chat: ChatRef
+    author: UserRef
+    timestamp_utc: datetime
+    native_id: str | None = None
+    text: str = ""
+    command: str | None = None  # without prefix, lower case
+    args: list[str] = field(default_factory=list)
+    callback_data: str | None = None
+    reply_to_native_id: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    relay_id: str | None = None  # set when the message is one of our own relayed copies
+    # The platform object, for the adapter that made the event and nobody else.
+    raw: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def args_text(self) -> str:
+        return " ".join(self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # "<callback prefix>:<payload>", routed by the dispatcher on the prefix
+
+
+@dataclass(slots=True)
+class OutboundMessage:
+    chat: ChatRef
+    text: str
+    # "plain": the text is literal. "markdown": the bot's own light Markdown (**bold**,
+    # _italic_, `code`, [text](url)), rendered per platform by the adapter.
+    format: str = "plain"
+    reply_to_native_id: str | None = None
+    buttons: list[list[Button]] = field(default_factory=list)
+    dedupe_key: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, payload: str) -> OutboundMessage:
+        data = json.loads(payload)
+        chat = data.pop("chat")
+        chat["kind"] = ChatKind(chat["kind"])
+        data["chat"] = ChatRef(**chat)
+        data["buttons"] = [[Button(**b) for b in row] for row in data.get("buttons", [])]
+        data["attachments"] = [Attachment(**a) for a in data.get("attachments", [])]
+        return cls(**data)

@@ -1,0 +1,42 @@
+"""Facilitator tools: /audit, the log of admin actions."""
+
+from __future__ import annotations
+
+from bot.clock import from_iso
+from bot.commands import Command, CommandRegistry
+from bot.context import Context
+from bot.i18n import N_, _, format_datetime
+
+DEFAULT_AUDIT_LINES = 10
+MAX_AUDIT_LINES = 50
+
+
+async def audit(ctx: Context) -> None:
+    limit = DEFAULT_AUDIT_LINES
+    if ctx.event.args:
+        raw = ctx.event.args[0]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_LINES:
+            await ctx.reply(_("Please give a number of entries from 1 to {max}, for example "
+                              "{example}.").format(max=MAX_AUDIT_LINES,
+                                                   example=ctx.command("audit 20")))
+            return
+        limit = int(raw)
+    entries = await ctx.services.audit.latest(limit)
+    if not entries:
+        await ctx.reply(_("The audit log is empty."))
+        return
+    outcomes = {"done": _("done"), "refused": _("refused"), "failed": _("failed")}
+    lines = [_("Latest admin actions:")]
+    for e in entries:
+        who = (_("participant {id}").format(id=e.actor_participant_id)
+               if e.actor_participant_id is not None else _("deleted participant"))
+        lines.append(_("{when} · {who} · {action} on {platform} · {outcome}").format(
+            when=format_datetime(from_iso(e.at), ctx.zone), who=who,
+            action=ctx.command(e.action), platform=e.platform,
+            outcome=outcomes.get(e.outcome, e.outcome)))
+    await ctx.reply("\n".join(lines))
+
+
+def setup(registry: CommandRegistry) -> None:
+    registry.add(Command("audit", audit, N_("Show the latest admin actions"), usage="[n]",
+                         facilitator_only=True))

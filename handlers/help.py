@@ -1,0 +1,27 @@
+"""/help: the commands this reader may run, in their language."""
+
+from __future__ import annotations
+
+from bot.commands import Command, CommandRegistry
+from bot.context import Context
+from bot.i18n import N_, _
+
+
+def _line(ctx: Context, command: Command) -> str:
+    usage = f" {command.usage}" if command.usage else ""
+    return f"{ctx.command(command.name)}{usage} — {_(command.help)}"
+
+
+async def help_command(ctx: Context) -> None:
+    visible = ctx.services.registry.visible_to(ctx.is_facilitator)
+    lines = [_("What I can do for you:")]
+    lines += [_line(ctx, c) for c in visible if not c.facilitator_only]
+    facilitator = [c for c in visible if c.facilitator_only]
+    if facilitator:
+        lines += ["", _("For facilitators:")]
+        lines += [_line(ctx, c) for c in facilitator]
+    await ctx.reply("\n".join(lines))
+
+
+def setup(registry: CommandRegistry) -> None:
+    registry.add(Command("help", help_command, N_("List the commands you can use")))

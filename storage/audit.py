@@ -1,0 +1,48 @@
+"""The audit log of admin actions: who, what, when, and whether it was allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+
+_COLUMNS = "id, at, actor_participant_id, platform, action, detail, outcome"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor_participant_id: int | None
+    platform: str
+    action: str
+    detail: str
+    outcome: str  # "done" | "refused" | "failed"
+
+
+class AuditLog:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def record(
+        self,
+        actor_participant_id: int | None,
+        platform: str,
+        action: str,
+        outcome: str,
+        now: datetime,
+        detail: str = "",
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_log (at, actor_participant_id, platform, action, detail, outcome) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (now.isoformat(timespec="seconds"), actor_participant_id, platform, action, detail,
+             outcome),
+        )
+
+    async def latest(self, limit: int = 20) -> list[AuditEntry]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [AuditEntry(**dict(r)) for r in rows]

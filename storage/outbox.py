@@ -1,0 +1,139 @@
+"""The durable outbox table: every message the bot sends is a row here before it is sent."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from storage.db import Database
+
+_COLUMNS = (
+    "id, platform, chat_id, payload, priority, dedupe_key, status, attempts, not_before, "
+    "created_at, sent_at, native_id, error"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    platform: str
+    chat_id: str
+    payload: str
+    priority: int
+    dedupe_key: str | None
+    status: str
+    attempts: int
+    not_before: float
+    created_at: float
+    sent_at: float | None
+    native_id: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    pending: int
+    sent: int
+    failed: int
+
+
+class OutboxRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(
+        self,
+        platform: str,
+        chat_id: str,
+        payload: str,
+        priority: int,
+        dedupe_key: str | None,
+        now: float,
+        not_before: float = 0.0,
+    ) -> int | None:
+        """Insert a message; None when its dedupe key was already used (nothing twice)."""
+        try:
+            cur = await self.db.execute(
+                "INSERT INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
+                "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (platform, chat_id, payload, priority, dedupe_key, now, not_before),
+            )
+        except sqlite3.IntegrityError:
+            return None
+        return int(cur.lastrowid or 0)
+
+    async def claim_next(self, platform: str, now: float) -> OutboxItem | None:
+        """Take the most urgent due message and mark it in flight."""
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
+                "AND not_before <= ? ORDER BY priority, id LIMIT 1",
+                (platform, now),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            await tx.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                (row["id"],),
+            )
+        return OutboxItem(**{**dict(row), "status": "sending", "attempts": row["attempts"] + 1})
+
+    async def next_due_at(self, platform: str) -> float | None:
+        row = await self.db.fetchone(
+            "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'",
+            (platform,),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sent(self, item_id: int, native_id: str, now: float) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'sent', native_id = ?, sent_at = ?, error = NULL "
+            "WHERE id = ?",
+            (native_id, now, item_id),
+        )
+
+    async def mark_retry(self, item_id: int, not_before: float, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, error = ? WHERE id = ?",
+            (not_before, error, item_id),
+        )
+
+    async def mark_failed(self, item_id: int, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'failed', error = ? WHERE id = ?", (error, item_id)
+        )
+
+    async def requeue_in_flight(self) -> int:
+        """At start-up: a send that was in flight when the process died is tried again
+        (the platform may have accepted it: this is the at-most-one-duplicate window)."""
+        cur = await self.db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+        return cur.rowcount
+
+    async def unfinished(self, platform: str | None = None, due_by: float | None = None) -> int:
+        """Messages not yet sent or failed; with `due_by`, only those due by then."""
+        sql = "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        params: list[str | float] = []
+        if platform is not None:
+            sql += " AND platform = ?"
+            params.append(platform)
+        if due_by is not None:
+            sql += " AND not_before <= ?"
+            params.append(due_by)
+        row = await self.db.fetchone(sql, params)
+        return int(row[0]) if row else 0
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (item_id,))
+        return OutboxItem(**dict(row)) if row else None
+
+    async def counts_for_prefix(self, dedupe_prefix: str) -> OutboxCounts:
+        row = await self.db.fetchone(
+            "SELECT SUM(status IN ('pending','sending')), SUM(status = 'sent'), "
+            "SUM(status = 'failed') FROM outbox WHERE dedupe_key LIKE ? ESCAPE '\\'",
+            (dedupe_prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+        )
+        assert row is not None
+        return OutboxCounts(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))

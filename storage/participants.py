@@ -1,0 +1,126 @@
+"""Participants: one identity, with an account on each platform they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+
+_PARTICIPANT_COLUMNS = (
+    "id, language, timezone, consent, consent_at, created_at, last_seen_at, unreachable_reason"
+)
+_ACCOUNT_COLUMNS = "platform, user_id, participant_id, display_name, linked_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: int
+    language: str | None
+    timezone: str | None
+    consent: str | None  # "given" | "declined" | None (not asked yet)
+    consent_at: str | None
+    created_at: str
+    last_seen_at: str | None
+    unreachable_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    platform: str
+    user_id: str
+    participant_id: int
+    display_name: str
+    linked_at: str
+
+
+class ParticipantRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def get(self, participant_id: int) -> Participant | None:
+        row = await self.db.fetchone(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id = ?", (participant_id,)
+        )
+        return Participant(**dict(row)) if row else None
+
+    async def account(self, platform: str, user_id: str) -> Account | None:
+        row = await self.db.fetchone(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+        return Account(**dict(row)) if row else None
+
+    async def accounts_of(self, participant_id: int) -> list[Account]:
+        rows = await self.db.fetchall(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE participant_id = ? "
+            "ORDER BY linked_at, platform",
+            (participant_id,),
+        )
+        return [Account(**dict(r)) for r in rows]
+
+    async def ensure(
+        self, platform: str, user_id: str, display_name: str, now: datetime
+    ) -> tuple[Participant, Account]:
+        """The participant behind a platform account, created on first contact."""
+        stamp = now.isoformat(timespec="seconds")
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE platform = ? AND user_id = ?",
+                (platform, user_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                cur = await tx.execute(
+                    "INSERT INTO participants (created_at, last_seen_at) VALUES (?, ?)",
+                    (stamp, stamp),
+                )
+                pid = int(cur.lastrowid or 0)
+                await tx.execute(
+                    f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                    (platform, user_id, pid, display_name, stamp),
+                )
+            else:
+                pid = int(row["participant_id"])
+                await tx.execute(
+                    "UPDATE accounts SET display_name = ? WHERE platform = ? AND user_id = ? "
+                    "AND display_name != ?",
+                    (display_name, platform, user_id, display_name),
+                )
+                await tx.execute(
+                    "UPDATE participants SET last_seen_at = ? WHERE id = ?", (stamp, pid)
+                )
+            async with tx.execute(
+                f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id = ?", (pid,)
+            ) as cur:
+                prow = await cur.fetchone()
+            async with tx.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE platform = ? AND user_id = ?",
+                (platform, user_id),
+            ) as cur:
+                arow = await cur.fetchone()
+        assert prow is not None and arow is not None
+        return Participant(**dict(prow)), Account(**dict(arow))
+
+    async def set_language(self, participant_id: int, language: str) -> None:
+        await self.db.execute(
+            "UPDATE participants SET language = ? WHERE id = ?", (language, participant_id)
+        )
+
+    async def set_timezone(self, participant_id: int, timezone: str) -> None:
+        await self.db.execute(
+            "UPDATE participants SET timezone = ? WHERE id = ?", (timezone, participant_id)
+        )
+
+    async def set_consent(self, participant_id: int, given: bool, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE participants SET consent = ?, consent_at = ? WHERE id = ?",
+            ("given" if given else "declined", now.isoformat(timespec="seconds"), participant_id),
+        )
+
+    async def mark_unreachable(self, platform: str, user_id: str, reason: str) -> None:
+        await self.db.execute(
+            "UPDATE participants SET unreachable_reason = ? WHERE id = "
+            "(SELECT participant_id FROM accounts WHERE platform = ? AND user_id = ?)",
+            (reason, platform, user_id),
+        )

@@ -1,0 +1,117 @@
+"""One way to drive the bot as a person would, on any platform.
+
+A harness runs the real bot (real SQLite file, real dispatcher, real outbox) against one
+platform: the console in-process, or python-telegram-bot / discord.py talking to the
+loopback fakes in tests/fakes/. Scenario tests are written once against `Harness` and run
+on every platform.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from bot.adapters.console import ConsoleAdapter, ConsoleUser
+from bot.app import Bot
+from bot.config import Config, parse_config
+
+
+@dataclass
+class Reply:
+    """A message from the bot as the person reads it."""
+
+    chat_id: str
+    text: str  # plain text, with platform formatting and escaping undone
+    buttons: list[str] = field(default_factory=list)  # labels, in order
+
+
+class Harness(Protocol):
+    platform: str
+    bot: Bot
+
+    async def send(self, user: str, text: str, *, language: str | None = None) -> list[Reply]:
+        """`user` writes `text` to the bot in a private chat (the platform reporting
+        `language` for them, if given); returns the bot's replies once delivered."""
+        ...
+
+    async def press(self, user: str, label: str) -> list[Reply]:
+        """`user` presses the button labelled `label` on the newest bot message that has
+        it in their private chat; returns the replies."""
+        ...
+
+
+def make_config(tmp_path: Path, **sections: dict[str, object]) -> Config:
+    data: dict[str, object] = {"storage": {"path": str(tmp_path / "bot.sqlite3")}}
+    data.update(sections)
+    return parse_config(data, source="test-config.toml", base_dir=tmp_path)
+
+
+_HEADER = re.compile(r"^\[bot → (?P<chat>[^\]]+)\] (?P<text>.*)$")
+_BUTTONS = re.compile(r"^  (\[\d+\] .+?)(   \[\d+\] .+?)*$")
+_BUTTON = re.compile(r"\[(\d+)\] (.+?)(?=   \[\d+\] |$)")
+
+
+def parse_console_output(output: str) -> list[Reply]:
+    """Read back what the console printed: `[bot → chat] text`, continuation lines
+    indented by two spaces, and a last line of numbered buttons."""
+    replies: list[Reply] = []
+    for line in output.splitlines():
+        header = _HEADER.match(line)
+        if header:
+            replies.append(Reply(header["chat"], header["text"]))
+        elif replies and line.startswith("  "):
+            if _BUTTONS.match(line) and line.lstrip().startswith("[1] "):
+                replies[-1].buttons = [m.group(2) for m in _BUTTON.finditer(line.strip())]
+            else:
+                replies[-1].text += "\n" + line[2:]
+    return replies
+
+
+@dataclass
+class ConsoleHarness:
+    bot: Bot
+    adapter: ConsoleAdapter
+    output: io.StringIO
+    platform: str = "console"
+    _read: int = 0
+    _history: dict[str, list[Reply]] = field(default_factory=dict)
+
+    async def _run(self, user: str, line: str, language: str | None) -> list[Reply]:
+        if self.adapter.user.name != user or (language and self.adapter.user.language != language):
+            self.adapter.user = ConsoleUser(user, language)
+        await self.bot.dispatcher.handle(self.adapter.event_for(line))
+        assert await self.bot.services.outbox.wait_idle("console", limit=10)
+        text = self.output.getvalue()
+        new, self._read = text[self._read:], len(text)
+        replies = parse_console_output(new)
+        for r in replies:
+            self._history.setdefault(r.chat_id, []).append(r)
+        return replies
+
+    async def send(self, user: str, text: str, *, language: str | None = None) -> list[Reply]:
+        return await self._run(user, text, language)
+
+    async def press(self, user: str, label: str) -> list[Reply]:
+        for reply in reversed(self._history.get(user, [])):
+            if label in reply.buttons:
+                return await self._run(user, str(reply.buttons.index(label) + 1), None)
+        raise AssertionError(f"no button {label!r} in {user}'s chat")
+
+
+@asynccontextmanager
+async def open_console(tmp_path: Path, facilitators: list[str] = ()) -> AsyncIterator[Harness]:  # type: ignore[assignment]
+    config = make_config(tmp_path, facilitators={"console": list(facilitators)})
+    bot = await Bot.create(config)
+    output = io.StringIO()
+    adapter = ConsoleAdapter(user=ConsoleUser("nobody"), reader=io.StringIO(""), writer=output,
+                             clock=bot.services.clock)
+    await bot.add_platform(adapter)
+    try:
+        yield ConsoleHarness(bot, adapter, output)
+    finally:
+        await bot.close()
