@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TextIO
 
-from bot.adapters.base import PlatformAdapter
+from bot.adapters.base import CommandMenu, PlatformAdapter
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.clock import Clock
 from bot.commands import CommandRegistry
 from bot.config import Config, Secrets
 from bot.dispatch import Dispatcher
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox
 from bot.services import Services
 from handlers import admin, onboarding, privacy
@@ -206,7 +206,7 @@ async def run(config: Config, secrets: Secrets) -> int:
         return await run_console(config)
     bot = await Bot.create(config)
     try:
-        for adapter in platform_adapters(config, secrets):
+        for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
         await _stop_on_signals()
     finally:
@@ -214,14 +214,26 @@ async def run(config: Config, secrets: Secrets) -> int:
     return 0
 
 
-def platform_adapters(config: Config, secrets: Secrets) -> list[PlatformAdapter]:
+def command_menu(services: Services) -> CommandMenu:
+    """The commands every participant may run, with their help in each interface
+    language: Telegram's per-language menus and Discord's slash-command localisations."""
+    menu: CommandMenu = {}
+    for code in services.catalogs.languages:
+        with use_language(services.catalogs.pack(code)):
+            menu[code] = [(c.name, _(c.help)) for c in services.registry.visible_to(False)]
+    return menu
+
+
+def platform_adapters(services: Services, secrets: Secrets) -> list[PlatformAdapter]:
+    config = services.config
+    menu = command_menu(services)
     adapters: list[PlatformAdapter] = []
     if secrets.telegram_token:
         from bot.adapters.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token))
+        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu))
     if secrets.discord_token:
         from bot.adapters.discord import DiscordAdapter
 
-        adapters.append(DiscordAdapter(config.discord, secrets.discord_token))
+        adapters.append(DiscordAdapter(config.discord, secrets.discord_token, menu))
     return adapters

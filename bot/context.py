@@ -54,10 +54,11 @@ class Context:
         format: str = "plain",
         priority: int = INTERACTIVE,
     ) -> None:
-        """Answer in the chat the event came from (threaded to it in a group)."""
-        reply_to = None if self.event.chat.is_private else self.event.native_id
+        """Answer in the chat the event came from, as a reply to it (adapters decide how:
+        Telegram threads only in groups, Discord answers a slash command through its
+        interaction)."""
         await self.send(self.event.chat, text, buttons=buttons, format=format,
-                        priority=priority, reply_to=reply_to)
+                        priority=priority, reply_to=self.event.native_id)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
                             format: str = "plain") -> None:

@@ -95,6 +95,7 @@ class OutboundMessage:
     # "plain": the text is literal. "markdown": the bot's own light Markdown (**bold**,
     # _italic_, `code`, [text](url)), rendered per platform by the adapter.
     format: str = "plain"
+    # The event or message this answers; an adapter may ignore it (e.g. private chats).
     reply_to_native_id: str | None = None
     buttons: list[list[Button]] = field(default_factory=list)
     dedupe_key: str | None = None

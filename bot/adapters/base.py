@@ -8,6 +8,8 @@ from typing import Protocol
 from bot.model import ChatRef, Event, OutboundMessage
 
 Publish = Callable[[Event], Awaitable[None]]
+# Interface language -> [(command name, translated one-line help)], participant commands only.
+CommandMenu = dict[str, list[tuple[str, str]]]
 
 
 class DeliveryError(Exception):
