@@ -93,8 +93,9 @@ class Bot:
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     @classmethod
-    async def create(cls, config: Config, clock: Clock | None = None) -> Bot:
-        services = await build_services(config, clock)
+    async def create(cls, config: Config, clock: Clock | None = None,
+                     features: Iterable[ModuleType] = FEATURES) -> Bot:
+        services = await build_services(config, clock, features)
         return cls(services, Dispatcher(services))
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
-from bot.app import Bot
+from bot.app import FEATURES, Bot
 from bot.config import Config, parse_config
 
 
@@ -104,9 +105,10 @@ class ConsoleHarness:
 
 
 @asynccontextmanager
-async def open_console(tmp_path: Path, facilitators: list[str] = ()) -> AsyncIterator[Harness]:  # type: ignore[assignment]
+async def open_console(tmp_path: Path, facilitators: Sequence[str] = (),
+                       features: Iterable[ModuleType] = FEATURES) -> AsyncIterator[ConsoleHarness]:
     config = make_config(tmp_path, facilitators={"console": list(facilitators)})
-    bot = await Bot.create(config)
+    bot = await Bot.create(config, features=features)
     output = io.StringIO()
     adapter = ConsoleAdapter(user=ConsoleUser("nobody"), reader=io.StringIO(""), writer=output,
                              clock=bot.services.clock)
