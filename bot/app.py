@@ -22,7 +22,7 @@ from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox
 from bot.services import Services
-from handlers import admin, onboarding, privacy
+from handlers import admin, linking, onboarding, privacy
 from handlers import help as help_feature
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
@@ -34,7 +34,7 @@ from storage.roles import RoleRepository
 log = logging.getLogger("bot.app")
 
 # Every feature module; each registers its commands in its setup(): explicit wiring.
-FEATURES: tuple[ModuleType, ...] = (onboarding, help_feature, privacy, admin)
+FEATURES: tuple[ModuleType, ...] = (onboarding, help_feature, privacy, linking, admin)
 
 
 async def build_services(config: Config, clock: Clock | None = None,
