@@ -20,7 +20,7 @@ from bot.commands import CommandRegistry
 from bot.config import Config, Secrets
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RetryPolicy
 from bot.services import Services
 from handlers import admin, linking, onboarding, privacy
 from handlers import help as help_feature
@@ -60,7 +60,9 @@ async def build_services(config: Config, clock: Clock | None = None,
         chats=ChatRepository(db),
         roles=roles,
         audit=AuditLog(db),
-        outbox=Outbox(outbox_repo, clock),
+        outbox=Outbox(outbox_repo, clock,
+                      RetryPolicy(max_attempts=config.outbox.max_attempts),
+                      senders=config.outbox.senders_per_platform),
         authorizer=Authorizer(config.facilitators, participants, roles),
         registry=registry,
     )
@@ -100,7 +102,7 @@ class Bot:
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
-        self.services.outbox.attach(adapter)
+        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
         await adapter.start(self.dispatcher.handle)
 
@@ -110,7 +112,7 @@ class Bot:
         one platform being down never keeps the others from running. Messages for it
         wait in the outbox meanwhile."""
         backoff = backoff or Backoff()
-        self.services.outbox.attach(adapter)
+        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
 
         async def connect() -> None:

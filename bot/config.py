@@ -23,6 +23,8 @@ from pydantic import (
     ValidationError,
 )
 
+from bot.pacing import Limits
+
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
 SECRET_ENV = {
     "telegram": "TELEGRAM_BOT_TOKEN",
@@ -80,12 +82,26 @@ class TelegramSection(Section):
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
+    # Pacing, a little under Telegram's published limits (~30/s overall, ~1/s per chat,
+    # 20/min per group) so that a healthy run provokes no 429.
+    messages_per_second: float = Field(default=29.0, gt=0, le=1000)
+    messages_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
+    group_messages_per_minute: float = Field(default=20.0, gt=0, le=1000)
 
 
 class DiscordSection(Section):
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""  # empty: discord.py's own default
     command_prefix: str = Field(default="!", min_length=1, max_length=5)
+    # Discord allows 50 requests/s per bot; leave room for non-message requests.
+    # discord.py also follows each route's X-RateLimit bucket by itself.
+    messages_per_second: float = Field(default=40.0, gt=0, le=1000)
+    messages_per_channel_per_second: float = Field(default=1.0, gt=0, le=100)
+
+
+class OutboxSection(Section):
+    senders_per_platform: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=10, ge=1, le=100)
 
 
 class FacilitatorsSection(Section):
@@ -106,6 +122,7 @@ class Config(Section):
     discord: DiscordSection = DiscordSection()
     facilitators: FacilitatorsSection = FacilitatorsSection()
     console: ConsoleSection = ConsoleSection()
+    outbox: OutboxSection = OutboxSection()
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -117,6 +134,16 @@ class Config(Section):
     @property
     def database_path(self) -> Path:
         return self.resolve(self.storage.path)
+
+    def limits(self, platform: str) -> Limits | None:
+        if platform == "telegram":
+            t = self.telegram
+            return Limits(t.messages_per_second, t.messages_per_chat_per_second,
+                          t.group_messages_per_minute)
+        if platform == "discord":
+            d = self.discord
+            return Limits(d.messages_per_second, d.messages_per_channel_per_second)
+        return None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.clock import Clock
 from bot.model import OutboundMessage
+from bot.pacing import Limits, Pacer
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
@@ -23,6 +24,8 @@ log = logging.getLogger("bot.outbox")
 INTERACTIVE = 0
 SCHEDULED = 5
 BULK = 10
+
+UNLIMITED = Limits(overall_per_second=1000.0)
 
 SentHook = Callable[[OutboxItem, OutboundMessage, str], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, OutboundMessage, PermanentFailure], Awaitable[None]]
@@ -39,15 +42,30 @@ class RetryPolicy:
 
 
 @dataclass
+class _Lane:
+    """One platform's delivery state: its adapter, pacer and the chats being sent to."""
+
+    adapter: PlatformAdapter
+    pacer: Pacer
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    in_flight: set[str] = field(default_factory=set)
+    # Choosing a message and marking its chat in flight is one step, or two senders
+    # could take two messages of the same chat and deliver them out of order.
+    claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+@dataclass
 class Outbox:
     repo: OutboxRepository
     clock: Clock
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Concurrent requests per platform: enough to reach the rate limit over a real
+    # network's round trip; each chat still gets one message at a time, in order.
+    senders: int = 8
     on_sent: list[SentHook] = field(default_factory=list)
     on_failed: list[FailedHook] = field(default_factory=list)
-    _adapters: dict[str, PlatformAdapter] = field(default_factory=dict, init=False)
-    _wake: dict[str, asyncio.Event] = field(default_factory=dict, init=False)
-    _workers: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
+    _lanes: dict[str, _Lane] = field(default_factory=dict, init=False)
 
     async def enqueue(
         self,
@@ -66,72 +84,111 @@ class Outbox:
             self.clock.timestamp(),
             not_before,
         )
-        wake = self._wake.get(msg.chat.platform)
-        if wake is not None:
-            wake.set()
+        self.wake(msg.chat.platform)
         return item_id
 
-    def attach(self, adapter: PlatformAdapter) -> None:
-        """Start draining one platform's messages through its adapter."""
-        platform = adapter.platform
-        self._adapters[platform] = adapter
-        self._wake[platform] = asyncio.Event()
-        self._workers[platform] = asyncio.create_task(
-            self._drain(platform), name=f"outbox-{platform}"
+    async def enqueue_many(self, items: list[tuple[OutboundMessage, str | None]],
+                           priority: int = BULK) -> int:
+        """Many messages in one transaction (a broadcast); returns how many were new."""
+        added = await self.repo.add_many(
+            [(m.chat.platform, m.chat.chat_id, m.to_json(), priority, key or m.dedupe_key)
+             for m, key in items],
+            self.clock.timestamp(),
         )
+        for platform in {m.chat.platform for m, _ in items}:
+            self.wake(platform)
+        return added
+
+    def wake(self, platform: str) -> None:
+        lane = self._lanes.get(platform)
+        if lane is not None:
+            lane.wake.set()
+
+    def attach(self, adapter: PlatformAdapter, limits: Limits | None = None) -> None:
+        """Start draining one platform's messages through its adapter."""
+        lane = _Lane(adapter, Pacer(limits or UNLIMITED))
+        self._lanes[adapter.platform] = lane
+        for n in range(self.senders):
+            lane.tasks.append(asyncio.create_task(
+                self._sender(lane), name=f"outbox-{adapter.platform}-{n}"))
 
     async def detach(self, platform: str) -> None:
-        task = self._workers.pop(platform, None)
-        if task is not None:
+        lane = self._lanes.pop(platform, None)
+        if lane is None:
+            return
+        for task in lane.tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._adapters.pop(platform, None)
-        self._wake.pop(platform, None)
+        await asyncio.gather(*lane.tasks, return_exceptions=True)
 
     async def stop(self) -> None:
-        for platform in list(self._workers):
+        for platform in list(self._lanes):
             await self.detach(platform)
 
-    async def wait_idle(self, platform: str | None = None, limit: float = 60.0) -> bool:
-        """Wait until every message due now has been sent or has failed."""
+    async def wait_idle(self, platform: str | None = None, limit: float = 60.0,
+                        include_delayed: bool = False) -> bool:
+        """Wait until every message due now (with `include_delayed`, every message, also
+        those waiting for a retry) has been sent or has failed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
-        while await self.repo.unfinished(platform, due_by=self.clock.timestamp()):
+        while await self.repo.unfinished(
+            platform, due_by=None if include_delayed else self.clock.timestamp()
+        ):
             if loop.time() > deadline:
                 return False
             await asyncio.sleep(0.01)
         return True
 
-    async def _drain(self, platform: str) -> None:
-        wake = self._wake[platform]
+    async def _sender(self, lane: _Lane) -> None:
+        platform = lane.adapter.platform
         while True:
-            wake.clear()
+            now = self.clock.timestamp()
             try:
-                item = await self.repo.claim_next(platform, self.clock.timestamp())
+                async with lane.claiming:
+                    busy = lane.pacer.busy_chats(now) | lane.in_flight
+                    item = await self.repo.claim_next(platform, now, exclude_chats=busy)
+                    if item is None:
+                        lane.wake.clear()
+                        # Check again after clearing, or a message enqueued in between waits.
+                        item = await self.repo.claim_next(platform, now, exclude_chats=busy)
+                    if item is not None:
+                        lane.in_flight.add(item.chat_id)
             except Exception:
                 log.exception("outbox %s: cannot read the queue; retrying", platform)
                 await asyncio.sleep(1.0)
                 continue
             if item is None:
-                due = await self.repo.next_due_at(platform)
-                timeout = None if due is None else max(0.0, due - self.clock.timestamp())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout)
+                await self._idle(lane, now)
                 continue
-            await self._deliver(platform, item)
+            try:
+                await self._deliver(lane, item)
+            finally:
+                lane.in_flight.discard(item.chat_id)
+                lane.wake.set()  # the chat is free again: let another sender look
 
-    async def _deliver(self, platform: str, item: OutboxItem) -> None:
+    async def _idle(self, lane: _Lane, now: float) -> None:
+        """Sleep until woken, a delayed message falls due, or a busy chat frees up."""
+        moments = [lane.pacer.chat_ready_at(c) for c in lane.pacer.busy_chats(now)]
+        due = await self.repo.next_due_at(lane.adapter.platform)
+        if due is not None:
+            moments.append(due)
+        timeout = max(0.0, min(moments) - now) if moments else None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lane.wake.wait(), timeout)
+
+    async def _deliver(self, lane: _Lane, item: OutboxItem) -> None:
         msg = OutboundMessage.from_json(item.payload)
-        adapter = self._adapters[platform]
+        platform = lane.adapter.platform
+        slot = lane.pacer.reserve(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
         try:
-            native_id = await adapter.send(msg)
+            if (wait := slot - self.clock.timestamp()) > 0:
+                await asyncio.sleep(wait)
+            native_id = await lane.adapter.send(msg)
         except asyncio.CancelledError:
             # Stopping: the request may or may not have gone out; send it again next time.
             await asyncio.shield(self.repo.mark_retry(item.id, 0.0, "interrupted by shutdown"))
             raise
         except RetryLater as exc:
-            await self._retry(item, str(exc), exc.retry_after)
+            await self._retry(lane, item, str(exc), exc.retry_after)
         except PermanentFailure as exc:
             log.warning("outbox %s: message %d failed for good: %s", platform, item.id, exc)
             await self.repo.mark_failed(item.id, str(exc))
@@ -139,7 +196,7 @@ class Outbox:
                 await hook(item, msg, exc)
         except Exception as exc:
             log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
-            await self._retry(item, f"{type(exc).__name__}: {exc}", None)
+            await self._retry(lane, item, f"{type(exc).__name__}: {exc}", None)
         else:
             await self.repo.mark_sent(item.id, native_id, self.clock.timestamp())
             for hook in self.on_sent:
@@ -148,7 +205,8 @@ class Outbox:
                 except Exception:
                     log.exception("outbox %s: after-send hook failed", platform)
 
-    async def _retry(self, item: OutboxItem, reason: str, retry_after: float | None) -> None:
+    async def _retry(self, lane: _Lane, item: OutboxItem, reason: str,
+                     retry_after: float | None) -> None:
         if item.attempts >= self.retry.max_attempts:
             log.warning("outbox %s: message %d gave up after %d attempts: %s",
                         item.platform, item.id, item.attempts, reason)
@@ -156,6 +214,9 @@ class Outbox:
                                                  f"{reason}")
             return
         delay = retry_after if retry_after is not None else self.retry.delay(item.attempts)
+        until = self.clock.timestamp() + delay
+        # Hold the whole chat, so a later message cannot overtake this one.
+        lane.pacer.hold_chat(item.chat_id, until)
         log.info("outbox %s: message %d retried in %.1fs (%s)",
                  item.platform, item.id, delay, reason)
-        await self.repo.mark_retry(item.id, self.clock.timestamp() + delay, reason)
+        await self.repo.mark_retry(item.id, until, reason)

@@ -62,13 +62,32 @@ class OutboxRepository:
             return None
         return int(cur.lastrowid or 0)
 
-    async def claim_next(self, platform: str, now: float) -> OutboxItem | None:
-        """Take the most urgent due message and mark it in flight."""
+    async def add_many(self, rows: list[tuple[str, str, str, int, str | None]], now: float
+                       ) -> int:
+        """Insert (platform, chat_id, payload, priority, dedupe_key) rows in one
+        transaction, skipping dedupe keys already used; returns how many were added."""
+        async with self.db.transaction() as tx:
+            before = tx.total_changes
+            await tx.executemany(
+                "INSERT OR IGNORE INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(*row, now) for row in rows],
+            )
+            return tx.total_changes - before
+
+    async def claim_next(self, platform: str, now: float,
+                         exclude_chats: set[str] | frozenset[str] = frozenset()
+                         ) -> OutboxItem | None:
+        """Take the most urgent due message, for a chat not in `exclude_chats` (busy or
+        pacing), and mark it in flight."""
+        skip = ""
+        if exclude_chats:
+            skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
-                "AND not_before <= ? ORDER BY priority, id LIMIT 1",
-                (platform, now),
+                f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
+                (platform, now, *exclude_chats),
             ) as cur:
                 row = await cur.fetchone()
             if row is None:
