@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,10 +88,10 @@ async def test_messages_are_spaced_no_closer_than_the_limits(db: Database) -> No
     await drained(outbox)
     await outbox.stop()
     times = [t for t, _, _ in edge.sent]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.02 - 0.002
     group = [t for t, c, _ in edge.sent if c == "g"]
-    assert all(b - a >= 0.2 - 0.002 for a, b in zip(group, group[1:], strict=False))
+    assert all(b - a >= 0.2 - 0.002 for a, b in itertools.pairwise(group))
 
 
 def test_pacer_books_slots_evenly() -> None:
