@@ -21,20 +21,25 @@ from bot.config import Config, Secrets
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox, RetryPolicy
+from bot.scheduler import Scheduler
 from bot.services import Services
-from handlers import admin, linking, onboarding, privacy
+from handlers import admin, announcements, linking, onboarding, privacy, reminders
 from handlers import help as help_feature
+from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.roles import RoleRepository
+from storage.schedules import ScheduleRepository
 
 log = logging.getLogger("bot.app")
 
 # Every feature module; each registers its commands in its setup(): explicit wiring.
-FEATURES: tuple[ModuleType, ...] = (onboarding, help_feature, privacy, linking, admin)
+FEATURES: tuple[ModuleType, ...] = (
+    onboarding, help_feature, privacy, linking, reminders, announcements, admin,
+)
 
 
 async def build_services(config: Config, clock: Clock | None = None,
@@ -47,6 +52,7 @@ async def build_services(config: Config, clock: Clock | None = None,
     registry = CommandRegistry()
     for feature in features:
         feature.setup(registry)
+    schedules = ScheduleRepository(db)
     outbox_repo = OutboxRepository(db)
     requeued = await outbox_repo.requeue_in_flight()
     if requeued:
@@ -65,6 +71,9 @@ async def build_services(config: Config, clock: Clock | None = None,
                       senders=config.outbox.senders_per_platform),
         authorizer=Authorizer(config.facilitators, participants, roles),
         registry=registry,
+        schedules=schedules,
+        announcements=AnnouncementRepository(db),
+        scheduler=Scheduler(schedules, clock, registry.timed),
     )
 
     async def mark_unreachable(item, msg, failure) -> None:  # type: ignore[no-untyped-def]
@@ -98,6 +107,7 @@ class Bot:
     async def create(cls, config: Config, clock: Clock | None = None,
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
         services = await build_services(config, clock, features)
+        await services.scheduler.start(services)
         return cls(services, Dispatcher(services))
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
@@ -140,6 +150,7 @@ class Bot:
 
     async def close(self) -> None:
         """Shut down in reverse order: platforms, then delivery, then the database."""
+        await self.services.scheduler.stop()
         for task in self._connectors:
             task.cancel()
         await asyncio.gather(*self._connectors, return_exceptions=True)
@@ -168,6 +179,7 @@ async def run_console(config: Config, user: str | None = None, language: str | N
         writer=writer or sys.stdout,
         clock=clock,
         settle=lambda: services.outbox.wait_idle("console"),
+        on_advance=lambda _delta: services.scheduler.run_due(clock.now(), rehearse=True),
         grant_facilitator=services.authorizer.console_facilitators.add,
         interactive=reader.isatty(),
     )

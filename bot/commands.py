@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.scheduler import TimedHandler
 
 Handler = Callable[["Context"], Awaitable[None]]
 # A message handler answers True when it consumed the message (e.g. a conversation step).
@@ -31,6 +32,8 @@ class CommandRegistry:
     message_handlers: list[tuple[str, MessageHandler]] = field(default_factory=list)
     # Other event kinds (member joined, edit, delete, poll answer): every handler runs.
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    # Schedule kinds (bot/scheduler.py) and what to do when one falls due.
+    timed: dict[str, TimedHandler] = field(default_factory=dict)
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:
@@ -48,6 +51,11 @@ class CommandRegistry:
 
     def add_event_handler(self, kind: str, handler: Handler) -> None:
         self.event_handlers.setdefault(kind, []).append(handler)
+
+    def add_timed(self, kind: str, handler: TimedHandler) -> None:
+        if kind in self.timed:
+            raise ValueError(f"schedule kind {kind!r} is registered twice")
+        self.timed[kind] = handler
 
     def get(self, name: str) -> Command | None:
         return self.commands.get(name)

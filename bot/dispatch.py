@@ -52,9 +52,14 @@ class Dispatcher:
         chat = await s.chats.ensure(
             event.platform, event.chat.chat_id, event.chat.kind.value, event.chat.title, now
         )
+        hinted = s.catalogs.match(event.author.language_hint)
+        if participant.language is None and hinted is not None:
+            # What the platform says is the best guess until they choose: keep it, so that
+            # reminders and announcements reach them in it too.
+            await s.participants.set_language(participant.id, hinted)
+            participant = await s.participants.get(participant.id) or participant
         language = (
             participant.language
-            or s.catalogs.match(event.author.language_hint)
             or chat.language
             or s.config.bot.default_language
         )

@@ -9,13 +9,16 @@ from bot.authz import Authorizer
 from bot.clock import Clock
 from bot.commands import CommandRegistry
 from bot.config import Config
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
+from bot.scheduler import Scheduler
+from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.db import Database
 from storage.participants import ParticipantRepository
 from storage.roles import RoleRepository
+from storage.schedules import ScheduleRepository
 
 
 @dataclass
@@ -31,9 +34,16 @@ class Services:
     outbox: Outbox
     authorizer: Authorizer
     registry: CommandRegistry
+    schedules: ScheduleRepository
+    announcements: AnnouncementRepository
+    scheduler: Scheduler
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"
 
     def default_zone(self) -> ZoneInfo:
         return ZoneInfo(self.config.bot.timezone)
+
+    def language_for(self, *codes: str | None) -> LanguagePack:
+        """The first of `codes` that is an interface language, else the default."""
+        return self.catalogs.pack(next((c for c in codes if self.catalogs.match(c)), None))

@@ -8,7 +8,7 @@ from bot.i18n import N_, _
 
 
 def _line(ctx: Context, command: Command) -> str:
-    usage = f" {command.usage}" if command.usage else ""
+    usage = f" {_(command.usage)}" if command.usage else ""
     return f"{ctx.command(command.name)}{usage} — {_(command.help)}"
 
 

@@ -49,3 +49,8 @@ class ChatRepository:
             "UPDATE chats SET language = ? WHERE platform = ? AND chat_id = ?",
             (language, platform, chat_id),
         )
+
+    async def groups(self) -> list[Chat]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM chats WHERE kind = 'group' ORDER BY platform, chat_id")
+        return [Chat(**dict(r)) for r in rows]

@@ -77,15 +77,16 @@ class ParticipantRepository:
                 )
                 pid = int(cur.lastrowid or 0)
                 await tx.execute(
-                    f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                    (platform, user_id, pid, display_name, stamp),
+                    f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}, last_seen_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (platform, user_id, pid, display_name, stamp, stamp),
                 )
             else:
                 pid = int(row["participant_id"])
                 await tx.execute(
-                    "UPDATE accounts SET display_name = ? WHERE platform = ? AND user_id = ? "
-                    "AND display_name != ?",
-                    (display_name, platform, user_id, display_name),
+                    "UPDATE accounts SET display_name = ?, last_seen_at = ? "
+                    "WHERE platform = ? AND user_id = ?",
+                    (display_name, stamp, platform, user_id),
                 )
                 await tx.execute(
                     "UPDATE participants SET last_seen_at = ? WHERE id = ?", (stamp, pid)
@@ -124,3 +125,23 @@ class ParticipantRepository:
             "(SELECT participant_id FROM accounts WHERE platform = ? AND user_id = ?)",
             (reason, platform, user_id),
         )
+
+    async def reachable(self) -> list[Recipient]:
+        """Every participant not known to be unreachable, on the account they used last."""
+        rows = await self.db.fetchall(
+            "SELECT p.id AS participant_id, p.language, a.platform, a.user_id "
+            "FROM participants p JOIN accounts a ON a.participant_id = p.id "
+            "WHERE p.unreachable_reason IS NULL AND a.rowid = ("
+            "  SELECT a2.rowid FROM accounts a2 WHERE a2.participant_id = p.id "
+            "  ORDER BY a2.last_seen_at DESC NULLS LAST, a2.linked_at DESC LIMIT 1) "
+            "ORDER BY p.id"
+        )
+        return [Recipient(**dict(r)) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    participant_id: int
+    language: str | None
+    platform: str
+    user_id: str

@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
@@ -86,6 +87,16 @@ class ConsoleHarness:
         if self.adapter.user.name != user or (language and self.adapter.user.language != language):
             self.adapter.user = ConsoleUser(user, language)
         await self.bot.dispatcher.handle(self.adapter.event_for(line))
+        return await self._new_replies()
+
+    async def advance(self, delta: timedelta) -> list[Reply]:
+        """What `:advance` does: move the clock, run what fell due, in order."""
+        services = self.bot.services
+        services.clock.advance(delta)
+        await services.scheduler.run_due(services.clock.now(), rehearse=True)
+        return await self._new_replies()
+
+    async def _new_replies(self) -> list[Reply]:
         assert await self.bot.services.outbox.wait_idle("console", limit=10)
         text = self.output.getvalue()
         new, self._read = text[self._read:], len(text)

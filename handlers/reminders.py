@@ -1,0 +1,213 @@
+"""/remind (personal reminders), /schedule (facilitators: posts in a chat), /timezone."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_time, get_day_names
+
+from bot.commands import Command, CommandRegistry
+from bot.context import Context
+from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
+from bot.model import ChatKind, ChatRef, OutboundMessage
+from bot.outbox import SCHEDULED
+from bot.scheduler import Firing, dedupe_key
+from bot.services import Services
+from bot.timeparse import DAY_NAMES, When, split_recurring, split_when
+from storage.schedules import NewSchedule, Schedule
+
+REMINDER = "reminder"
+POST = "post"
+MAX_TEXT = 1000
+
+
+def examples() -> str:
+    # Each example is tested to parse in its language (tests/test_reminders.py).
+    return _("Examples: {a} · {b} · {c}").format(
+        a=_("/remind tomorrow 9:00 read unit 2"),
+        b=_("/remind in 2 hours call Ana"),
+        c=_("/remind every monday 10:00 weekly check-in"))
+
+
+async def _parse(ctx: Context, text: str) -> When | None:
+    """Read `<when> <text>`; answer the reader with what is wrong and return None."""
+    now = ctx.services.clock.now()
+    language = ctx.language.code
+    try:
+        when = split_recurring(text, language, ctx.zone, now) or \
+            split_when(text, language, ctx.zone, now)
+    except ValueError:
+        when = None
+    if when is None:
+        await ctx.reply(_("I could not read a time at the start of \"{text}\".").format(
+            text=text[:60]) + "\n" + examples())
+        return None
+    if not when.rest.strip():
+        await ctx.reply(_("What should the message say? Write it after the time.") + "\n"
+                        + examples())
+        return None
+    if len(when.rest) > MAX_TEXT:
+        await ctx.reply(_("The message is too long: {max} characters at most.").format(
+            max=MAX_TEXT))
+        return None
+    if when.first <= now:
+        await ctx.reply(_("{when} is already past. Please give a time in the future.").format(
+            when=format_datetime(when.first, ctx.zone)))
+        return None
+    return when
+
+
+def describe_recurrence(recurrence: str) -> str:
+    """"every Monday at 10:00" in the reader's language, for the rules people type; other
+    cron rules are shown as they are."""
+    minute, hour, day, month, weekday = recurrence.split()
+    if not (minute.isdigit() and hour.isdigit() and day == "*" and month == "*"):
+        return _("on the cron schedule {rule}").format(rule=recurrence)
+    clock = format_time(time(int(hour), int(minute)), "short", locale=active().locale)
+    if weekday == "*":
+        return _("every day at {time}").format(time=clock)
+    if weekday in DAY_NAMES:
+        name = get_day_names("wide", locale=active().locale)[DAY_NAMES.index(weekday)]
+        return _("every {weekday} at {time}").format(weekday=name, time=clock)
+    return _("on the cron schedule {rule}").format(rule=recurrence)
+
+
+def _describe(schedule: Schedule, ctx: Context) -> str:
+    zone = ZoneInfo(schedule.timezone)
+    when = format_datetime(datetime.fromtimestamp(schedule.next_at or 0, UTC), zone)
+    if schedule.recurrence:
+        when = _("{rule}, next on {when}").format(rule=describe_recurrence(schedule.recurrence),
+                                                  when=when)
+    return f"#{schedule.id} · {when} · {schedule.data.get('text', '')[:80]}"
+
+
+async def _list_or_cancel(ctx: Context, kind: str, schedules: list[Schedule]) -> bool:
+    """Handle `list` and `cancel <n>`; False when the arguments are neither."""
+    args = ctx.event.args
+    if args and args[0].lower() == "list":
+        if not schedules:
+            await ctx.reply(_("Nothing is scheduled."))
+        else:
+            await ctx.reply("\n".join([_("Scheduled:")] + [_describe(s, ctx) for s in schedules]))
+        return True
+    if args and args[0].lower() == "cancel":
+        wanted = args[1].lstrip("#") if len(args) > 1 else ""
+        target = next((s for s in schedules if wanted.isdigit() and s.id == int(wanted)), None)
+        if target is None:
+            await ctx.reply(_("There is no #{n} among yours. See the numbers with {command}."
+                              ).format(n=wanted[:10], command=ctx.command(f"{kind} list")))
+            return True
+        await ctx.services.schedules.cancel(target.id)
+        await ctx.services.scheduler.rearm()
+        await ctx.reply(_("Cancelled #{n}.").format(n=target.id))
+        return True
+    return False
+
+
+async def remind(ctx: Context) -> None:
+    s = ctx.services
+    mine = await s.schedules.active(kind=REMINDER, participant_id=ctx.participant.id)
+    if not ctx.event.args:
+        await ctx.reply(_("Tell me when and what, and I will remind you by private message.")
+                        + "\n" + examples())
+        return
+    if await _list_or_cancel(ctx, "remind", mine):
+        return
+    when = await _parse(ctx, ctx.event.args_text)
+    if when is None:
+        return
+    schedule_id = await s.schedules.add(NewSchedule(
+        kind=REMINDER, participant_id=ctx.participant.id, platform=ctx.platform,
+        chat_id=ctx.event.author.user_id, chat_kind=ChatKind.PRIVATE.value,
+        payload={"text": when.rest}, timezone=ctx.zone.key, next_at=when.first.timestamp(),
+        recurrence=when.recurrence), s.clock.timestamp())
+    await s.scheduler.rearm()
+    await ctx.reply(_("Done (#{n}): I will remind you on {when}.").format(
+        n=schedule_id, when=format_datetime(when.first, ctx.zone))
+        + (" " + _("It repeats {rule} ({zone}).").format(
+            rule=describe_recurrence(when.recurrence), zone=ctx.zone.key)
+           if when.recurrence else ""))
+
+
+async def schedule_post(ctx: Context) -> None:
+    s = ctx.services
+    chat = ctx.event.chat
+    here = await s.schedules.active(kind=POST, platform=chat.platform, chat_id=chat.chat_id)
+    if not ctx.event.args:
+        await ctx.reply(_("Give a time and the message to post in this chat, for example {example}"
+                          ).format(example=_("/schedule every monday 10:00 weekly check-in")))
+        return
+    if await _list_or_cancel(ctx, "schedule", here):
+        return
+    when = await _parse(ctx, ctx.event.args_text)
+    if when is None:
+        return
+    schedule_id = await s.schedules.add(NewSchedule(
+        kind=POST, participant_id=ctx.participant.id, platform=chat.platform,
+        chat_id=chat.chat_id, chat_kind=chat.kind.value, payload={"text": when.rest},
+        timezone=ctx.zone.key, next_at=when.first.timestamp(), recurrence=when.recurrence),
+        s.clock.timestamp())
+    await s.scheduler.rearm()
+    text = _("Scheduled (#{n}) in this chat for {when} ({zone}).").format(
+        n=schedule_id, when=format_datetime(when.first, ctx.zone), zone=ctx.zone.key)
+    if when.recurrence:
+        text += " " + _("It repeats {rule} ({zone}).").format(
+            rule=describe_recurrence(when.recurrence), zone=ctx.zone.key)
+    await ctx.reply(text)
+
+
+async def timezone(ctx: Context) -> None:
+    if not ctx.event.args:
+        await ctx.reply(_("Your time zone is {zone}. Change it with {example}.").format(
+            zone=ctx.zone.key, example=ctx.command("timezone America/Sao_Paulo")))
+        return
+    name = ctx.event.args[0]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, available_timezones(), n=3)
+        await ctx.reply(_("\"{name}\" is not a time zone I know. Use a name like {examples}."
+                          ).format(name=name[:40],
+                                   examples=", ".join(close or ["Africa/Dakar", "Asia/Beirut"])))
+        return
+    await ctx.services.participants.set_timezone(ctx.participant.id, name)
+    await ctx.reload_participant()
+    now = ctx.services.clock.now()
+    await ctx.reply(_("Your time zone is now {zone}: it is {time} there.").format(
+        zone=name, time=format_datetime(now, ZoneInfo(name))))
+
+
+async def fire_reminder(services: Services, schedule: Schedule, firing: Firing) -> None:
+    participant = await services.participants.get(schedule.participant_id or 0)
+    if participant is None:
+        return
+    zone = ZoneInfo(schedule.timezone)
+    with use_language(services.language_for(participant.language)) as pack:
+        text = _("⏰ Reminder: {text}").format(text=schedule.data["text"])
+        if firing.late:
+            text += "\n" + _("(This was due on {when}; I was offline then.)").format(
+                when=format_datetime(firing.occurrence, zone))
+        await services.outbox.enqueue(
+            OutboundMessage(ChatRef(schedule.platform, schedule.chat_id, ChatKind.PRIVATE),
+                            rtl_marked(text, pack)),
+            priority=SCHEDULED, dedupe_key=dedupe_key(schedule, firing))
+
+
+async def fire_post(services: Services, schedule: Schedule, firing: Firing) -> None:
+    chat = ChatRef(schedule.platform, schedule.chat_id, ChatKind(schedule.chat_kind))
+    await services.outbox.enqueue(OutboundMessage(chat, schedule.data["text"]),
+                                  priority=SCHEDULED, dedupe_key=dedupe_key(schedule, firing))
+
+
+def setup(registry: CommandRegistry) -> None:
+    registry.add(Command("remind", remind, N_("Set a personal reminder; also list, cancel"),
+                         usage=N_("<when> <text>")))
+    registry.add(Command("timezone", timezone, N_("See or change your time zone"),
+                         usage="[Area/City]"))
+    registry.add(Command("schedule", schedule_post,
+                         N_("Post a message in this chat later or on a schedule; also list, "
+                            "cancel"), usage=N_("<when> <text>"), facilitator_only=True))
+    registry.add_timed(REMINDER, fire_reminder)
+    registry.add_timed(POST, fire_post)
