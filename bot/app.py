@@ -21,16 +21,28 @@ from bot.config import Config, Secrets
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox, RetryPolicy
+from bot.relay import NoTranslation, Relay
 from bot.scheduler import Scheduler
 from bot.services import Services
-from handlers import admin, announcements, linking, onboarding, privacy, reminders
+from handlers import (
+    admin,
+    announcements,
+    bridges,
+    linking,
+    onboarding,
+    privacy,
+    relay,
+    reminders,
+)
 from handlers import help as help_feature
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
+from storage.bridges import BridgeRepository
 from storage.chats import ChatRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
+from storage.relay_map import RelayMap
 from storage.roles import RoleRepository
 from storage.schedules import ScheduleRepository
 
@@ -38,7 +50,8 @@ log = logging.getLogger("bot.app")
 
 # Every feature module; each registers its commands in its setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
-    onboarding, help_feature, privacy, linking, reminders, announcements, admin,
+    onboarding, help_feature, privacy, linking, reminders, announcements, relay, bridges,
+    admin,
 )
 
 
@@ -57,22 +70,24 @@ async def build_services(config: Config, clock: Clock | None = None,
     requeued = await outbox_repo.requeue_in_flight()
     if requeued:
         log.info("re-queued %d message(s) that were being sent when the bot stopped", requeued)
+    outbox = Outbox(outbox_repo, clock, RetryPolicy(max_attempts=config.outbox.max_attempts),
+                    senders=config.outbox.senders_per_platform)
+    catalogs = Catalogs(tuple(config.bot.languages), config.bot.default_language)
     services = Services(
         config=config,
         db=db,
         clock=clock,
-        catalogs=Catalogs(tuple(config.bot.languages), config.bot.default_language),
+        catalogs=catalogs,
         participants=participants,
         chats=ChatRepository(db),
         roles=roles,
         audit=AuditLog(db),
-        outbox=Outbox(outbox_repo, clock,
-                      RetryPolicy(max_attempts=config.outbox.max_attempts),
-                      senders=config.outbox.senders_per_platform),
+        outbox=outbox,
         authorizer=Authorizer(config.facilitators, participants, roles),
         registry=registry,
         schedules=schedules,
         announcements=AnnouncementRepository(db),
+        relay=Relay(BridgeRepository(db), RelayMap(db), outbox, catalogs, NoTranslation()),
         scheduler=Scheduler(schedules, clock, registry.timed),
     )
 
@@ -81,7 +96,24 @@ async def build_services(config: Config, clock: Clock | None = None,
             await participants.mark_unreachable(msg.chat.platform, msg.chat.chat_id, str(failure))
 
     services.outbox.on_failed.append(mark_unreachable)
+    services.outbox.on_sent.append(services.relay.record_sent)
+    await sync_bridges(config, services)
     return services
+
+
+async def sync_bridges(config: Config, services: Services) -> None:
+    """Bridges declared in the config exist in the database; chat-made ones stay."""
+    bridges = services.relay.bridges
+    for declared in config.bridges:
+        bridge_id = await bridges.id_of(declared.name) or await bridges.create(
+            declared.name, None, services.clock.timestamp(), from_config=True)
+        assert bridge_id is not None
+        for ch in declared.channels:
+            await bridges.join(bridge_id, ch.platform, ch.chat_id, "group", ch.language,
+                               ch.title)
+            await services.chats.ensure(ch.platform, ch.chat_id, "group", ch.title,
+                                        services.clock.now())
+            await services.chats.set_language(ch.platform, ch.chat_id, ch.language)
 
 
 @dataclass

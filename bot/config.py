@@ -11,7 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    model_validator,
 )
 
 from bot.pacing import Limits
@@ -115,6 +116,27 @@ class ConsoleSection(Section):
     language: Language | None = None
 
 
+class BridgeChannelConfig(Section):
+    platform: Literal["telegram", "discord", "console"]
+    chat_id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+    language: Language
+    title: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _console_group_ids(cls, data: Any) -> Any:
+        # Console group chats are "#name"; let the file say either "name" or "#name".
+        if isinstance(data, dict) and data.get("platform") == "console" and \
+                isinstance(data.get("chat_id"), str) and not data["chat_id"].startswith("#"):
+            return {**data, "chat_id": "#" + data["chat_id"]}
+        return data
+
+
+class BridgeConfig(Section):
+    name: str = Field(pattern=r"^[\w-]{1,40}$")
+    channels: list[BridgeChannelConfig] = Field(min_length=1)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -123,6 +145,7 @@ class Config(Section):
     facilitators: FacilitatorsSection = FacilitatorsSection()
     console: ConsoleSection = ConsoleSection()
     outbox: OutboxSection = OutboxSection()
+    bridges: list[BridgeConfig] = Field(default_factory=list)
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -232,6 +255,17 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
         ]
         raise ConfigError(problems) from None
     problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for i, bridge in enumerate(config.bridges):
+        for j, channel in enumerate(bridge.channels):
+            key = (channel.platform, channel.chat_id)
+            if key in seen:
+                problems.append(f"{source}: bridges[{i}].channels[{j}]: {channel.platform} chat "
+                                f"{channel.chat_id} is already in bridge {seen[key]!r}")
+            seen[key] = bridge.name
+    names = [b.name for b in config.bridges]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(f"{source}: bridges: the name {name!r} is used twice")
     if config.bot.default_language not in config.bot.languages:
         problems.append(
             f"{source}: bot.default_language: {config.bot.default_language!r} is not in "
@@ -258,7 +292,3 @@ def load_config(path: Path) -> Config:
         raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
     return parse_config(data, source=str(path), base_dir=path.resolve().parent)
 
-
-def default_config_path(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    return Path(env.get("BOT_CONFIG", "config.toml"))

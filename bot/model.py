@@ -100,6 +100,15 @@ class OutboundMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     dedupe_key: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    # A relayed message: who wrote it ("Ana · Telegram"), rendered by each platform in its
+    # own way (a webhook name on Discord, a bold prefix elsewhere), and the relay(s) it is
+    # a copy of (several for a merged post), so the message map can record the copy once
+    # it is sent.
+    attribution: str | None = None
+    relay_ids: list[str] = field(default_factory=list)
+    # "send" a new message, or "edit" / "delete" the message `target_native_id`.
+    action: str = "send"
+    target_native_id: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

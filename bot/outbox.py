@@ -22,10 +22,20 @@ log = logging.getLogger("bot.outbox")
 
 # Lower is sooner: a reply to a command overtakes a broadcast.
 INTERACTIVE = 0
+RELAY = 3
 SCHEDULED = 5
 BULK = 10
 
 UNLIMITED = Limits(overall_per_second=1000.0)
+# Relayed messages (dedupe keys "relay:…") waiting for the same chat are merged into one
+# post of at most this size.
+MERGEABLE = "relay:"
+MERGE_MAX_MESSAGES = 50
+MERGE_MAX_CHARS = 3500
+
+
+def _attributed(msg: OutboundMessage) -> str:
+    return f"{msg.attribution}: {msg.text}" if msg.attribution else msg.text
 
 SentHook = Callable[[OutboxItem, OutboundMessage, str], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, OutboundMessage, PermanentFailure], Awaitable[None]]
@@ -175,14 +185,47 @@ class Outbox:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(lane.wake.wait(), timeout)
 
+    async def _merge_waiting(self, item: OutboxItem, msg: OutboundMessage
+                             ) -> tuple[list[OutboxItem], OutboundMessage]:
+        """Relayed messages that piled up for a paced chat go out as one post, keeping
+        authors and order, instead of falling further behind."""
+        if not (item.dedupe_key or "").startswith(MERGEABLE) or msg.action != "send" \
+                or msg.attachments:
+            return [item], msg
+        more = await self.repo.claim_mergeable(item.platform, item.chat_id, MERGEABLE, item.id,
+                                               self.clock.timestamp(), MERGE_MAX_MESSAGES)
+        if not more:
+            return [item], msg
+        items, parts, relay_ids = [item], [_attributed(msg)], list(msg.relay_ids)
+        overflow: list[OutboxItem] = []
+        for extra in more:
+            extra_msg = OutboundMessage.from_json(extra.payload)
+            line = _attributed(extra_msg)
+            if overflow or sum(len(p) + 1 for p in parts) + len(line) > MERGE_MAX_CHARS:
+                overflow.append(extra)
+                continue
+            items.append(extra)
+            parts.append(line)
+            relay_ids += extra_msg.relay_ids
+        for extra in overflow:  # back in the queue, in their place, for the next post
+            await self.repo.mark_retry(extra.id, 0.0, "not merged: post full")
+        merged = OutboundMessage(chat=msg.chat, text="\n".join(parts), relay_ids=relay_ids)
+        log.info("outbox %s: merged %d relayed messages into one post", item.platform,
+                 len(items))
+        return items, merged
+
     async def _deliver(self, lane: _Lane, item: OutboxItem) -> None:
         msg = OutboundMessage.from_json(item.payload)
         platform = lane.adapter.platform
+        items, msg = await self._merge_waiting(item, msg)
+        if len(items) > 1:
+            await self._deliver_merged(lane, items, msg)
+            return
         slot = lane.pacer.reserve(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
         try:
             if (wait := slot - self.clock.timestamp()) > 0:
                 await asyncio.sleep(wait)
-            native_id = await lane.adapter.send(msg)
+            native_id = await self._perform(lane.adapter, msg)
         except asyncio.CancelledError:
             # Stopping: the request may or may not have gone out; send it again next time.
             await asyncio.shield(self.repo.mark_retry(item.id, 0.0, "interrupted by shutdown"))
@@ -204,6 +247,44 @@ class Outbox:
                     await hook(item, msg, native_id)
                 except Exception:
                     log.exception("outbox %s: after-send hook failed", platform)
+
+    async def _deliver_merged(self, lane: _Lane, items: list[OutboxItem],
+                              msg: OutboundMessage) -> None:
+        slot = lane.pacer.reserve(items[0].chat_id, not msg.chat.is_private,
+                                  self.clock.timestamp())
+        try:
+            if (wait := slot - self.clock.timestamp()) > 0:
+                await asyncio.sleep(wait)
+            native_id = await lane.adapter.send(msg)
+        except asyncio.CancelledError:
+            for it in items:
+                await asyncio.shield(self.repo.mark_retry(it.id, 0.0, "interrupted by shutdown"))
+            raise
+        except PermanentFailure as exc:
+            for it in items:
+                await self.repo.mark_failed(it.id, str(exc))
+        except Exception as exc:
+            retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+            for it in items:  # each goes back; they may merge again next time
+                await self._retry(lane, it, f"{type(exc).__name__}: {exc}", retry_after)
+        else:
+            for it in items:
+                await self.repo.mark_sent(it.id, native_id, self.clock.timestamp())
+            for hook in self.on_sent:
+                try:
+                    await hook(items[0], msg, native_id)
+                except Exception:
+                    log.exception("outbox %s: after-send hook failed", lane.adapter.platform)
+
+    @staticmethod
+    async def _perform(adapter: PlatformAdapter, msg: OutboundMessage) -> str:
+        if msg.action == "edit" and msg.target_native_id:
+            await adapter.edit(msg.chat, msg.target_native_id, msg)
+            return msg.target_native_id
+        if msg.action == "delete" and msg.target_native_id:
+            await adapter.delete(msg.chat, msg.target_native_id)
+            return msg.target_native_id
+        return await adapter.send(msg)
 
     async def _retry(self, lane: _Lane, item: OutboxItem, reason: str,
                      retry_after: float | None) -> None:

@@ -11,6 +11,7 @@ from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
+from bot.relay import Relay
 from bot.scheduler import Scheduler
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
@@ -36,6 +37,7 @@ class Services:
     registry: CommandRegistry
     schedules: ScheduleRepository
     announcements: AnnouncementRepository
+    relay: Relay
     scheduler: Scheduler
 
     def command_prefix(self, platform: str) -> str:

@@ -98,6 +98,29 @@ class OutboxRepository:
             )
         return OutboxItem(**{**dict(row), "status": "sending", "attempts": row["attempts"] + 1})
 
+    async def claim_mergeable(self, platform: str, chat_id: str, prefix: str, after_id: int,
+                              now: float, limit: int) -> list[OutboxItem]:
+        """More due messages for the same chat whose dedupe key starts with `prefix` and that
+        carry no attachment, oldest first, marked in flight (they go out merged)."""
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
+                "AND status = 'pending' AND not_before <= ? AND id > ? "
+                "AND dedupe_key LIKE ? ESCAPE '\\' "
+                "AND json_array_length(json_extract(payload, '$.attachments')) = 0 "
+                "AND json_extract(payload, '$.action') = 'send' ORDER BY id LIMIT ?",
+                (platform, chat_id, now, after_id,
+                 prefix.replace("%", "\\%").replace("_", "\\_") + "%", limit),
+            ) as cur:
+                rows = await cur.fetchall()
+            if rows:
+                marks = ", ".join("?" * len(rows))
+                await tx.execute(
+                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+                    f"WHERE id IN ({marks})", [r["id"] for r in rows])
+        return [OutboxItem(**{**dict(r), "status": "sending", "attempts": r["attempts"] + 1})
+                for r in rows]
+
     async def next_due_at(self, platform: str) -> float | None:
         row = await self.db.fetchone(
             "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'",

@@ -80,7 +80,10 @@ class ConsoleAdapter:
         self._sent += 1
         label = f"#{msg.chat.title or msg.chat.chat_id.lstrip('#')}" if not msg.chat.is_private \
             else msg.chat.chat_id
-        lines = to_plain(msg.text, msg.format).split("\n")
+        text = to_plain(msg.text, msg.format)
+        if msg.attribution:
+            text = f"{msg.attribution}: {text}"
+        lines = text.split("\n")
         out = [f"[bot → {label}] {lines[0]}"] + [f"  {line}" for line in lines[1:]]
         if msg.buttons:
             flat = [b for row in msg.buttons for b in row]
