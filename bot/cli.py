@@ -61,5 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "console":
             return asyncio.run(app.run_console(config, args.user, args.lang, args.facilitator))
         return asyncio.run(app.run(config, Secrets.from_env()))
+    except ConfigError as exc:  # found while starting, e.g. a translation key not set
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

@@ -137,6 +137,21 @@ class BridgeConfig(Section):
     channels: list[BridgeChannelConfig] = Field(min_length=1)
 
 
+class TranslationSection(Section):
+    """Relay translation. The API key never goes here: `api_key_env` names the
+    environment variable that holds it."""
+
+    engine: Literal["none", "libretranslate", "deepl"] = "none"
+    url: str = ""  # LibreTranslate base URL (required), or a DeepL URL override
+    api_key_env: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one engine request
+    deadline_seconds: float = Field(default=8.0, gt=0, le=120)  # one message, all targets
+    # Protected terms: never translated (case-insensitive, whole words).
+    glossary: list[str] = Field(default_factory=lambda: [
+        "ILO", "SSTC", "SDG", "Decent Work", "South-South", "UNOSSC", "BAPA", "ITC-ILO"])
+    cache_max_entries: int = Field(default=100_000, ge=0)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -145,6 +160,7 @@ class Config(Section):
     facilitators: FacilitatorsSection = FacilitatorsSection()
     console: ConsoleSection = ConsoleSection()
     outbox: OutboxSection = OutboxSection()
+    translation: TranslationSection = TranslationSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
 
     # Where the file was read from; relative paths in it are relative to its folder.
@@ -270,6 +286,17 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
         problems.append(
             f"{source}: bot.default_language: {config.bot.default_language!r} is not in "
             f"bot.languages"
+        )
+    translation = config.translation
+    if translation.engine == "libretranslate" and not translation.url:
+        problems.append(
+            f"{source}: translation.url: required when translation.engine is "
+            f"'libretranslate' (the server's base URL, e.g. 'http://127.0.0.1:5000')"
+        )
+    if translation.engine == "deepl" and not translation.api_key_env:
+        problems.append(
+            f"{source}: translation.api_key_env: required when translation.engine is 'deepl' "
+            f"(the name of the environment variable holding the key, e.g. 'DEEPL_API_KEY')"
         )
     if problems:
         raise ConfigError(problems)

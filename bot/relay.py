@@ -26,9 +26,12 @@ PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Cons
 
 
 class TranslationOutcome(Protocol):
-    source: str | None
-    texts: dict[str, str]
-    failed: set[str]
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def texts(self) -> dict[str, str]: ...
+    @property
+    def failed(self) -> set[str]: ...
 
 
 class Translating(Protocol):
@@ -104,8 +107,9 @@ class Relay:
         relay_id = relay_id_of(event)
         targets = [c for c in await self.bridges.channels(origin.bridge_id)
                    if (c.platform, c.chat_id) != (event.platform, event.chat.chat_id)]
-        result = await self.translator.translate_for(
-            event.text, {t.language for t in targets}, source_hint=origin.language)
+        # No source hint: people write in other languages than their chat's; the detector
+        # decides (and says None for "ok" or a link, which then go out as they are).
+        result = await self.translator.translate_for(event.text, {t.language for t in targets})
         await self.relay_map.record(RelayEntry(
             relay_id, event.platform, event.chat.chat_id, event.native_id or "", "origin",
             participant_id, event.text, result.source, now))
@@ -180,6 +184,11 @@ class Relay:
                                               f"{copy.chat_id}")
                 queued += 1
         return queued
+
+    async def close(self) -> None:
+        close = getattr(getattr(self.translator, "translator", None), "close", None)
+        if close is not None:
+            await close()
 
     async def record_sent(self, item: OutboxItem, msg: OutboundMessage, native_id: str) -> None:
         """Outbox hook: a copy went out; remember where."""

@@ -1,0 +1,98 @@
+"""Translate one message into the languages of the chats it is relayed to.
+
+One engine request per target language (all lines of the message in one batch), cache
+first, an overall deadline, and no exception for the caller: a target that could not be
+translated is listed in `failed` and the relay sends the original with a mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.translation.cache import TranslationCache
+from bot.translation.detect import LanguageDetector
+from bot.translation.engine import TranslationError, Translator
+from bot.translation.protect import ProtectedText, Protector
+
+log = logging.getLogger("bot.translation")
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationResult:
+    source: str | None  # detected (or hinted) language; None: relayed as is
+    texts: dict[str, str] = field(default_factory=dict)  # target -> text to send
+    failed: set[str] = field(default_factory=set)  # targets to send as original + mark
+
+
+class TranslationService:
+    def __init__(self, translator: Translator, cache: TranslationCache | None,
+                 detector: LanguageDetector, glossary: Iterable[str] = (),
+                 deadline_seconds: float = 8.0):
+        self.translator = translator
+        self.cache = cache
+        self.detector = detector
+        self.protector = Protector(glossary)
+        self.deadline_seconds = deadline_seconds
+
+    async def translate_for(self, text: str, targets: set[str],
+                            source_hint: str | None = None) -> TranslationResult:
+        if source_hint and self.detector.worth_translating(text):
+            source: str | None = source_hint
+        else:
+            source = self.detector.detect(text)
+        as_is = {target: text for target in targets}
+        if source is None or self.translator.name == "none":
+            return TranslationResult(source, as_is)
+        todo = sorted(t for t in targets if t != source)
+        if not todo:
+            return TranslationResult(source, as_is)
+        protected = self.protector.protect(text)
+        tasks = {
+            target: asyncio.create_task(self._translate_one(protected, source, target))
+            for target in todo
+        }
+        done, pending = await asyncio.wait(tasks.values(), timeout=self.deadline_seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)  # let cancellations finish before returning
+        texts = dict(as_is)
+        failed: set[str] = set()
+        for target, task in tasks.items():
+            if task in done and task.exception() is None:
+                texts[target] = task.result()
+                continue
+            failed.add(target)
+            error = task.exception() if task in done else None
+            if task not in done:
+                reason = f"no answer within the {self.deadline_seconds:g} s deadline"
+            elif isinstance(error, TranslationError):
+                reason = str(error)  # short, names no key and no text (see engine.py)
+            else:
+                # A bug: its message might quote the text, so only the type is logged.
+                reason = f"unexpected {type(error).__name__}"
+            log.warning("translation %s->%s via %s failed: %s", source, target,
+                        self.translator.name, reason)
+        return TranslationResult(source, texts, failed)
+
+    async def _translate_one(self, protected: ProtectedText, source: str, target: str) -> str:
+        markups = protected.markups
+        if not markups:
+            return protected.restore({})
+        engine = self.translator.name
+        answers: dict[str, str] = {}
+        if self.cache is not None:
+            answers = await self.cache.get_many(engine, source, target, markups)
+        missing = [m for m in markups if m not in answers]
+        if missing:
+            fresh = dict(zip(missing, await self.translator.translate(missing, source, target),
+                             strict=True))
+            # Restore before caching, so an answer with a broken placeholder is never kept.
+            restored = protected.restore({**answers, **fresh})
+            if self.cache is not None:
+                await self.cache.put_many(engine, source, target, fresh)
+            return restored
+        return protected.restore(answers)
