@@ -31,12 +31,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class RedactSecrets(logging.Filter):
+    """Replace every secret by "***" in whatever a log record would print: library request
+    logs carry the Telegram token inside URLs."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        text = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "***")
+        record.msg, record.args = text, None
+        return True
+
+
+def secret_values(config: Config | None, env: dict[str, str]) -> list[str]:
+    names = ["TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"]
+    if config is not None and config.translation.api_key_env:
+        names.append(config.translation.api_key_env)
+    return [env[n] for n in names if env.get(n)]
+
+
 def _setup_logging(config: Config | None) -> None:
     level = os.environ.get("BOT_LOG_LEVEL") or (config.bot.log_level if config else "INFO")
-    logging.basicConfig(
-        level=level, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secret_values(config, dict(os.environ))))
+    logging.basicConfig(level=level, handlers=[handler])
     # Library request logs can carry the bot token inside URLs: keep them quiet.
     for noisy in ("httpx", "httpcore", "telegram", "discord", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -55,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: configuration is valid")
         return 0
     _setup_logging(config)
+    # python-telegram-bot 22: opt into timedelta retry_after (the adapter handles both).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     from bot import app  # imported late: `check` must not need the platform libraries
 
     try:

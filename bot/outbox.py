@@ -116,6 +116,9 @@ class Outbox:
 
     def attach(self, adapter: PlatformAdapter, limits: Limits | None = None) -> None:
         """Start draining one platform's messages through its adapter."""
+        if adapter.platform in self._lanes:
+            # A second lane would leave the first one's senders running, unowned.
+            raise ValueError(f"platform {adapter.platform!r} is already attached")
         lane = _Lane(adapter, Pacer(limits or UNLIMITED))
         self._lanes[adapter.platform] = lane
         for n in range(self.senders):

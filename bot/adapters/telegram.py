@@ -1,0 +1,288 @@
+"""The Telegram platform, on python-telegram-bot 22 (long polling, inside our own loop).
+
+Inbound: every update goes through one TypeHandler to `telegram_inbound.events_for` and
+on to the dispatcher. Outbound: `send` renders the bot's light Markdown (or escaped plain
+text) as Telegram HTML, split into parts of at most 4096 characters. No AIORateLimiter:
+the outbox paces and retries, so every Telegram error is mapped to RetryLater or
+PermanentFailure here and never retried inside PTB.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from datetime import timedelta
+
+from telegram import Bot as TelegramBot
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.adapters.base import (
+    CommandMenu,
+    DeliveryError,
+    PermanentFailure,
+    Publish,
+    RetryLater,
+)
+from bot.adapters.splitting import split_first
+from bot.adapters.telegram_inbound import ALLOWED_UPDATES, PLATFORM, events_for
+from bot.config import TelegramSection
+from bot.model import Button, ChatRef, OutboundMessage
+from bot.render import to_telegram_html
+
+log = logging.getLogger("bot.telegram")
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+DEFAULT_MENU_LANGUAGE = "en"
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Long messages half-sent when a later part failed: (chat, payload) -> ids already sent.
+_MAX_PARTIAL = 256
+
+
+def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Telegram HTML parts of at most `limit` characters each, in order, none blank.
+
+    The source is split, never the HTML, so no tag is ever cut. Escaping can make a part
+    longer (every `&` becomes `&amp;`): then that part is taken shorter, in proportion,
+    until its HTML fits."""
+    if limit < 8:  # room for the longest escape of one character, or no progress
+        raise ValueError("limit must be at least 8")
+    parts: list[str] = []
+    rest = text
+    while rest.strip():
+        size = min(len(rest), limit)
+        while True:
+            head, tail = split_first(rest, size) if len(rest) > size else (rest, "")
+            html = to_telegram_html(head, fmt)
+            if len(html) <= limit:
+                break
+            size = min(size - 1, max(1, size * limit // len(html)))
+        if head.strip():
+            parts.append(html)
+        rest = tail
+    return parts
+
+
+def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                  for b in row] for row in buttons])
+
+
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """What a Telegram error means for the outbox. Order matters: in PTB, BadRequest and
+    TimedOut are subclasses of NetworkError."""
+    reason = f"{type(exc).__name__}: {exc.message}"
+    if isinstance(exc, RetryAfter):
+        after = exc.retry_after  # an int, or a timedelta with PTB_TIMEDELTA=1
+        seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
+        return RetryLater(reason, seconds)
+    if isinstance(exc, Forbidden):
+        return PermanentFailure(reason, recipient_unreachable=True)
+    if isinstance(exc, BadRequest):
+        gone = "chat not found" in exc.message.lower()
+        return PermanentFailure(reason, recipient_unreachable=gone)
+    if isinstance(exc, ChatMigrated):
+        return PermanentFailure(f"{reason} (the group is now chat {exc.new_chat_id})")
+    # Network trouble, 5xx, and a revoked token (InvalidToken) may all pass: try again.
+    return RetryLater(reason, None)
+
+
+def _telegram_id(value: str) -> int:
+    """Telegram ids are integers; anything else can never be delivered."""
+    try:
+        return int(value)
+    except ValueError:
+        raise PermanentFailure(f"not a Telegram id: {value[:40]!r}") from None
+
+
+class TelegramAdapter:
+    platform = PLATFORM
+    capabilities = frozenset({"edit", "buttons", "native_polls"})
+
+    def __init__(self, settings: TelegramSection, token: str, menu: CommandMenu | None = None):
+        self._settings = settings
+        self._token = token
+        self._menu = menu or {}
+        self._app: Application | None = None  # type: ignore[type-arg]
+        self._publish: Publish | None = None
+        self._partial: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self.username = ""
+        # The last update fully handled (published and answered): lets tests and health
+        # checks know the bot has caught up with what Telegram delivered.
+        self.handled_update_id = 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"TelegramAdapter(username={self.username!r})"
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def start(self, publish: Publish) -> None:
+        """Connect and start polling; raises (InvalidToken, NetworkError) if it cannot,
+        so the supervisor retries with backoff."""
+        self._publish = publish
+        app = (ApplicationBuilder().token(self._token)
+               .base_url(self._settings.api_base_url)
+               .base_file_url(self._settings.file_base_url)
+               .job_queue(None).build())
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_error)
+        self._app = app
+        try:
+            await app.initialize()  # getMe: checks the token and the connection
+        except InvalidToken:
+            raise InvalidToken("Telegram rejected the bot token") from None
+        self.username = app.bot.username
+        await self._set_commands()
+        await app.start()
+        await app.updater.start_polling(  # type: ignore[union-attr]
+            timeout=self._settings.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False)
+        log.info("telegram: polling as @%s", self.username)
+
+    async def stop(self) -> None:
+        """Stop what was started, in reverse; safe after a failed or partial start."""
+        app, self._app = self._app, None
+        if app is None:
+            return
+        steps = []
+        if app.updater is not None and app.updater.running:
+            steps.append(("stop polling", app.updater.stop))
+        if app.running:
+            steps.append(("stop", app.stop))
+        steps.append(("shut down", app.shutdown))  # a no-op when never initialized...
+        # ...but a failed getMe leaves the bot's HTTP connections open: close them too.
+        steps.append(("close connections", app.bot.shutdown))
+        for what, step in steps:
+            try:
+                await step()
+            except Exception as exc:
+                log.warning("telegram: could not %s cleanly: %s", what, type(exc).__name__)
+
+    async def _set_commands(self) -> None:
+        """The command menu once per interface language, and the default one (English)
+        for everybody else. A failure only costs the menu, never the connection."""
+        assert self._app is not None
+        bot = self._app.bot
+        menus: list[tuple[str | None, list[tuple[str, str]]]] = list(self._menu.items())
+        default = self._menu.get(DEFAULT_MENU_LANGUAGE) or next(iter(self._menu.values()), None)
+        if default is not None:
+            menus.append((None, default))
+        for code, entries in menus:
+            commands = [BotCommand(name, (text or name)[:256]) for name, text in entries
+                        if name.islower() and len(name) <= 32]
+            try:
+                await bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:
+                log.warning("telegram: setMyCommands(%s) failed: %s", code or "default",
+                            type(exc).__name__)
+
+    # --- inbound ----------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            if update.callback_query is not None:
+                await self._answer(update)
+            events = events_for(update, self.username)
+            if not events:
+                log.debug("telegram: update %d ignored", update.update_id)
+            for event in events:
+                log.debug("telegram: update %d → %s in chat %s", update.update_id,
+                          event.kind, event.chat.chat_id)
+                if self._publish is not None:
+                    await self._publish(event)
+        except Exception:
+            log.exception("telegram: update %d could not be handled", update.update_id)
+        finally:
+            self.handled_update_id = max(self.handled_update_id, update.update_id)
+
+    async def _answer(self, update: Update) -> None:
+        # Always answer a button press, first: the client shows a spinner until we do.
+        query = update.callback_query
+        assert query is not None
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("telegram: answerCallbackQuery failed: %s", type(exc).__name__)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        exc = context.error
+        log.warning("telegram: %s: %s", type(exc).__name__, exc)
+
+    # --- outbound ---------------------------------------------------------------------
+    def _bot(self) -> TelegramBot:
+        if self._app is None:
+            raise RetryLater("telegram is not connected")
+        return self._app.bot
+
+
+    async def send(self, msg: OutboundMessage) -> str:
+        bot = self._bot()
+        parts = render_parts(msg.text, msg.format)
+        if not parts:
+            raise PermanentFailure("empty message text")
+        key = (msg.chat.chat_id, msg.to_json())
+        done = self._partial.pop(key, [])
+        reply = None
+        if msg.reply_to_native_id and not msg.chat.is_private:
+            reply = ReplyParameters(_telegram_id(msg.reply_to_native_id),
+                                    allow_sending_without_reply=True)
+        chat_id = _telegram_id(msg.chat.chat_id)
+        thread = _telegram_id(msg.chat.thread_id) if msg.chat.thread_id else None
+        for i, html in enumerate(parts[len(done):], start=len(done)):
+            last = i == len(parts) - 1
+            try:
+                sent: Message = await bot.send_message(
+                    chat_id, html, parse_mode=ParseMode.HTML,
+                    link_preview_options=_NO_PREVIEW, message_thread_id=thread,
+                    reply_parameters=reply if i == 0 else None,
+                    reply_markup=keyboard(msg.buttons) if last else None)
+            except TelegramError as exc:
+                if done:  # remember the parts already out, so a retry does not repeat them
+                    self._partial[key] = done
+                    while len(self._partial) > _MAX_PARTIAL:
+                        self._partial.popitem(last=False)
+                raise delivery_error(exc) from None
+            done.append(str(sent.message_id))
+        return done[0]
+
+    async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
+        parts = render_parts(msg.text, msg.format)
+        if not parts:
+            raise PermanentFailure("empty message text")
+        if len(parts) > 1:
+            log.warning("telegram: edited text too long for one message; shortened")
+        try:
+            await self._bot().edit_message_text(
+                parts[0], chat_id=_telegram_id(chat.chat_id), message_id=_telegram_id(native_id),
+                parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW,
+                reply_markup=keyboard(msg.buttons))
+        except BadRequest as exc:
+            if "message is not modified" not in exc.message.lower():  # already as wanted
+                raise delivery_error(exc) from None
+        except TelegramError as exc:
+            raise delivery_error(exc) from None
+
+    async def delete(self, chat: ChatRef, native_id: str) -> None:
+        try:
+            await self._bot().delete_message(_telegram_id(chat.chat_id), _telegram_id(native_id))
+        except BadRequest as exc:
+            if "message to delete not found" not in exc.message.lower():  # already gone
+                raise delivery_error(exc) from None
+        except TelegramError as exc:
+            raise delivery_error(exc) from None

@@ -1,0 +1,122 @@
+"""The Telegram harness: the real bot and the real python-telegram-bot against the fake
+Telegram server (tests/fakes/telegram_server.py), driven like the console harness.
+
+People are names; each gets a stable numeric Telegram id (a CRC of the name), and a
+private chat with the bot whose Reply.chat_id is the name, as on the console.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.app import Bot, command_menu
+from tests.fakes.telegram_server import TOKEN, FakeTelegram
+from tests.harness import Reply, make_config
+
+Json = dict[str, Any]
+# Scenario tests send many messages into one chat; Telegram's ~1/s per chat pacing would
+# make each exchange wait a second. Tests of pacing itself pass `paced=True`.
+UNPACED = {"messages_per_second": 1000.0, "messages_per_chat_per_second": 100.0,
+           "group_messages_per_minute": 1000.0}
+
+
+def telegram_id(name: str) -> int:
+    """A stable, positive Telegram user id for a test person."""
+    return 100_000 + zlib.crc32(name.encode()) % 900_000_000
+
+
+@dataclass
+class TelegramHarness:
+    bot: Bot
+    adapter: TelegramAdapter
+    fake: FakeTelegram
+    platform: str = "telegram"
+    timeout: float = 10.0
+    _seen: dict[int, int] = field(default_factory=dict)  # chat id -> bot messages read
+
+    def user(self, name: str, language: str | None = None) -> Json:
+        """The person's Telegram account, created on first use; `language` is what their
+        Telegram app reports (kept until changed)."""
+        uid = telegram_id(name)
+        known = self.fake.users.get(uid)
+        if known is not None and (language is None or known.get("language_code") == language):
+            return known
+        language = language or (known or {}).get("language_code")
+        return self.fake.add_user(name, user_id=uid, language_code=language)
+
+    async def settle(self, update_id: int) -> None:
+        """Wait until the bot has handled update `update_id` and sent what it answers."""
+        await self.fake.wait_for(lambda: self.adapter.handled_update_id >= update_id,
+                                 self.timeout)
+        assert await self.bot.services.outbox.wait_idle("telegram", limit=self.timeout)
+
+    def new_replies(self, chat: Json | int, label: str | None = None) -> list[Reply]:
+        """Bot messages in `chat` not returned before, as a person reads them."""
+        chat_id = chat if isinstance(chat, int) else chat["id"]
+        messages = self.fake.bot_messages(chat_id)
+        new = messages[self._seen.get(chat_id, 0):]
+        self._seen[chat_id] = len(messages)
+        return [as_reply(m, label or str(chat_id)) for m in new]
+
+    async def send(self, user: str, text: str, *, language: str | None = None) -> list[Reply]:
+        account = self.user(user, language)
+        self.fake.push_text(account, text)
+        await self.settle(self.fake.last_update_id)
+        return self.new_replies(account, user)
+
+    async def press(self, user: str, label: str) -> list[Reply]:
+        account = self.user(user)
+        for message in reversed(self.fake.bot_messages(account)):
+            data = button_data(message, label)
+            if data is not None:
+                self.fake.press_button(account, message, data)
+                await self.settle(self.fake.last_update_id)
+                return self.new_replies(account, user)
+        raise AssertionError(f"no button {label!r} in {user}'s chat")
+
+    async def join_group(self, user: str, group: Json, *, language: str | None = None
+                         ) -> list[Reply]:
+        """`user` joins `group` (from `fake.add_group`); returns the bot's new messages
+        in the group."""
+        self.fake.add_member(group, self.user(user, language))
+        await self.settle(self.fake.last_update_id)
+        return self.new_replies(group, group["title"])
+
+
+def button_data(message: Json, label: str) -> str | None:
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            if button.get("text") == label:
+                return str(button.get("callback_data"))
+    return None
+
+
+def as_reply(message: Json, chat_label: str) -> Reply:
+    # The fake stores text as Telegram does: tags stripped, entities decoded.
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return Reply(chat_label, message.get("text", ""), [b["text"] for row in rows for b in row])
+
+
+@asynccontextmanager
+async def open_telegram(tmp_path: Path, facilitators: list[str] = (),  # type: ignore[assignment]
+                        *, paced: bool = False) -> AsyncIterator[TelegramHarness]:
+    async with FakeTelegram(TOKEN) as fake:
+        config = make_config(
+            tmp_path,
+            telegram={"api_base_url": fake.api_base_url, "file_base_url": fake.file_base_url,
+                      "poll_timeout": 1, **({} if paced else UNPACED)},
+            facilitators={"telegram": [str(telegram_id(name)) for name in facilitators]},
+        )
+        bot = await Bot.create(config)
+        adapter = TelegramAdapter(config.telegram, TOKEN, command_menu(bot.services))
+        try:
+            await bot.add_platform(adapter)
+            yield TelegramHarness(bot, adapter, fake)
+        finally:
+            await bot.close()
