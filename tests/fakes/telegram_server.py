@@ -38,6 +38,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.telegram_limits import FloodLimits, retry_after_seconds
+
 TOKEN = "123:TEST"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -213,6 +215,8 @@ class FakeTelegram:
         self.allowed_updates: set[str] = set(_DEFAULT_ALLOWED)
         self.url = ""
         self._failures: list[_Failure] = []
+        # Telegram's flood limits, when a test or benchmark turns them on.
+        self.limits: FloodLimits | None = None
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._other_ids = itertools.count(1_000_001)
@@ -397,6 +401,7 @@ class FakeTelegram:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             self._injected_failure(key, params)
+            self._flood_check(key, params)
             if method is None:
                 raise ApiError(400, "Bad Request: method not found")
             result = method(params, files)
@@ -425,6 +430,17 @@ class FakeTelegram:
                 if failure.times <= 0:
                     self._failures.remove(failure)
                 raise ApiError(failure.status, failure.description, failure.retry_after)
+
+    def _flood_check(self, method: str, params: Json) -> None:
+        if self.limits is None:
+            return
+        chat_id = str(params.get("chat_id", ""))
+        chat = self.chats.get(int(chat_id)) if chat_id.lstrip("-").isdigit() else None
+        is_group = bool(chat) and chat.get("type") in ("group", "supergroup")  # type: ignore[union-attr]
+        wait = self.limits.check(method, chat_id, is_group)
+        if wait is not None:
+            retry = retry_after_seconds(wait)
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
 
     def _notify(self) -> None:
         # Wake every waiter: each holds the old event; later waiters get a fresh one.
