@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scheduler",)
+ALL = ("scheduler", "delivery")
 
 
 def main(names: list[str]) -> None:

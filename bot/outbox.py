@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.clock import Clock
 from bot.model import OutboundMessage
-from bot.pacing import Limits, Pacer
+from bot.pacing import Gate, Limits, Pacer
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
@@ -57,6 +57,7 @@ class _Lane:
 
     adapter: PlatformAdapter
     pacer: Pacer
+    gate: Gate
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     in_flight: set[str] = field(default_factory=set)
     # Choosing a message and marking its chat in flight is one step, or two senders
@@ -119,7 +120,8 @@ class Outbox:
         if adapter.platform in self._lanes:
             # A second lane would leave the first one's senders running, unowned.
             raise ValueError(f"platform {adapter.platform!r} is already attached")
-        lane = _Lane(adapter, Pacer(limits or UNLIMITED))
+        pacer = Pacer(limits or UNLIMITED)
+        lane = _Lane(adapter, pacer, pacer.gate())
         self._lanes[adapter.platform] = lane
         for n in range(self.senders):
             lane.tasks.append(asyncio.create_task(
@@ -228,6 +230,8 @@ class Outbox:
         try:
             if (wait := slot - self.clock.timestamp()) > 0:
                 await asyncio.sleep(wait)
+            await lane.gate.pass_through()
+            lane.pacer.started(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
             native_id = await self._perform(lane.adapter, msg)
         except asyncio.CancelledError:
             # Stopping: the request may or may not have gone out; send it again next time.
@@ -258,6 +262,9 @@ class Outbox:
         try:
             if (wait := slot - self.clock.timestamp()) > 0:
                 await asyncio.sleep(wait)
+            await lane.gate.pass_through()
+            lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
+                               self.clock.timestamp())
             native_id = await lane.adapter.send(msg)
         except asyncio.CancelledError:
             for it in items:

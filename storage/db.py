@@ -88,8 +88,17 @@ class Database:
                 current = number
             return current
 
+    async def _abandoned(self) -> None:
+        """Under the lock nothing else is running, so an open transaction here was
+        abandoned: its owner was cancelled while BEGIN still ran in aiosqlite's thread.
+        Left open, every later autocommit write would join it and never be committed."""
+        if self.conn.in_transaction:
+            log.warning("rolling back a transaction abandoned by a cancelled task")
+            await self.conn.execute("ROLLBACK")
+
     async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         async with self._lock:
+            await self._abandoned()
             return await self.conn.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
@@ -97,17 +106,22 @@ class Database:
             await tx.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._lock, self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        async with self._lock:
+            await self._abandoned()
+            async with self.conn.execute(sql, params) as cur:
+                return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            await self._abandoned()
+            async with self.conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, holding the lock: use the yielded connection inside."""
         async with self._lock:
+            await self._abandoned()
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn

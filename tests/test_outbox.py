@@ -89,18 +89,23 @@ async def test_messages_are_spaced_no_closer_than_the_limits(db: Database) -> No
     await outbox.stop()
     times = [t for t, _, _ in edge.sent]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.02 - 0.002
+    assert min(gaps) >= 0.01 - 0.001  # never closer than half the 50/s interval
+    assert all(sum(1 for t in times[i:] if t < first + 1.0) <= 50
+               for i, first in enumerate(times))
     group = [t for t, c, _ in edge.sent if c == "g"]
     assert all(b - a >= 0.2 - 0.002 for a, b in itertools.pairwise(group))
 
 
-def test_pacer_books_slots_evenly() -> None:
-    pacer = Pacer(Limits(overall_per_second=10.0, per_chat_per_second=1.0))
+def test_pacer_books_per_chat_and_per_group_slots() -> None:
+    pacer = Pacer(Limits(overall_per_second=10.0, per_chat_per_second=1.0,
+                         per_group_per_minute=20.0))
     slots = [pacer.reserve(f"c{i}", False, now=100.0) for i in range(3)]
-    assert slots == pytest.approx([100.0, 100.1, 100.2])
+    assert slots == pytest.approx([100.0, 100.0, 100.0])  # overall: the Gate's job
     assert pacer.reserve("c0", False, now=100.0) == pytest.approx(101.0)  # per chat: 1/s
-    assert pacer.busy_chats(100.5) == {"c0", "c1", "c2"}
-    assert pacer.busy_chats(102.0) == set()
+    assert pacer.reserve("g", True, now=100.0) == pytest.approx(100.0)
+    assert pacer.reserve("g", True, now=100.0) == pytest.approx(103.0)  # group: 20/min
+    assert pacer.busy_chats(100.5) == {"c0", "c1", "c2", "g"}
+    assert pacer.busy_chats(106.0) == set()
 
 
 async def test_retry_after_is_honoured_and_the_chat_keeps_its_order(db: Database) -> None:
@@ -196,3 +201,23 @@ async def test_a_restart_resumes_without_losing_or_doubling(tmp_path: Path) -> N
     await outbox.stop()
     await db.close()
     assert sorted(t for _, _, t in edge.sent) == ["one", "two"]
+
+
+async def test_the_gate_never_lets_a_window_overflow_even_after_a_late_sender() -> None:
+    from bot.pacing import Gate
+
+    gate = Gate(50.0)  # 50 starts per second at most, never closer than 10 ms
+    starts: list[float] = []
+
+    async def sender(delay: float) -> None:
+        await asyncio.sleep(delay)  # some senders wake late
+        for _ in range(10):
+            await gate.pass_through()
+            starts.append(time.monotonic())
+
+    await asyncio.gather(*(sender(0.05 * (i % 3)) for i in range(8)))
+    starts.sort()
+    assert len(starts) == 80
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.01 - 0.001
+    for i, first in enumerate(starts):
+        assert sum(1 for t in starts[i:] if t < first + 1.0) <= 50

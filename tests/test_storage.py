@@ -105,3 +105,24 @@ async def test_in_flight_messages_are_requeued_after_a_crash(db: Database) -> No
     assert await repo.requeue_in_flight() == 1
     again = await repo.claim_next("discord", now=1.0)
     assert again is not None and again.id == item_id and again.attempts == 2
+
+
+async def test_a_transaction_abandoned_by_a_cancelled_task_is_rolled_back(db: Database
+                                                                         ) -> None:
+    import asyncio
+
+    async def cancelled_midway() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO participants (created_at) VALUES ('lost')")
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(cancelled_midway())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    # Simulate the worst case too: BEGIN ran, its caller vanished without a rollback.
+    await db.conn.execute("BEGIN IMMEDIATE")
+    await db.execute("INSERT INTO participants (created_at) VALUES ('kept')")
+    assert not db.conn.in_transaction
+    rows = await db.fetchall("SELECT created_at FROM participants")
+    assert [r[0] for r in rows] == ["kept"]

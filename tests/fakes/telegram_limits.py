@@ -22,6 +22,7 @@ class FloodLimits:
     per_group_per_minute: int = 20
     refused: int = 0  # 429s this server answered
     accepted: int = 0
+    refused_by: dict[str, int] = field(default_factory=dict)  # which limit said no
     _overall: deque[float] = field(default_factory=deque)
     _chats: dict[str, deque[float]] = field(default_factory=dict)
 
@@ -32,13 +33,14 @@ class FloodLimits:
             return None
         now = time.monotonic() if now is None else now
         chat = self._chats.setdefault(chat_id, deque())
-        waits = [_wait(self._overall, self.overall_per_second, 1.0, now),
-                 _wait(chat, self.per_chat_per_second, 1.0, now)]
+        waits = {"overall": _wait(self._overall, self.overall_per_second, 1.0, now),
+                 "chat": _wait(chat, self.per_chat_per_second, 1.0, now)}
         if is_group:
-            waits.append(_wait(chat, self.per_group_per_minute, 60.0, now))
-        wait = max(waits)
+            waits["group"] = _wait(chat, self.per_group_per_minute, 60.0, now)
+        limit, wait = max(waits.items(), key=lambda kv: kv[1])
         if wait > 0:
             self.refused += 1
+            self.refused_by[limit] = self.refused_by.get(limit, 0) + 1
             return wait
         self.accepted += 1
         self._overall.append(now)
