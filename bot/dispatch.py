@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import difflib
 import logging
+from datetime import datetime
 
 from bot.commands import Command
 from bot.context import Context
 from bot.i18n import _, use_language
 from bot.model import Event, EventKind
 from bot.services import Services
+from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
+
+
+def _nobody(now: datetime) -> Participant:
+    return Participant(0, None, None, None, None, now.isoformat(timespec="seconds"), None, None)
 
 
 class Dispatcher:
@@ -46,6 +52,11 @@ class Dispatcher:
     async def _context(self, event: Event) -> Context:
         s = self.services
         now = s.clock.now()
+        if not event.author.user_id:
+            # A platform event with no known author (Discord's deletion of an uncached
+            # message): handled, but it must not create a participant with no id.
+            return Context(event, s, _nobody(now), Account(event.platform, "", 0, "", ""),
+                           s.catalogs.pack(None), is_facilitator=False)
         participant, account = await s.participants.ensure(
             event.platform, event.author.user_id, event.author.display_name, now
         )

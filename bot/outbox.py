@@ -187,8 +187,11 @@ class Outbox:
         if due is not None:
             moments.append(due)
         timeout = max(0.0, min(moments) - now) if moments else None
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that comes
+        # with a wake-up, and stop() would then wait for this sender forever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(lane.wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await lane.wake.wait()
 
     async def _merge_waiting(self, item: OutboxItem, msg: OutboundMessage
                              ) -> tuple[list[OutboxItem], OutboundMessage]:

@@ -47,11 +47,32 @@ def to_telegram_html(text: str, fmt: str = "plain") -> str:
     return "".join(out)
 
 
-_DISCORD_SPECIAL = re.compile(r"([\\*_`~|>#\-\[\]()])")
+# Inline markers count anywhere; block markers (quote, heading, list, subtext "-#",
+# numbered list) only at the start of a line. Escaping only those keeps plain text
+# readable in notifications, which show the raw text.
+_DISCORD_INLINE = re.compile(r"([\\*_`~|\[\]])")
+_DISCORD_LINE_START = re.compile(r"^([ \t]*)([>#-]|\d+(?=\.[ \t]))", re.MULTILINE)
+# A backslash inside a URL breaks the link, and Discord applies no Markdown inside one.
+_DISCORD_URL = re.compile(r"https?://[^\s<>]+")
+
+
+def _escape_discord_segment(text: str) -> str:
+    text = _DISCORD_INLINE.sub(r"\\\1", text)
+    return _DISCORD_LINE_START.sub(
+        lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2).isdigit() else "\\" + m.group(2)),
+        text)
 
 
 def escape_discord(text: str) -> str:
-    return _DISCORD_SPECIAL.sub(r"\\\1", text)
+    """Plain text that Discord shows as typed: Markdown markers escaped, URLs left intact."""
+    out: list[str] = []
+    last = 0
+    for m in _DISCORD_URL.finditer(text):
+        out.append(_escape_discord_segment(text[last:m.start()]))
+        out.append(m.group())
+        last = m.end()
+    out.append(_escape_discord_segment(text[last:]))
+    return "".join(out)
 
 
 def to_discord(text: str, fmt: str = "plain") -> str:

@@ -122,11 +122,12 @@ class Database:
         """BEGIN IMMEDIATE … COMMIT, holding the lock: use the yielded connection inside."""
         async with self._lock:
             await self._abandoned()
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")

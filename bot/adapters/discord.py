@@ -1,0 +1,294 @@
+"""The Discord platform: discord.py 2.7 on the bot's own event loop.
+
+Inbound mapping lives in `discord_inbound`, slash-command declaration in
+`discord_commands`; this module owns the connection and the outbound side.
+
+discord.py is redirected through two *process-wide class attributes*
+(`discord.http.Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`): one Discord connection
+per process. Each `start()` builds a fresh client; `stop()` closes it, also after a
+failed start, so `Bot.supervise` can retry with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import aiohttp
+import discord
+import yarl
+
+from bot.adapters.base import (
+    CommandMenu,
+    DeliveryError,
+    PermanentFailure,
+    Publish,
+    RetryLater,
+)
+from bot.adapters.discord_commands import MenuTree, build_tree, sync_guilds
+from bot.adapters.discord_inbound import (
+    PLATFORM,
+    GatewayClient,
+    PendingInteraction,
+    PendingInteractions,
+)
+from bot.adapters.splitting import split_text
+from bot.config import DiscordSection
+from bot.model import Button, ChatRef, OutboundMessage
+from bot.render import to_discord
+
+log = logging.getLogger("bot.discord")
+T = TypeVar("T")
+TEXT_LIMIT = 2000
+NO_MENTIONS = discord.AllowedMentions.none()  # user-supplied text must never ping anyone
+# Discord error codes that mean "that message is gone", not "that person is unreachable".
+_UNKNOWN_MESSAGE = {10008}
+# Interaction and webhook tokens travel in URL paths; keep them out of every log line.
+_TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?]+")
+
+
+def _redact(text: str) -> str:
+    return _TOKEN_IN_PATH.sub(r"\1…", text)
+
+
+def delivery_error(what: str, exc: BaseException) -> DeliveryError:
+    """What a discord.py error means for the outbox."""
+    if isinstance(exc, discord.RateLimited):  # longer than max_ratelimit_timeout
+        return RetryLater(f"{what}: rate limited", exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        reason = _redact(f"{what}: HTTP {exc.status} (code {exc.code}) {exc.text}".strip())
+        if exc.status == 429:
+            after = exc.response.headers.get("Retry-After") if exc.response else None
+            return RetryLater(reason, float(after) if after else None)
+        if exc.status >= 500:
+            return RetryLater(reason)
+        if isinstance(exc, discord.Forbidden | discord.NotFound):
+            return PermanentFailure(reason, recipient_unreachable=exc.code not in _UNKNOWN_MESSAGE)
+        return PermanentFailure(reason)
+    # Network trouble, or a client-side hiccup (e.g. not connected): try again later.
+    return RetryLater(_redact(f"{what}: {type(exc).__name__}: {exc}"))
+
+
+def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Discord Markdown parts of at most `limit` characters, in order. The source is split
+    first so no Markdown pair is cut by the splitter; a part that escaping made too long
+    is split again, smaller."""
+    return [out for part in split_text(text, limit) for out in _fit(part, fmt, limit)]
+
+
+def _fit(part: str, fmt: str, limit: int) -> list[str]:
+    rendered = to_discord(part, fmt)
+    if len(rendered) <= limit:
+        return [rendered]
+    smaller = min(len(part) - 1, max(1, len(part) * limit // len(rendered)))
+    return [r for p in split_text(part, smaller) for r in _fit(p, fmt, limit)]
+
+
+def button_view(buttons: list[list[Button]]) -> discord.ui.View | None:
+    """Buttons whose custom_id is the button's data; presses arrive in on_interaction."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, line in enumerate(buttons[:5]):
+        for b in line[:5]:
+            if len(b.data) > 100:
+                log.warning("button data longer than 100 characters cut: %s…", b.data[:20])
+            view.add_item(discord.ui.Button(label=b.label[:80], custom_id=b.data[:100],
+                                            style=discord.ButtonStyle.secondary, row=row))
+    # Stopped, so discord.py does not keep a View per message forever (a broadcast to
+    # thousands would): the components are sent all the same.
+    view.stop()
+    return view
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+    capabilities = frozenset({"edit", "buttons", "delete_events", "native_polls"})
+
+    def __init__(self, settings: DiscordSection, token: str, menu: CommandMenu | None = None,
+                 *, ready_timeout: float = 30.0, guild_ready_timeout: float = 2.0,
+                 max_ratelimit_timeout: float = 30.0):
+        self.settings = settings
+        self._token = token
+        self.menu = menu
+        self.ready_timeout = ready_timeout
+        self.guild_ready_timeout = guild_ready_timeout
+        # A rate limit longer than this comes back as RetryLater instead of blocking the
+        # platform's outbox worker inside discord.py.
+        self.max_ratelimit_timeout = max_ratelimit_timeout
+        self.pending = PendingInteractions()
+        self.client: GatewayClient | None = None
+        self._tree: MenuTree | None = None
+        self._gateway: asyncio.Task[None] | None = None
+        self._ready = False  # logged in and connected once: REST calls may go out
+
+    def __repr__(self) -> str:  # never show the token
+        return f"DiscordAdapter(api={self.settings.api_base_url!r})"
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def start(self, publish: Publish) -> None:
+        if self.client is not None:
+            await self.stop()
+        discord.http.Route.BASE = self.settings.api_base_url
+        if self.settings.gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
+        intents = discord.Intents(guilds=True, members=True, message_content=True,
+                                  guild_messages=True, dm_messages=True, guild_polls=True,
+                                  dm_polls=True)
+        self.client = client = GatewayClient(
+            publish, self.settings.command_prefix, self.pending, self._sync_commands,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS, guild_ready_timeout=self.guild_ready_timeout,
+            max_ratelimit_timeout=self.max_ratelimit_timeout)
+        self._tree = build_tree(client, self.menu)
+        await client.login(self._token)  # LoginFailure on a bad token
+        self._gateway = asyncio.create_task(client.connect(reconnect=True),
+                                            name="discord-gateway")
+        self._gateway.add_done_callback(self._gateway_ended)
+        ready = asyncio.create_task(client.wait_until_ready())
+        try:
+            await asyncio.wait({self._gateway, ready}, timeout=self.ready_timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if not client.is_ready():
+            if self._gateway.done() and self._gateway.exception() is not None:
+                raise self._gateway.exception()  # type: ignore[misc]
+            raise TimeoutError(f"Discord gateway not ready within {self.ready_timeout:.0f}s")
+        log.info("connected to Discord as %s in %d guild(s)", client.user, len(client.guilds))
+        self._ready = True
+        await self._sync_commands(*client.guilds)
+
+    async def _sync_commands(self, *guilds: discord.Guild) -> None:
+        if self._tree is not None and self.menu:
+            await sync_guilds(self._tree, guilds, self.menu)
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("Discord gateway stopped: %s: %s", type(exc).__name__, exc)
+
+    async def stop(self) -> None:
+        client, gateway = self.client, self._gateway
+        self.client, self._gateway, self._tree, self._ready = None, None, None, False
+        if client is not None:
+            await client.close()  # closes the websocket and the HTTP session
+            await client.drain(limit=5.0)
+        if gateway is not None:
+            if not gateway.done():
+                gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gateway
+
+    # --- outbound -------------------------------------------------------------------
+    def _client(self) -> GatewayClient:
+        if self.client is None or not self._ready or self.client.is_closed():
+            raise RetryLater("Discord is not connected")
+        return self.client
+
+    async def _call(self, what: str, request: Awaitable[T]) -> T:
+        try:
+            return await request
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error(what, exc) from None
+
+    async def _channel(self, chat: ChatRef) -> discord.abc.Messageable:
+        client = self._client()
+        try:
+            target = int(chat.chat_id if chat.is_private or not chat.thread_id
+                         else chat.thread_id)
+        except ValueError:
+            raise PermanentFailure(f"not a Discord id: {chat.chat_id!r}") from None
+        if chat.is_private:  # the chat id is the person; their DM channel is opened once
+            return await self._call("open DM", client.create_dm(discord.Object(target)))
+        return client.get_partial_messageable(target)
+
+    async def send(self, msg: OutboundMessage) -> str:
+        self._client()  # connected, or RetryLater before anything goes out
+        parts = render_parts(msg.text, msg.format)
+        if not any(p.strip() for p in parts):
+            if not msg.buttons:
+                raise PermanentFailure("empty message")
+            parts = ["\u200b"]  # buttons need some content to hang on
+        view = button_view(msg.buttons)
+        pending = self.pending.get(msg.reply_to_native_id)
+        first: str | None = None
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent: str | None = None
+            if pending is not None:
+                sent = await self._answer(pending, msg.reply_to_native_id, part,
+                                          view if last else None)
+                pending = pending if sent is not None else None
+            if sent is None:
+                sent = await self._post(msg, part, view if last else None, reply=i == 0)
+            first = first or sent
+        assert first is not None
+        return first
+
+    async def _answer(self, pending: PendingInteraction, key: str | None, text: str,
+                      view: discord.ui.View | None) -> str | None:
+        """Deliver through the interaction (its "thinking…" response, then follow-ups).
+        None when the interaction can no longer be answered: the caller posts instead."""
+        interaction = pending.interaction
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        try:
+            async with pending.lock:
+                if not pending.answered:
+                    message = await interaction.edit_original_response(
+                        content=text, allowed_mentions=NO_MENTIONS, **extra)
+                    pending.answered = True
+                else:
+                    message = await interaction.followup.send(
+                        text, allowed_mentions=NO_MENTIONS, wait=True, **extra)
+        except discord.HTTPException as exc:
+            if exc.status in (401, 403, 404):  # token expired or interaction unknown
+                log.info("interaction %s can no longer be answered (HTTP %s); posting instead",
+                         interaction.id, exc.status)
+                self.pending.forget(key)
+                return None
+            raise delivery_error("answer interaction", exc) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error("answer interaction", exc) from None
+        return str(message.id)
+
+    async def _post(self, msg: OutboundMessage, text: str, view: discord.ui.View | None,
+                    reply: bool) -> str:
+        channel = await self._channel(msg.chat)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        reply_to = msg.reply_to_native_id
+        if reply and reply_to and reply_to.isdigit() and not msg.chat.is_private:
+            extra["reference"] = discord.MessageReference(
+                message_id=int(reply_to), channel_id=int(msg.chat.thread_id or msg.chat.chat_id),
+                fail_if_not_exists=False)
+        message = await self._call("send", channel.send(text, allowed_mentions=NO_MENTIONS,
+                                                        **extra))
+        return str(message.id)
+
+    async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
+        """Replace a message's text and buttons (no buttons: they are removed). Only the
+        first 2000 characters fit in one message."""
+        parts = render_parts(msg.text, msg.format)
+        if len(parts) > 1:
+            log.warning("edit of message %s: text longer than one message; cut", native_id)
+        channel = await self._channel(chat)
+        message = channel.get_partial_message(int(native_id))  # type: ignore[attr-defined]
+        await self._call("edit", message.edit(content=parts[0] or "\u200b",
+                                              view=button_view(msg.buttons),
+                                              allowed_mentions=NO_MENTIONS))
+
+    async def delete(self, chat: ChatRef, native_id: str) -> None:
+        channel = await self._channel(chat)
+        message = channel.get_partial_message(int(native_id))  # type: ignore[attr-defined]
+        try:
+            await message.delete()
+        except discord.NotFound as exc:
+            if exc.code not in _UNKNOWN_MESSAGE:
+                raise delivery_error("delete", exc) from None
+            log.debug("message %s was already deleted", native_id)  # what we wanted
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error("delete", exc) from None
