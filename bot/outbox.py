@@ -32,6 +32,7 @@ UNLIMITED = Limits(overall_per_second=1000.0)
 MERGEABLE = "relay:"
 MERGE_MAX_MESSAGES = 50
 MERGE_MAX_CHARS = 3500
+MERGE_AFTER_SECONDS = 5.0
 
 
 def _attributed(msg: OutboundMessage) -> str:
@@ -77,6 +78,7 @@ class Outbox:
     on_sent: list[SentHook] = field(default_factory=list)
     on_failed: list[FailedHook] = field(default_factory=list)
     _lanes: dict[str, _Lane] = field(default_factory=dict, init=False)
+    _finishing: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
     async def enqueue(
         self,
@@ -138,6 +140,8 @@ class Outbox:
     async def stop(self) -> None:
         for platform in list(self._lanes):
             await self.detach(platform)
+        if self._finishing:  # let sends the platform accepted be recorded
+            await asyncio.wait(self._finishing, timeout=5)
 
     async def wait_idle(self, platform: str | None = None, limit: float = 60.0,
                         include_delayed: bool = False) -> bool:
@@ -193,12 +197,19 @@ class Outbox:
             async with asyncio.timeout(timeout):
                 await lane.wake.wait()
 
-    async def _merge_waiting(self, item: OutboxItem, msg: OutboundMessage
+    async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage
                              ) -> tuple[list[OutboxItem], OutboundMessage]:
         """Relayed messages that piled up for a paced chat go out as one post, keeping
         authors and order, instead of falling further behind."""
         if not (item.dedupe_key or "").startswith(MERGEABLE) or msg.action != "send" \
                 or msg.attachments:
+            return [item], msg
+        # Merge only a real backlog: what would take longer than MERGE_AFTER_SECONDS to
+        # post one by one at this chat's pace.
+        waiting = await self.repo.count_mergeable(item.platform, item.chat_id, MERGEABLE,
+                                                  self.clock.timestamp())
+        interval = lane.pacer.chat_interval(not msg.chat.is_private)
+        if (waiting + 1) * interval <= MERGE_AFTER_SECONDS:
             return [item], msg
         more = await self.repo.claim_mergeable(item.platform, item.chat_id, MERGEABLE, item.id,
                                                self.clock.timestamp(), MERGE_MAX_MESSAGES)
@@ -225,7 +236,7 @@ class Outbox:
     async def _deliver(self, lane: _Lane, item: OutboxItem) -> None:
         msg = OutboundMessage.from_json(item.payload)
         platform = lane.adapter.platform
-        items, msg = await self._merge_waiting(item, msg)
+        items, msg = await self._merge_waiting(lane, item, msg)
         if len(items) > 1:
             await self._deliver_merged(lane, items, msg)
             return
@@ -251,12 +262,7 @@ class Outbox:
             log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
             await self._retry(lane, item, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self.repo.mark_sent(item.id, native_id, self.clock.timestamp())
-            for hook in self.on_sent:
-                try:
-                    await hook(item, msg, native_id)
-                except Exception:
-                    log.exception("outbox %s: after-send hook failed", platform)
+            await self._finish([item], msg, native_id)
 
     async def _deliver_merged(self, lane: _Lane, items: list[OutboxItem],
                               msg: OutboundMessage) -> None:
@@ -281,13 +287,28 @@ class Outbox:
             for it in items:  # each goes back; they may merge again next time
                 await self._retry(lane, it, f"{type(exc).__name__}: {exc}", retry_after)
         else:
-            for it in items:
-                await self.repo.mark_sent(it.id, native_id, self.clock.timestamp())
+            await self._finish(items, msg, native_id)
+
+    async def _finish(self, items: list[OutboxItem], msg: OutboundMessage, native_id: str
+                      ) -> None:
+        """Bookkeeping after the platform accepted a message: the hooks first (the relay's
+        message map), then "sent", so that "sent" always means "recorded". Shielded from
+        cancellation — a stop in between would leave a sent copy missing from the map —
+        and awaited by stop()."""
+
+        async def bookkeeping() -> None:
             for hook in self.on_sent:
                 try:
                     await hook(items[0], msg, native_id)
                 except Exception:
-                    log.exception("outbox %s: after-send hook failed", lane.adapter.platform)
+                    log.exception("outbox %s: after-send hook failed", items[0].platform)
+            for it in items:
+                await self.repo.mark_sent(it.id, native_id, self.clock.timestamp())
+
+        task = asyncio.ensure_future(bookkeeping())
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+        await asyncio.shield(task)
 
     @staticmethod
     async def _perform(adapter: PlatformAdapter, msg: OutboundMessage) -> str:

@@ -38,7 +38,8 @@ class Gate:
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
-    async def pass_through(self) -> None:
+    async def pass_through(self) -> float:
+        """Wait for this request's turn; returns the moment it was let through."""
         async with self._lock:
             while True:
                 now = time.monotonic()
@@ -52,7 +53,9 @@ class Gate:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-            self._starts.append(time.monotonic())
+            started = time.monotonic()
+            self._starts.append(started)
+            return started
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Pacer:
     limits: Limits
     _next_chat: dict[str, float] = field(default_factory=dict)
 
-    def _chat_interval(self, is_group: bool) -> float:
+    def chat_interval(self, is_group: bool) -> float:
+        """Seconds between two messages to one chat of this kind."""
         intervals = [0.0]
         if self.limits.per_chat_per_second:
             intervals.append(1.0 / self.limits.per_chat_per_second)
@@ -73,7 +77,7 @@ class Pacer:
         limits; the overall limit is the Gate's); return the time to send it. Synchronous on
         purpose: no other sender can book between the check and the update."""
         at = max(now, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = at + self._chat_interval(is_group)
+        self._next_chat[chat_id] = at + self.chat_interval(is_group)
         return at
 
     def gate(self) -> Gate:
@@ -82,7 +86,7 @@ class Pacer:
     def started(self, chat_id: str, is_group: bool, at: float) -> None:
         """A request to `chat_id` really started at `at` (the Gate may have held it after
         its booked slot): the chat's next slot counts from then."""
-        nxt = at + self._chat_interval(is_group)
+        nxt = at + self.chat_interval(is_group)
         self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), nxt)
 
     def chat_ready_at(self, chat_id: str) -> float:

@@ -168,6 +168,8 @@ class Relay:
         """An origin was deleted (Discord tells bots; Telegram does not): delete copies."""
         entries = [e for e in await self.relay_map.relays_of(
             event.platform, event.chat.chat_id, event.native_id or "") if e.role == "origin"]
+        log.debug("relay: deletion of %s:%s:%s concerns %d relay(s)", event.platform,
+                  event.chat.chat_id, event.native_id, len(entries))
         queued = 0
         for entry in entries:
             for copy in await self.relay_map.copies(entry.relay_id):

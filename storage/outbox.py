@@ -98,6 +98,14 @@ class OutboxRepository:
             )
         return OutboxItem(**{**dict(row), "status": "sending", "attempts": row["attempts"] + 1})
 
+    async def count_mergeable(self, platform: str, chat_id: str, prefix: str, now: float
+                              ) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM outbox WHERE platform = ? AND chat_id = ? "
+            "AND status = 'pending' AND not_before <= ? AND dedupe_key LIKE ? ESCAPE '\\'",
+            (platform, chat_id, now, prefix.replace("%", "\\%").replace("_", "\\_") + "%"))
+        return int(row[0]) if row else 0
+
     async def claim_mergeable(self, platform: str, chat_id: str, prefix: str, after_id: int,
                               now: float, limit: int) -> list[OutboxItem]:
         """More due messages for the same chat whose dedupe key starts with `prefix` and that

@@ -54,10 +54,10 @@ class RelayMap:
         return RelayEntry(**dict(row)) if row else None
 
     async def shares_post(self, platform: str, chat_id: str, native_id: str) -> int:
-        """How many relays a native post carries (more than one: a merged post)."""
+        """How many relayed copies a native post carries (more than one: a merged post)."""
         row = await self.db.fetchone(
             "SELECT COUNT(*) FROM relay_messages WHERE platform = ? AND chat_id = ? "
-            "AND native_id = ?", (platform, chat_id, native_id))
+            "AND native_id = ? AND role = 'copy'", (platform, chat_id, native_id))
         return int(row[0]) if row else 0
 
     async def update_text(self, relay_id: str, text: str, language: str | None) -> None:

@@ -212,8 +212,7 @@ async def test_the_gate_never_lets_a_window_overflow_even_after_a_late_sender() 
     async def sender(delay: float) -> None:
         await asyncio.sleep(delay)  # some senders wake late
         for _ in range(10):
-            await gate.pass_through()
-            starts.append(time.monotonic())
+            starts.append(await gate.pass_through())
 
     await asyncio.gather(*(sender(0.05 * (i % 3)) for i in range(8)))
     starts.sort()

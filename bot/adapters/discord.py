@@ -36,6 +36,7 @@ from bot.adapters.discord_inbound import (
     PendingInteraction,
     PendingInteractions,
 )
+from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
 from bot.model import Button, ChatRef, OutboundMessage
@@ -80,6 +81,15 @@ def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [out for part in split_text(text, limit) for out in _fit(part, fmt, limit)]
 
 
+def attributed_parts(msg: OutboundMessage) -> list[str]:
+    """The parts of a message, the first one opened by the relayed author's name in bold."""
+    if not msg.attribution:
+        return render_parts(msg.text, msg.format)
+    prefix = f"**{discord.utils.escape_markdown(msg.attribution)}**: "
+    parts = render_parts(msg.text, msg.format, TEXT_LIMIT - len(prefix))
+    return [prefix + parts[0], *parts[1:]] if parts else [prefix]
+
+
 def _fit(part: str, fmt: str, limit: int) -> list[str]:
     rendered = to_discord(part, fmt)
     if len(rendered) <= limit:
@@ -121,6 +131,7 @@ class DiscordAdapter:
         # platform's outbox worker inside discord.py.
         self.max_ratelimit_timeout = max_ratelimit_timeout
         self.pending = PendingInteractions()
+        self.webhooks = RelayWebhooks()
         self.client: GatewayClient | None = None
         self._tree: MenuTree | None = None
         self._gateway: asyncio.Task[None] | None = None
@@ -207,9 +218,32 @@ class DiscordAdapter:
             return await self._call("open DM", client.create_dm(discord.Object(target)))
         return client.get_partial_messageable(target)
 
+    async def _relay_hook(self, msg: OutboundMessage) -> discord.Webhook | None:
+        """The webhook to post a relayed copy under its author's name, if one can be used:
+        a guild channel, not a reply (webhooks cannot reply), a name Discord accepts."""
+        if not msg.attribution or msg.chat.is_private or msg.reply_to_native_id \
+                or webhook_username(msg.attribution) is None or msg.buttons:
+            return None
+        return await self.webhooks.for_channel(self._client(),
+                                               int(msg.chat.thread_id or msg.chat.chat_id))
+
+    async def _send_by_webhook(self, hook: discord.Webhook, msg: OutboundMessage) -> str:
+        first: str | None = None
+        for part in render_parts(msg.text, msg.format):
+            sent = await self._call("send by webhook", hook.send(
+                part or "\u200b", username=webhook_username(msg.attribution or ""),
+                allowed_mentions=NO_MENTIONS, wait=True))
+            first = first or str(sent.id)
+        if first is None:
+            raise PermanentFailure("empty message")
+        return first
+
     async def send(self, msg: OutboundMessage) -> str:
         self._client()  # connected, or RetryLater before anything goes out
-        parts = render_parts(msg.text, msg.format)
+        hook = await self._relay_hook(msg)
+        if hook is not None:
+            return await self._send_by_webhook(hook, msg)
+        parts = attributed_parts(msg)
         if not any(p.strip() for p in parts):
             if not msg.buttons:
                 raise PermanentFailure("empty message")
@@ -272,7 +306,21 @@ class DiscordAdapter:
     async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
         """Replace a message's text and buttons (no buttons: they are removed). Only the
         first 2000 characters fit in one message."""
-        parts = render_parts(msg.text, msg.format)
+        # A relayed copy may be the webhook's (only it may edit it), also after a restart.
+        hook = await self.webhooks.for_channel(self._client(), int(chat.thread_id or chat.chat_id)
+                                               ) if msg.attribution and not chat.is_private \
+            else None
+        if hook is not None:  # a relayed copy the webhook posted: only it may edit it
+            parts = render_parts(msg.text, msg.format)
+            try:
+                await hook.edit_message(int(native_id), content=parts[0] or "\u200b",
+                                        allowed_mentions=NO_MENTIONS)
+                return
+            except (discord.NotFound, discord.Forbidden):
+                pass  # not one of the webhook's (a relayed reply): the bot's own message
+            except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise delivery_error("edit by webhook", exc) from None
+        parts = attributed_parts(msg)
         if len(parts) > 1:
             log.warning("edit of message %s: text longer than one message; cut", native_id)
         channel = await self._channel(chat)

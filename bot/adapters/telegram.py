@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import timedelta
+from html import escape
 
 from telegram import Bot as TelegramBot
 from telegram import (
@@ -53,6 +54,15 @@ DEFAULT_MENU_LANGUAGE = "en"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Long messages half-sent when a later part failed: (chat, payload) -> ids already sent.
 _MAX_PARTIAL = 256
+
+
+def attributed_parts(msg: OutboundMessage) -> list[str]:
+    """The parts of a message, the first one opened by the relayed author's name in bold."""
+    if not msg.attribution:
+        return render_parts(msg.text, msg.format)
+    prefix = f"<b>{escape(msg.attribution, quote=False)}</b>: "
+    parts = render_parts(msg.text, msg.format, TEXT_LIMIT - len(prefix))
+    return [prefix + parts[0], *parts[1:]] if parts else [prefix]
 
 
 def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -233,7 +243,7 @@ class TelegramAdapter:
 
     async def send(self, msg: OutboundMessage) -> str:
         bot = self._bot()
-        parts = render_parts(msg.text, msg.format)
+        parts = attributed_parts(msg)
         if not parts:
             raise PermanentFailure("empty message text")
         key = (msg.chat.chat_id, msg.to_json())
@@ -262,7 +272,7 @@ class TelegramAdapter:
         return done[0]
 
     async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
-        parts = render_parts(msg.text, msg.format)
+        parts = attributed_parts(msg)
         if not parts:
             raise PermanentFailure("empty message text")
         if len(parts) > 1:

@@ -205,6 +205,7 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.commands: dict[int | None, list[Json]] = {}  # guild id (None: global) -> commands
         self.webhooks: dict[int, tuple[str, FakeChannel, str]] = {}  # id -> token, channel, name
+        self.webhooks_forbidden = False  # the bot lacks "Manage Webhooks" in the guild
         self._failures: list[_Failure] = []
         self._sessions: dict[str, _Session] = {}
         self._runner: web.AppRunner | None = None
@@ -227,6 +228,7 @@ class FakeDiscord:
             ("DELETE", "/channels/{cid}/messages/{mid}", self._delete_message),
             ("POST", "/channels/{cid}/polls/{mid}/expire", self._expire_poll),
             ("POST", "/channels/{cid}/webhooks", self._create_webhook),
+            ("GET", "/channels/{cid}/webhooks", self._list_webhooks),
             ("PUT", "/applications/{app}/commands", self._put_commands),
             ("PUT", "/applications/{app}/guilds/{gid}/commands", self._put_commands),
             ("GET", "/applications/{app}/guilds/{gid}/commands", self._get_commands),
@@ -723,14 +725,27 @@ class FakeDiscord:
         await self._dispatch_message("MESSAGE_UPDATE", msg)
         return _json(msg)
 
+    def _webhook_payload(self, wid: int) -> Json:
+        token, channel, name = self.webhooks[wid]
+        return {"id": str(wid), "type": 1, "channel_id": str(channel.id),
+                "guild_id": str(channel.guild_id), "name": name, "avatar": None,
+                "token": token, "application_id": str(self.application_id),
+                "user": self.bot_user.payload()}
+
     async def _create_webhook(self, request: web.Request) -> web.Response:
+        if self.webhooks_forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         channel = self._channel(request.match_info["cid"])
         name = request[_BODY].get("name", "webhook")
-        wid, token = self.create_webhook(channel.id, name)
-        return _json({"id": str(wid), "type": 1, "channel_id": str(channel.id),
-                      "guild_id": str(channel.guild_id), "name": name, "avatar": None,
-                      "token": token, "application_id": str(self.application_id),
-                      "user": self.bot_user.payload()})
+        wid, _token = self.create_webhook(channel.id, name)
+        return _json(self._webhook_payload(wid))
+
+    async def _list_webhooks(self, request: web.Request) -> web.Response:
+        if self.webhooks_forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        channel = self._channel(request.match_info["cid"])
+        return _json([self._webhook_payload(wid) for wid, (_t, ch, _n) in self.webhooks.items()
+                      if ch.id == channel.id])
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         gid = int(request.match_info["gid"]) if "gid" in request.match_info else None
