@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scheduler", "delivery")
+ALL = ("scheduler", "delivery", "relay")
 
 
 def main(names: list[str]) -> None:
