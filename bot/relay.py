@@ -82,6 +82,9 @@ class NoTranslation:
         return Untranslated(source_hint, {t: text for t in targets}, set())
 
 
+NO_TEXT = Untranslated(None, {}, set())
+
+
 def relay_id_of(event: Event) -> str:
     """Deterministic: an update delivered twice (after a crash) relays once."""
     return f"{event.platform}:{event.chat.chat_id}:{event.native_id}"
@@ -109,7 +112,8 @@ class Relay:
                    if (c.platform, c.chat_id) != (event.platform, event.chat.chat_id)]
         # No source hint: people write in other languages than their chat's; the detector
         # decides (and says None for "ok" or a link, which then go out as they are).
-        result = await self.translator.translate_for(event.text, {t.language for t in targets})
+        result = await self.translator.translate_for(event.text, {t.language for t in targets}) \
+            if event.text.strip() else NO_TEXT
         await self.relay_map.record(RelayEntry(
             relay_id, event.platform, event.chat.chat_id, event.native_id or "", "origin",
             participant_id, event.text, result.source, now))
@@ -117,15 +121,19 @@ class Relay:
         attribution = f"{event.author.display_name} · " \
                       f"{PLATFORM_NAMES.get(event.platform, event.platform)}"
         replied = await self._replied_relay(event)
+        # Files are not re-uploaded yet: each is announced by name, so that a photo sent
+        # without words still reaches the other chats as a line rather than as nothing.
+        files = "\n".join(f"📎 {a.file_name}" for a in event.attachments)
         for target in targets:
+            text = self._text_for(target.language, event.text, result) if event.text.strip() \
+                else ""
             msg = OutboundMessage(
                 chat=ChatRef(target.platform, target.chat_id, ChatKind(target.chat_kind),
                              title=target.title),
-                text=self._text_for(target.language, event.text, result),
+                text="\n".join(part for part in (text, files) if part),
                 attribution=attribution,
                 relay_ids=[relay_id],
                 reply_to_native_id=await self._copy_in(replied, target),
-                attachments=list(event.attachments),
             )
             await self.outbox.enqueue(
                 msg, priority=RELAY, not_before=now + delay if delay else 0.0,

@@ -183,3 +183,15 @@ async def test_a_burst_into_a_telegram_group_is_merged_within_its_limit(tmp_path
         times = sorted(c.at for c in w.tg.calls if c.method == "sendMessage")
         for i, first in enumerate(times):  # never more than the group's limit per minute
             assert sum(1 for t in times[i:] if t < first + 60.0) <= 200
+
+
+async def test_a_photo_without_words_is_announced_by_name(tmp_path: Path) -> None:
+    async with relay_world(tmp_path) as w:
+        marie = w.tg.add_user("Marie", language_code="fr")
+        size = {"file_unique_id": "u1", "width": 800, "height": 600, "file_size": 52_000}
+        photo = w.tg._store(w.group, marie, photo=[{"file_id": "p-small", **size},
+                                                   {"file_id": "p-large", **size}])
+        w.tg.push_update("message", photo)
+        [copy] = await w.dc.wait_for(lambda: w.dc.sent_to(w.dc.general), what="the copy")
+        assert copy.content == "📎 photo.jpg" and copy.username == "Marie · Telegram"
+        assert w.lt.requests == []
