@@ -87,7 +87,7 @@ class TelegramSection(Section):
     # group): 28/s leaves room for network jitter, so a healthy run provokes no 429.
     messages_per_second: float = Field(default=28.0, gt=0, le=1000)
     messages_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
-    group_messages_per_minute: float = Field(default=20.0, gt=0, le=1000)
+    group_messages_per_minute: float = Field(default=20.0, gt=0, le=60_000)
 
 
 class DiscordSection(Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -53,13 +54,52 @@ class RetryPolicy:
 
 
 @dataclass
+class _Waiters:
+    """Idle senders, woken one at a time (a wake-up for all of them was a stampede of
+    claims, measured in bench/relay.py). `signal` counts wake-ups, so a sender that looked
+    at the queue before one does not go to sleep after it."""
+
+    signal: int = 0
+    timekeeper: bool = False  # one idle sender waits with a timer; the others without
+    _futures: deque[asyncio.Future[None]] = field(default_factory=deque)
+
+    def notify_one(self) -> None:
+        self.signal += 1
+        while self._futures:
+            future = self._futures.popleft()
+            if not future.done():
+                future.set_result(None)
+                return
+
+    async def wait(self, seen: int, delay: float | None) -> None:
+        if self.signal != seen:
+            return
+        keeps_time = delay is not None and not self.timekeeper
+        if keeps_time:
+            self.timekeeper = True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._futures.append(future)
+        try:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+            # comes with a wake-up, and stop() would then wait for this sender forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay if keeps_time else None):
+                    await future
+        finally:
+            if keeps_time:
+                self.timekeeper = False
+            if not future.done():
+                future.cancel()
+
+
+@dataclass
 class _Lane:
     """One platform's delivery state: its adapter, pacer and the chats being sent to."""
 
     adapter: PlatformAdapter
     pacer: Pacer
     gate: Gate
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    waiters: _Waiters = field(default_factory=_Waiters)
     in_flight: set[str] = field(default_factory=set)
     # Choosing a message and marking its chat in flight is one step, or two senders
     # could take two messages of the same chat and deliver them out of order.
@@ -115,7 +155,7 @@ class Outbox:
     def wake(self, platform: str) -> None:
         lane = self._lanes.get(platform)
         if lane is not None:
-            lane.wake.set()
+            lane.waiters.notify_one()
 
     def attach(self, adapter: PlatformAdapter, limits: Limits | None = None) -> None:
         """Start draining one platform's messages through its adapter."""
@@ -161,14 +201,11 @@ class Outbox:
         platform = lane.adapter.platform
         while True:
             now = self.clock.timestamp()
+            seen = lane.waiters.signal
             try:
                 async with lane.claiming:
                     busy = lane.pacer.busy_chats(now) | lane.in_flight
                     item = await self.repo.claim_next(platform, now, exclude_chats=busy)
-                    if item is None:
-                        lane.wake.clear()
-                        # Check again after clearing, or a message enqueued in between waits.
-                        item = await self.repo.claim_next(platform, now, exclude_chats=busy)
                     if item is not None:
                         lane.in_flight.add(item.chat_id)
             except Exception:
@@ -176,26 +213,29 @@ class Outbox:
                 await asyncio.sleep(1.0)
                 continue
             if item is None:
-                await self._idle(lane, now)
+                await self._idle(lane, now, seen)
                 continue
+            lane.waiters.notify_one()  # there may be more: let an idle sender look
             try:
                 await self._deliver(lane, item)
+            except Exception:
+                # A bug must not kill this sender (its messages would wait forever): log
+                # it, put the message back for later, carry on.
+                log.exception("outbox %s: delivering message %d failed", platform, item.id)
+                await self._retry(lane, item, "internal error", None)
             finally:
                 lane.in_flight.discard(item.chat_id)
-                lane.wake.set()  # the chat is free again: let another sender look
+                lane.waiters.notify_one()  # the chat is free again: let a sender look
 
-    async def _idle(self, lane: _Lane, now: float) -> None:
-        """Sleep until woken, a delayed message falls due, or a busy chat frees up."""
+    async def _idle(self, lane: _Lane, now: float, seen: int) -> None:
+        """Sleep until woken, or — for the one sender keeping time — until a delayed
+        message falls due or a busy chat frees up."""
         moments = [lane.pacer.chat_ready_at(c) for c in lane.pacer.busy_chats(now)]
         due = await self.repo.next_due_at(lane.adapter.platform)
         if due is not None:
             moments.append(due)
         timeout = max(0.0, min(moments) - now) if moments else None
-        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that comes
-        # with a wake-up, and stop() would then wait for this sender forever.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await lane.wake.wait()
+        await lane.waiters.wait(seen, timeout)
 
     async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage
                              ) -> tuple[list[OutboxItem], OutboundMessage]:

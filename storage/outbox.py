@@ -83,19 +83,21 @@ class OutboxRepository:
         skip = ""
         if exclude_chats:
             skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
-        async with self.db.transaction() as tx:
-            async with tx.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
-                f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
-                (platform, now, *exclude_chats),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                return None
-            await tx.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                (row["id"],),
-            )
+        # No transaction: this connection runs one statement at a time and a platform's
+        # senders claim under one lock, so the row cannot change between the two; an empty
+        # queue costs one SELECT.
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
+            f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
+            (platform, now, *exclude_chats),
+        )
+        if row is None:
+            return None
+        cur = await self.db.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'pending'", (row["id"],))
+        if cur.rowcount != 1:
+            return None
         return OutboxItem(**{**dict(row), "status": "sending", "attempts": row["attempts"] + 1})
 
     async def count_mergeable(self, platform: str, chat_id: str, prefix: str, now: float

@@ -50,14 +50,6 @@ def message(chat: str, text: str, group: bool = False) -> OutboundMessage:
                            text)
 
 
-@pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
-
-
 async def drained(outbox: Outbox) -> None:
     assert await outbox.wait_idle("test", limit=20, include_delayed=True)
 

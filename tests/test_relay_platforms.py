@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,11 @@ class World:
 
 @asynccontextmanager
 async def relay_world(tmp_path: Path, *, group_per_minute: float = 1000.0,
-                      welcome_channel: bool = False) -> AsyncIterator[World]:
+                      welcome_channel: bool = False,
+                      wrap_dispatch: Callable[[Any], Any] | None = None
+                      ) -> AsyncIterator[World]:
+    """`wrap_dispatch`, if given, wraps the dispatcher before the platforms start (they keep
+    the handle they were given): the relay benchmark times events with it."""
     async with FakeTelegram() as tg, FakeLibreTranslate() as lt:
         dc = await FakeDiscord().start()
         group = tg.add_group("Académie FR")
@@ -71,6 +75,8 @@ async def relay_world(tmp_path: Path, *, group_per_minute: float = 1000.0,
             bridges=[{"name": "academy", "channels": channels}])
         bot = await Bot.create(config)
         world = World(bot, tg, dc, lt, group, config)
+        if wrap_dispatch is not None:
+            bot.dispatcher.handle = wrap_dispatch(bot.dispatcher.handle)  # type: ignore[method-assign]
         try:
             await world.start_platforms()
             yield world

@@ -15,14 +15,6 @@ from storage.participants import ParticipantRepository
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
-
-
 async def test_migrations_run_from_empty_and_record_their_version(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
     db = Database(path)

@@ -1,0 +1,19 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A real SQLite file, migrated from empty."""
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    yield database
+    await database.close()
