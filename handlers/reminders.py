@@ -106,6 +106,25 @@ async def _list_or_cancel(ctx: Context, kind: str, schedules: list[Schedule]) ->
     return False
 
 
+async def _store(ctx: Context, kind: str, chat: ChatRef, when: When) -> int:
+    """Save a schedule of `kind` posting `when.rest` into `chat`, and wake the scheduler."""
+    s = ctx.services
+    schedule_id = await s.schedules.add(NewSchedule(
+        kind=kind, participant_id=ctx.participant.id, platform=chat.platform,
+        chat_id=chat.chat_id, chat_kind=chat.kind.value, payload={"text": when.rest},
+        timezone=ctx.zone.key, next_at=when.first.timestamp(), recurrence=when.recurrence),
+        s.clock.timestamp())
+    await s.scheduler.rearm()
+    return schedule_id
+
+
+def _repeats(ctx: Context, when: When) -> str:
+    if not when.recurrence:
+        return ""
+    return " " + _("It repeats {rule} ({zone}).").format(
+        rule=describe_recurrence(when.recurrence), zone=ctx.zone.key)
+
+
 async def remind(ctx: Context) -> None:
     s = ctx.services
     mine = await s.schedules.active(kind=REMINDER, participant_id=ctx.participant.id)
@@ -118,17 +137,10 @@ async def remind(ctx: Context) -> None:
     when = await _parse(ctx, ctx.event.args_text)
     if when is None:
         return
-    schedule_id = await s.schedules.add(NewSchedule(
-        kind=REMINDER, participant_id=ctx.participant.id, platform=ctx.platform,
-        chat_id=ctx.event.author.user_id, chat_kind=ChatKind.PRIVATE.value,
-        payload={"text": when.rest}, timezone=ctx.zone.key, next_at=when.first.timestamp(),
-        recurrence=when.recurrence), s.clock.timestamp())
-    await s.scheduler.rearm()
+    dm = ChatRef(ctx.platform, ctx.event.author.user_id, ChatKind.PRIVATE)
+    schedule_id = await _store(ctx, REMINDER, dm, when)
     await ctx.reply(_("Done (#{n}): I will remind you on {when}.").format(
-        n=schedule_id, when=format_datetime(when.first, ctx.zone))
-        + (" " + _("It repeats {rule} ({zone}).").format(
-            rule=describe_recurrence(when.recurrence), zone=ctx.zone.key)
-           if when.recurrence else ""))
+        n=schedule_id, when=format_datetime(when.first, ctx.zone)) + _repeats(ctx, when))
 
 
 async def schedule_post(ctx: Context) -> None:
@@ -144,18 +156,10 @@ async def schedule_post(ctx: Context) -> None:
     when = await _parse(ctx, ctx.event.args_text)
     if when is None:
         return
-    schedule_id = await s.schedules.add(NewSchedule(
-        kind=POST, participant_id=ctx.participant.id, platform=chat.platform,
-        chat_id=chat.chat_id, chat_kind=chat.kind.value, payload={"text": when.rest},
-        timezone=ctx.zone.key, next_at=when.first.timestamp(), recurrence=when.recurrence),
-        s.clock.timestamp())
-    await s.scheduler.rearm()
-    text = _("Scheduled (#{n}) in this chat for {when} ({zone}).").format(
+    schedule_id = await _store(ctx, POST, chat, when)
+    await ctx.reply(_("Scheduled (#{n}) in this chat for {when} ({zone}).").format(
         n=schedule_id, when=format_datetime(when.first, ctx.zone), zone=ctx.zone.key)
-    if when.recurrence:
-        text += " " + _("It repeats {rule} ({zone}).").format(
-            rule=describe_recurrence(when.recurrence), zone=ctx.zone.key)
-    await ctx.reply(text)
+        + _repeats(ctx, when))
 
 
 async def timezone(ctx: Context) -> None:
