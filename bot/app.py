@@ -72,7 +72,9 @@ async def build_services(config: Config, clock: Clock | None = None,
         feature.setup(registry)
     schedules = ScheduleRepository(db)
     outbox_repo = OutboxRepository(db)
-    requeued = await outbox_repo.requeue_in_flight()
+    # A send in flight at a crash may have been accepted an instant before it: wait one
+    # per-chat interval (a Telegram group's is 3 s) before trying it again.
+    requeued = await outbox_repo.requeue_in_flight(not_before=clock.timestamp() + 3.0)
     if requeued:
         log.info("re-queued %d message(s) that were being sent when the bot stopped", requeued)
     outbox = Outbox(outbox_repo, clock, RetryPolicy(max_attempts=config.outbox.max_attempts),

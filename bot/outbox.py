@@ -104,6 +104,8 @@ class _Lane:
     # Choosing a message and marking its chat in flight is one step, or two senders
     # could take two messages of the same chat and deliver them out of order.
     claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set once the pacer knows what went out before a restart; senders wait for it.
+    paced_from_history: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -164,10 +166,25 @@ class Outbox:
             raise ValueError(f"platform {adapter.platform!r} is already attached")
         pacer = Pacer(limits or UNLIMITED)
         lane = _Lane(adapter, pacer, pacer.gate())
+        lane.tasks.append(asyncio.create_task(self._remember_recent(lane),
+                                              name=f"outbox-{adapter.platform}-recent"))
         self._lanes[adapter.platform] = lane
         for n in range(self.senders):
             lane.tasks.append(asyncio.create_task(
                 self._sender(lane), name=f"outbox-{adapter.platform}-{n}"))
+
+    async def _remember_recent(self, lane: _Lane) -> None:
+        """After a restart the pacer knows nothing; the outbox knows what went out in the
+        last minute: start each chat's pacing from its last send."""
+        now = self.clock.timestamp()
+        try:
+            for chat_id, is_group, sent_at in await self.repo.recently_sent(
+                    lane.adapter.platform, now - 60.0):
+                lane.pacer.started(chat_id, is_group, sent_at)
+        except Exception:
+            log.exception("outbox %s: cannot read recent sends", lane.adapter.platform)
+        finally:
+            lane.paced_from_history.set()
 
     async def detach(self, platform: str) -> None:
         lane = self._lanes.pop(platform, None)
@@ -199,6 +216,7 @@ class Outbox:
 
     async def _sender(self, lane: _Lane) -> None:
         platform = lane.adapter.platform
+        await lane.paced_from_history.wait()
         while True:
             now = self.clock.timestamp()
             seen = lane.waiters.signal

@@ -156,13 +156,25 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'failed', error = ? WHERE id = ?", (error, item_id)
         )
 
-    async def requeue_in_flight(self) -> int:
+    async def requeue_in_flight(self, not_before: float = 0.0) -> int:
         """At start-up: a send that was in flight when the process died is tried again
-        (the platform may have accepted it: this is the at-most-one-duplicate window)."""
+        (the platform may have accepted it: this is the at-most-one-duplicate window), not
+        before `not_before`, so that a copy accepted an instant ago does not break the
+        chat's limit now."""
         cur = await self.db.execute(
-            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+            "UPDATE outbox SET status = 'pending', not_before = MAX(not_before, ?) "
+            "WHERE status = 'sending'", (not_before,)
         )
         return cur.rowcount
+
+    async def recently_sent(self, platform: str, since: float) -> list[tuple[str, bool, float]]:
+        """(chat id, is a group, sent at) of what went out since `since`: a restarted
+        bot's pacing starts from what the platform has already seen."""
+        rows = await self.db.fetchall(
+            "SELECT chat_id, json_extract(payload, '$.chat.kind') = 'group', MAX(sent_at) "
+            "FROM outbox WHERE platform = ? AND status = 'sent' AND sent_at >= ? "
+            "GROUP BY chat_id", (platform, since))
+        return [(r[0], bool(r[1]), float(r[2])) for r in rows]
 
     async def unfinished(self, platform: str | None = None, due_by: float | None = None) -> int:
         """Messages not yet sent or failed; with `due_by`, only those due by then."""

@@ -212,3 +212,21 @@ async def test_the_gate_never_lets_a_window_overflow_even_after_a_late_sender() 
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.01 - 0.001
     for i, first in enumerate(starts):
         assert sum(1 for t in starts[i:] if t < first + 1.0) <= 50
+
+
+async def test_after_a_restart_a_chat_is_paced_from_its_last_send(db: Database) -> None:
+    repo = OutboxRepository(db)
+    clock = Clock()
+    sent_just_now = await repo.add("test", "a", message("a", "before the crash").to_json(),
+                                   BULK, "k0", clock.timestamp())
+    await repo.mark_sent(sent_just_now or 0, "1", clock.timestamp())
+    await repo.add("test", "a", message("a", "after the restart").to_json(), BULK, "k1",
+                   clock.timestamp())
+    outbox = Outbox(repo, clock)
+    edge = RecordingPlatform()
+    started = time.monotonic()
+    outbox.attach(edge, Limits(overall_per_second=100.0, per_chat_per_second=2.0))
+    await drained(outbox)
+    await outbox.stop()
+    # The chat got a message 0 s ago: the next may go only half a second later.
+    assert edge.sent[0][0] - started >= 0.5 - 0.05
