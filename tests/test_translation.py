@@ -61,14 +61,6 @@ def detector() -> LanguageDetector:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 async def libre() -> AsyncIterator[FakeLibreTranslate]:
     async with FakeLibreTranslate(api_key=LT_KEY) as server:
         yield server
