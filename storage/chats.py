@@ -27,6 +27,9 @@ class ChatRepository:
     async def ensure(
         self, platform: str, chat_id: str, kind: str, title: str | None, now: datetime
     ) -> Chat:
+        known = await self.get(platform, chat_id)  # every event: one read when nothing changed
+        if known is not None and known.title == title:
+            return known
         await self.db.execute(
             f"INSERT INTO chats ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, ?) "
             "ON CONFLICT (platform, chat_id) DO UPDATE SET title = excluded.title "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.db import Database
 
@@ -11,6 +11,8 @@ _PARTICIPANT_COLUMNS = (
     "id, language, timezone, consent, consent_at, created_at, last_seen_at, unreachable_reason"
 )
 _ACCOUNT_COLUMNS = "platform, user_id, participant_id, display_name, linked_at"
+# `last_seen_at` is refreshed at most this often (it feeds /announce's choice of account).
+SEEN_REFRESH = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,9 @@ class ParticipantRepository:
         self, platform: str, user_id: str, display_name: str, now: datetime
     ) -> tuple[Participant, Account]:
         """The participant behind a platform account, created on first contact."""
+        known = await self._known(platform, user_id, display_name, now)
+        if known is not None:
+            return known
         stamp = now.isoformat(timespec="seconds")
         async with self.db.transaction() as tx:
             async with tx.execute(
@@ -102,6 +107,26 @@ class ParticipantRepository:
                 arow = await cur.fetchone()
         assert prow is not None and arow is not None
         return Participant(**dict(prow)), Account(**dict(arow))
+
+    async def _known(self, platform: str, user_id: str, display_name: str, now: datetime
+                     ) -> tuple[Participant, Account] | None:
+        """Every event passes here: for a known account whose name is unchanged and who was
+        seen lately, one read and no write."""
+        row = await self.db.fetchone(
+            "SELECT " + ", ".join(f"p.{c.strip()}" for c in _PARTICIPANT_COLUMNS.split(","))
+            + ", a.display_name AS account_name, a.linked_at AS account_linked_at, "
+            "a.last_seen_at AS account_seen FROM accounts a "
+            "JOIN participants p ON p.id = a.participant_id "
+            "WHERE a.platform = ? AND a.user_id = ?", (platform, user_id))
+        if row is None or row["account_name"] != display_name or not row["account_seen"]:
+            return None
+        if now - datetime.fromisoformat(row["account_seen"]) > SEEN_REFRESH:
+            return None
+        data = dict(row)
+        account = Account(platform, user_id, row["id"], data.pop("account_name"),
+                          data.pop("account_linked_at"))
+        del data["account_seen"]
+        return Participant(**data), account
 
     async def set_language(self, participant_id: int, language: str) -> None:
         await self.db.execute(

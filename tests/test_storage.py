@@ -118,3 +118,20 @@ async def test_a_transaction_abandoned_by_a_cancelled_task_is_rolled_back(db: Da
     assert not db.conn.in_transaction
     rows = await db.fetchall("SELECT created_at FROM participants")
     assert [r[0] for r in rows] == ["kept"]
+
+
+async def test_a_known_participant_costs_one_read_and_is_still_kept_fresh(db: Database
+                                                                        ) -> None:
+    from datetime import timedelta
+
+    repo = ParticipantRepository(db)
+    first, _ = await repo.ensure("telegram", "7", "Ana", NOW)
+    before = db.conn.total_changes
+    again, account = await repo.ensure("telegram", "7", "Ana", NOW + timedelta(minutes=1))
+    assert db.conn.total_changes == before  # nothing written
+    assert (again, account.display_name) == (first, "Ana")
+    await repo.ensure("telegram", "7", "Ana", NOW + timedelta(minutes=10))  # seen again
+    row = await db.fetchone("SELECT last_seen_at FROM accounts WHERE user_id = '7'")
+    assert row is not None and row[0] == "2026-11-28T09:10:00+00:00"
+    _, acc = await repo.ensure("telegram", "7", "Ana M.", NOW + timedelta(minutes=11))
+    assert acc.display_name == "Ana M."
