@@ -71,6 +71,27 @@ def _setup_logging(config: Config | None) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
+def check(path: Path, config: Config) -> int:
+    """The configuration is valid (or we would not be here); now the content files."""
+    print(f"{path}: configuration is valid")
+    if not config.content.academy:
+        return 0
+    folder = config.resolve(config.content.academy)
+    if not folder.is_dir():
+        print(f"{path}: content.academy: folder {folder} not found", file=sys.stderr)
+        return 1
+    from bot.content.academy import check_academy
+
+    problems = check_academy(folder)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{folder}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{folder}: content is valid")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.config or Path(os.environ.get("BOT_CONFIG", "config.toml"))
@@ -81,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "check":
-        print(f"{path}: configuration is valid")
-        return 0
+        return check(path, config)
     _setup_logging(config)
     # python-telegram-bot 22: opt into timedelta retry_after (the adapter handles both).
     os.environ.setdefault("PTB_TIMEDELTA", "1")

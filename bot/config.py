@@ -100,6 +100,11 @@ class DiscordSection(Section):
     messages_per_channel_per_second: float = Field(default=1.0, gt=0, le=100)
 
 
+class ContentSection(Section):
+    # The academy's content folder (content/FORMAT.md); empty: no course content.
+    academy: str = "content/sstc-academy"
+
+
 class OutboxSection(Section):
     senders_per_platform: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=10, ge=1, le=100)
@@ -161,6 +166,7 @@ class Config(Section):
     console: ConsoleSection = ConsoleSection()
     outbox: OutboxSection = OutboxSection()
     translation: TranslationSection = TranslationSection()
+    content: ContentSection = ContentSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
 
     # Where the file was read from; relative paths in it are relative to its folder.

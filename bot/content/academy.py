@@ -1,0 +1,146 @@
+"""An academy's content folder, checked as a whole: academy.toml, units, electives, surveys.
+Every problem is `file:line: problem` (content/FORMAT.md is the reference)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from bot.content.lines import LineIndex, toml_error_line
+from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
+
+ACADEMY_KEYS = {"name", "languages", "default_language"}
+ELECTIVE_KEYS = {"code", "title", "description"}
+SURVEY_KEYS = {"name", "anonymous", "title", "intro", "questions"}
+QUESTION_KEYS = {"id", "type", "text", "options", "min", "max", "min_label", "max_label",
+                 "when", "shortlist", "shortlist_options", "optional"}
+TYPES = {"single", "multiple", "scale", "text", "yesno"}
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _load(path: Path, problems: Problems) -> tuple[dict[str, Any], LineIndex] | None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), LineIndex.of(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(path, toml_error_line(str(exc), 1), f"invalid TOML: {exc}")
+        return None
+
+
+def _unknown(path: Path, data: dict[str, Any], known: set[str], at: Any, problems: Problems,
+             where: str = "") -> None:
+    for key in sorted(data.keys() - known):
+        problems.add(path, at(key), f"unknown key {key!r}{where} (known: "
+                     f"{', '.join(sorted(known))})")
+
+
+def _every_language(path: Path, value: Any, name: str, languages: list[str], line: int,
+                    problems: Problems) -> None:
+    """`name.en = …`, `name.fr = …`: one non-empty entry for each language."""
+    if not isinstance(value, dict):
+        problems.add(path, line, f"{name} needs one entry per language: "
+                     f"{', '.join(f'{name}.{code}' for code in languages)}")
+        return
+    missing = [code for code in languages if not value.get(code)]
+    if missing:
+        problems.add(path, line, f"{name} is missing in {', '.join(missing)}")
+
+
+def check_academy(folder: Path) -> list[str]:
+    problems = Problems()
+    loaded = _load(folder / "academy.toml", problems) if (folder / "academy.toml").exists() \
+        else problems.add(folder / "academy.toml", 1, "file not found")
+    if not loaded:
+        return problems.found
+    data, lines = loaded
+    _unknown(folder / "academy.toml", data, ACADEMY_KEYS, lines.line, problems)
+    languages = data.get("languages")
+    if not (isinstance(languages, list) and languages):
+        problems.add(folder / "academy.toml", lines.line("languages"), "languages is required")
+        return problems.found
+    original = data.get("default_language", languages[0])
+    units: dict[int, dict[str, Unit]] = {}
+    unreadable: set[int] = set()
+    for path in sorted((folder / "units").glob("*.md")):
+        unit = read_unit(path, problems)
+        name = UNIT_FILE.match(path.name)
+        if unit is None and name and name.group(2) == original:
+            unreadable.add(int(name.group(1)))
+        if unit is not None:
+            if unit.language not in languages:
+                problems.add(path, 1, f"{unit.language!r} is not one of the academy's "
+                             f"languages ({', '.join(languages)})")
+            units.setdefault(unit.number, {})[unit.language] = unit
+    check_translations(units, original, problems, unreadable)
+    if (folder / "electives.toml").exists():
+        _check_electives(folder / "electives.toml", languages, problems)
+    for path in sorted((folder / "surveys").glob("*.toml")):
+        _check_survey(path, languages, problems)
+    return problems.found
+
+
+def _check_electives(path: Path, languages: list[str], problems: Problems) -> None:
+    loaded = _load(path, problems)
+    if not loaded:
+        return
+    data, lines = loaded
+    codes: set[str] = set()
+    for i, module in enumerate(data.get("modules", [])):
+        def at(key: str | None = None, i: int = i) -> int:
+            return lines.line(key, "modules", i)
+        _unknown(path, module, ELECTIVE_KEYS, at, problems, " in a module")
+        code = module.get("code")
+        if not isinstance(code, str) or not ID.match(code):
+            problems.add(path, at("code"), "code: lower-case letters, digits and -")
+        elif code in codes:
+            problems.add(path, at("code"), f"the code {code!r} is used twice")
+        else:
+            codes.add(code)
+        for key in ("title", "description"):
+            _every_language(path, module.get(key), key, languages, at(key), problems)
+
+
+def _check_survey(path: Path, languages: list[str], problems: Problems) -> None:
+    loaded = _load(path, problems)
+    if not loaded:
+        return
+    data, lines = loaded
+    _unknown(path, data, SURVEY_KEYS, lines.line, problems)
+    if data.get("name") != path.stem:
+        problems.add(path, lines.line("name"), f"name must be {path.stem!r} (the file's name)")
+    if not isinstance(data.get("anonymous", False), bool):
+        problems.add(path, lines.line("anonymous"), "anonymous is true or false")
+    _every_language(path, data.get("title"), "title", languages, lines.line("title"), problems)
+    seen: dict[str, str] = {}
+    for i, q in enumerate(data.get("questions", [])):
+        def at(key: str | None = None, i: int = i) -> int:
+            return lines.line(key, "questions", i)
+        _unknown(path, q, QUESTION_KEYS, at, problems, " in a question")
+        qid, kind = q.get("id"), q.get("type")
+        if not isinstance(qid, str) or not ID.match(qid) or qid in seen:
+            problems.add(path, at("id"), "id: a unique lower-case identifier")
+        if kind not in TYPES:
+            problems.add(path, at("type"), f"type is one of {', '.join(sorted(TYPES))}")
+        _every_language(path, q.get("text"), "text", languages, at("text"), problems)
+        if kind in ("single", "multiple"):
+            options = q.get("options")
+            _every_language(path, options, "options", languages, at("options"), problems)
+            if isinstance(options, dict) and len({len(v) for v in options.values()
+                                                  if isinstance(v, list)}) > 1:
+                problems.add(path, at("options"), "options: the same number in every "
+                             "language")
+        if kind == "scale":
+            low, high = q.get("min"), q.get("max")
+            if not (isinstance(low, int) and isinstance(high, int) and low < high):
+                problems.add(path, at("min"), "a scale needs whole numbers min < max")
+            for label in ("min_label", "max_label"):
+                if label in q:
+                    _every_language(path, q[label], label, languages, at(label), problems)
+        when = q.get("when")
+        if when is not None and (not isinstance(when, dict) or when.get("question") not in seen):
+            problems.add(path, at("when"), "when = { question = \"<an earlier id>\", answer = "
+                         "… }: the question must come before this one")
+        if isinstance(qid, str):
+            seen[qid] = str(kind)
