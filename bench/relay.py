@@ -30,6 +30,9 @@ class InstantTranslator:
 
         return Untranslated("en", {t: f"[{t}] {text}" for t in targets}, set())
 
+    async def close(self) -> None:
+        pass
+
 
 async def latency(tmp: Path) -> dict[str, Any]:
     from tests.test_relay_platforms import relay_world

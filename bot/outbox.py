@@ -263,10 +263,12 @@ class Outbox:
                 or msg.attachments:
             return [item], msg
         # Merge only a real backlog: what would take longer than MERGE_AFTER_SECONDS to
-        # post one by one at this chat's pace.
+        # post one by one at this chat's pace (never without a per-chat limit: no query).
+        interval = lane.pacer.chat_interval(not msg.chat.is_private)
+        if interval == 0:
+            return [item], msg
         waiting = await self.repo.count_mergeable(item.platform, item.chat_id, MERGEABLE,
                                                   self.clock.timestamp())
-        interval = lane.pacer.chat_interval(not msg.chat.is_private)
         if (waiting + 1) * interval <= MERGE_AFTER_SECONDS:
             return [item], msg
         more = await self.repo.claim_mergeable(item.platform, item.chat_id, MERGEABLE, item.id,

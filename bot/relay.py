@@ -38,6 +38,8 @@ class Translating(Protocol):
     async def translate_for(self, text: str, targets: set[str],
                             source_hint: str | None = None) -> TranslationOutcome: ...
 
+    async def close(self) -> None: ...
+
 
 @dataclass
 class FloodGuard:
@@ -80,6 +82,9 @@ class NoTranslation:
     async def translate_for(self, text: str, targets: set[str],
                             source_hint: str | None = None) -> Untranslated:
         return Untranslated(source_hint, {t: text for t in targets}, set())
+
+    async def close(self) -> None:
+        pass
 
 
 NO_TEXT = Untranslated(None, {}, set())
@@ -196,9 +201,7 @@ class Relay:
         return queued
 
     async def close(self) -> None:
-        close = getattr(getattr(self.translator, "translator", None), "close", None)
-        if close is not None:
-            await close()
+        await self.translator.close()
 
     async def record_sent(self, item: OutboxItem, msg: OutboundMessage, native_id: str) -> None:
         """Outbox hook: a copy went out; remember where."""

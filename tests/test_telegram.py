@@ -7,6 +7,7 @@ import html
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -214,7 +215,10 @@ async def test_new_group_member_is_welcomed_in_the_group(tg: TelegramHarness) ->
     assert tg.new_replies(group) == []
 
 
-async def test_updates_become_neutral_events(tmp_path: Path) -> None:
+@asynccontextmanager
+async def recording_adapter() -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter,
+                                                     list[Event]]]:
+    """A started adapter against a fresh fake, publishing into a list."""
     events: list[Event] = []
 
     async def publish(event: Event) -> None:
@@ -224,16 +228,21 @@ async def test_updates_become_neutral_events(tmp_path: Path) -> None:
         adapter = TelegramAdapter(settings(fake), fake.token)
         await adapter.start(publish)
         try:
-            ana = fake.add_user("Ana", last_name="Silva", language_code="pt-BR")
-            group = fake.add_group("Cohort 1")
-            said = fake.push_text(ana, "Olá a todos", group)
-            fake.push_command(ana, "Remind", "tomorrow  9am", group,
-                              to_bot=fake.bot_user["username"])
-            fake.edit_text(ana, said, "Olá!")
-            fake.add_member(group, fake.add_user("Bea"), fake.add_user("Bot", is_bot=True))
-            await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
+            yield fake, adapter, events
         finally:
             await adapter.stop()
+
+
+async def test_updates_become_neutral_events(tmp_path: Path) -> None:
+    async with recording_adapter() as (fake, adapter, events):
+        ana = fake.add_user("Ana", last_name="Silva", language_code="pt-BR")
+        group = fake.add_group("Cohort 1")
+        said = fake.push_text(ana, "Olá a todos", group)
+        fake.push_command(ana, "Remind", "tomorrow  9am", group,
+                          to_bot=fake.bot_user["username"])
+        fake.edit_text(ana, said, "Olá!")
+        fake.add_member(group, fake.add_user("Bea"), fake.add_user("Bot", is_bot=True))
+        await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
     message, command, edit, joined = events
     assert (message.kind, message.text, message.native_id) == (EventKind.MESSAGE,
                                                                "Olá a todos", "1")
@@ -248,24 +257,14 @@ async def test_updates_become_neutral_events(tmp_path: Path) -> None:
 
 
 async def test_poll_answers_become_events(tmp_path: Path) -> None:
-    events: list[Event] = []
-
-    async def publish(event: Event) -> None:
-        events.append(event)
-
-    async with FakeTelegram() as fake:
-        adapter = TelegramAdapter(settings(fake), fake.token)
-        await adapter.start(publish)
-        try:
-            ana = fake.add_user("Ana")
-            poll = await adapter._bot().send_poll(ana["id"], "Which day?", ["Mon", "Tue"],
-                                                 is_anonymous=False,
-                                                 allows_multiple_answers=True)
-            (sent,) = fake.bot_messages(ana)
-            fake.vote(ana, sent, [0, 1])
-            await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
-        finally:
-            await adapter.stop()
+    async with recording_adapter() as (fake, adapter, events):
+        ana = fake.add_user("Ana")
+        poll = await adapter._bot().send_poll(ana["id"], "Which day?", ["Mon", "Tue"],
+                                             is_anonymous=False,
+                                             allows_multiple_answers=True)
+        (sent,) = fake.bot_messages(ana)
+        fake.vote(ana, sent, [0, 1])
+        await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
     (answer,) = events
     assert (answer.kind, answer.native_id, answer.callback_data) == (
         EventKind.POLL_ANSWER, poll.poll.id, "0,1")  # type: ignore[union-attr]

@@ -37,6 +37,9 @@ class TranslationService:
         self.protector = Protector(glossary)
         self.deadline_seconds = deadline_seconds
 
+    async def close(self) -> None:
+        await self.translator.close()
+
     async def translate_for(self, text: str, targets: set[str],
                             source_hint: str | None = None) -> TranslationResult:
         if source_hint and self.detector.worth_translating(text):
