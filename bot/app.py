@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.adapters.base import CommandMenu, PlatformAdapter
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.clock import Clock
+from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config, Secrets
+from bot.content.academy import Academy, load_academy
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox, RetryPolicy
@@ -33,6 +36,7 @@ from handlers import (
     admin,
     announcements,
     bridges,
+    cohorts,
     linking,
     onboarding,
     privacy,
@@ -44,6 +48,7 @@ from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.bridges import BridgeRepository
 from storage.chats import ChatRepository
+from storage.cohorts import EnrolmentRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -55,8 +60,8 @@ log = logging.getLogger("bot.app")
 
 # Every feature module; each registers its commands in its setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
-    onboarding, help_feature, privacy, linking, reminders, announcements, relay, bridges,
-    admin,
+    onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
+    bridges, admin,
 )
 
 
@@ -97,7 +102,11 @@ async def build_services(config: Config, clock: Clock | None = None,
         relay=Relay(BridgeRepository(db), RelayMap(db), outbox, catalogs,
                     await build_translation(config, db)),
         scheduler=Scheduler(schedules, clock, registry.timed),
+        cohorts=await Cohorts.load(config, EnrolmentRepository(db),
+                                   clock.now().astimezone(ZoneInfo(config.bot.timezone)).date()),
+        academy=load_content(config),
     )
+    services.cohorts.on_enrolled.extend(registry.enrolled)
 
     async def mark_unreachable(item, msg, failure) -> None:  # type: ignore[no-untyped-def]
         if failure.recipient_unreachable and msg.chat.is_private:
@@ -106,7 +115,20 @@ async def build_services(config: Config, clock: Clock | None = None,
     services.outbox.on_failed.append(mark_unreachable)
     services.outbox.on_sent.append(services.relay.record_sent)
     await sync_bridges(config, services)
+    for hook in registry.startup:
+        await hook(services)
     return services
+
+
+def load_content(config: Config) -> Academy | None:
+    """The academy's content; a broken file is logged (`python -m bot check` shows the
+    same list) and left out, the rest is used."""
+    if not config.content.academy:
+        return None
+    academy, problems = load_academy(config.resolve(config.content.academy))
+    for problem in problems:
+        log.error("content: %s", problem)
+    return academy
 
 
 async def build_translation(config: Config, db: Database) -> Translating:
@@ -280,6 +302,34 @@ async def run(config: Config, secrets: Secrets) -> int:
         await _stop_on_signals()
     finally:
         await asyncio.wait_for(bot.close(), timeout=5)
+    return 0
+
+
+async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+    """Every planned message of one cohort (or all), without connecting anywhere."""
+    from bot import timeline
+
+    services = await build_services(config)
+    try:
+        cohorts = services.cohorts.all()
+        if cohort_code is not None:
+            cohort = services.cohorts.get(cohort_code)
+            if cohort is None:
+                known = ", ".join(c.code for c in cohorts) or "none configured"
+                print(f"no cohort {cohort_code!r} (cohorts: {known})", file=sys.stderr)
+                return 1
+            cohorts = [cohort]
+        if not cohorts:
+            print("no cohort is configured ([[cohorts]] in the config)", file=sys.stderr)
+            return 1
+        for i, cohort in enumerate(cohorts):
+            if i:
+                out.write("\n")
+            timeline.write(cohort, await timeline.plan(services, cohort), out)
+    finally:
+        await services.outbox.stop()
+        await services.relay.close()
+        await services.db.close()
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|check]`."""
+"""Command line: `python -m bot [run|console|check|timeline]`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--facilitator", action="store_true",
                          help="act as a facilitator")
     sub.add_parser("check", help="validate the configuration and content, start nothing")
+    timeline = sub.add_parser("timeline", help="print every message planned for a cohort")
+    timeline.add_argument("--cohort", help="the cohort's code (default: every cohort)")
     return parser
 
 
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     from bot import app  # imported late: `check` must not need the platform libraries
 
     try:
+        if args.command == "timeline":
+            return asyncio.run(app.print_timeline(config, args.cohort, sys.stdout))
         if args.command == "console":
             return asyncio.run(app.run_console(config, args.user, args.lang, args.facilitator))
         return asyncio.run(app.run(config, Secrets.from_env()))

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.cohorts import EnrolHandler
     from bot.context import Context
     from bot.scheduler import TimedHandler
+    from bot.services import Services
+    from bot.timeline import TimelineSource
 
 Handler = Callable[["Context"], Awaitable[None]]
+# Runs once the services exist, before the scheduler starts (e.g. plan unit releases).
+StartupHook = Callable[["Services"], Awaitable[None]]
 # A message handler answers True when it consumed the message (e.g. a conversation step).
 MessageHandler = Callable[["Context"], Awaitable[bool]]
 
@@ -34,6 +39,11 @@ class CommandRegistry:
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
     # Schedule kinds (bot/scheduler.py) and what to do when one falls due.
     timed: dict[str, TimedHandler] = field(default_factory=dict)
+    startup: list[StartupHook] = field(default_factory=list)
+    # Someone joined a cohort (bot/cohorts.py).
+    enrolled: list[EnrolHandler] = field(default_factory=list)
+    # What each feature plans to send a cohort, for `python -m bot timeline`.
+    timeline: list[TimelineSource] = field(default_factory=list)
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:

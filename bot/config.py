@@ -10,6 +10,7 @@ import difflib
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -88,6 +89,9 @@ class TelegramSection(Section):
     messages_per_second: float = Field(default=28.0, gt=0, le=1000)
     messages_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
     group_messages_per_minute: float = Field(default=20.0, gt=0, le=60_000)
+    # Largest file the bot uploads: 50 MB on api.telegram.org (a self-hosted Bot API
+    # server allows up to 2000). Larger files are announced by name instead.
+    upload_limit_mb: int = Field(default=50, ge=1, le=2000)
 
 
 class DiscordSection(Section):
@@ -98,6 +102,9 @@ class DiscordSection(Section):
     # discord.py also follows each route's X-RateLimit bucket by itself.
     messages_per_second: float = Field(default=40.0, gt=0, le=1000)
     messages_per_channel_per_second: float = Field(default=1.0, gt=0, le=100)
+    # Largest file the bot uploads: 10 MB by default on Discord (boosted servers allow
+    # more). Larger files are announced by name (and link) instead.
+    upload_limit_mb: int = Field(default=10, ge=1, le=500)
 
 
 class ContentSection(Section):
@@ -142,6 +149,40 @@ class BridgeConfig(Section):
     channels: list[BridgeChannelConfig] = Field(min_length=1)
 
 
+# A cohort date: a date (2026-06-08), or a whole number of days from the day the database
+# was created (the sample cohort's dates move with each new installation).
+CohortDay = int | date
+
+
+class CohortChannelConfig(Section):
+    platform: Literal["telegram", "discord", "console"]
+    chat_id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _console_group_ids(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("platform") == "console" and \
+                isinstance(data.get("chat_id"), str) and not data["chat_id"].startswith("#"):
+            return {**data, "chat_id": "#" + data["chat_id"]}
+        return data
+
+
+class CohortConfig(Section):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")  # what participants type: /join demo
+    name: str = Field(min_length=1, max_length=100)
+    languages: list[Language] | None = None  # default: bot.languages
+    default_language: Language | None = None  # default: bot.default_language
+    timezone: TimeZone | None = None  # default: bot.timezone
+    face_to_face_start: CohortDay
+    face_to_face_end: CohortDay | None = None  # default: start + 4 days
+    prelearning_start: CohortDay | None = None  # default: 20 days before the start
+    impact_survey: CohortDay | None = None  # default: 4 months after the end
+    open: bool = True  # listed by /join; a closed cohort is joined by its code only
+    channels: list[CohortChannelConfig] = Field(default_factory=list)  # members are enrolled
+    release_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    nudge_after_days: int = Field(default=3, ge=1, le=60)  # unopened unit: one friendly nudge
+
+
 class TranslationSection(Section):
     """Relay translation. The API key never goes here: `api_key_env` names the
     environment variable that holds it."""
@@ -168,6 +209,7 @@ class Config(Section):
     translation: TranslationSection = TranslationSection()
     content: ContentSection = ContentSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
+    cohorts: list[CohortConfig] = Field(default_factory=list)
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -288,6 +330,20 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
     names = [b.name for b in config.bridges]
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(f"{source}: bridges: the name {name!r} is used twice")
+    codes = [c.code for c in config.cohorts]
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        problems.append(f"{source}: cohorts: the code {code!r} is used twice")
+    for i, cohort in enumerate(config.cohorts):
+        for key in ("languages", "default_language"):
+            value = getattr(cohort, key)
+            for code in ([value] if isinstance(value, str) else value or []):
+                if code not in config.bot.languages:
+                    problems.append(f"{source}: cohorts[{i}].{key}: {code!r} is not in "
+                                    f"bot.languages")
+        start, end = cohort.face_to_face_start, cohort.face_to_face_end
+        if end is not None and type(start) is type(end) and end < start:  # type: ignore[operator]
+            problems.append(f"{source}: cohorts[{i}].face_to_face_end: before "
+                            f"face_to_face_start")
     if config.bot.default_language not in config.bot.languages:
         problems.append(
             f"{source}: bot.default_language: {config.bot.default_language!r} is not in "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
-from bot.model import Button, ChatKind, ChatRef, Event, OutboundMessage
+from bot.model import Attachment, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
 from bot.services import Services
 from storage.participants import Account, Participant
@@ -61,10 +61,15 @@ class Context:
                         priority=priority, reply_to=self.event.native_id)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
-                            format: str = "plain") -> None:
+                            format: str = "plain",
+                            attachments: list[Attachment] | None = None) -> None:
         """Answer the author in their private chat on this platform."""
-        chat = ChatRef(self.platform, self.event.author.user_id, ChatKind.PRIVATE)
-        await self.send(chat, text, buttons=buttons, format=format)
+        await self.send(self.private_chat, text, buttons=buttons, format=format,
+                        attachments=attachments)
+
+    @property
+    def private_chat(self) -> ChatRef:
+        return ChatRef(self.platform, self.event.author.user_id, ChatKind.PRIVATE)
 
     async def send(
         self,
@@ -75,6 +80,9 @@ class Context:
         format: str = "plain",
         priority: int = INTERACTIVE,
         reply_to: str | None = None,
+        attachments: list[Attachment] | None = None,
+        poll: Poll | None = None,
+        dedupe_key: str | None = None,
     ) -> None:
         msg = OutboundMessage(
             chat=chat,
@@ -82,5 +90,8 @@ class Context:
             format=format,
             reply_to_native_id=reply_to,
             buttons=buttons or [],
+            attachments=attachments or [],
+            poll=poll,
+            dedupe_key=dedupe_key,
         )
         await self.services.outbox.enqueue(msg, priority=priority)

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bot.authz import Authorizer
 from bot.clock import Clock
+from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
+from bot.content.academy import Academy
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
 from bot.relay import Relay
@@ -39,6 +41,8 @@ class Services:
     announcements: AnnouncementRepository
     relay: Relay
     scheduler: Scheduler
+    cohorts: Cohorts
+    academy: Academy | None  # None: no course content configured (or it cannot be read)
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"

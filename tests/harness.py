@@ -47,8 +47,19 @@ class Harness(Protocol):
         ...
 
 
-def make_config(tmp_path: Path, **sections: dict[str, object]) -> Config:
-    data: dict[str, object] = {"storage": {"path": str(tmp_path / "bot.sqlite3")}}
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_ACADEMY = REPO / "content" / "sstc-academy"
+
+
+def demo_cohort(**overrides: object) -> dict[str, object]:
+    """The sample cohort as config.toml declares it: face-to-face in 10 days."""
+    return {"code": "demo", "name": "SSTC Academy — demo cohort", "face_to_face_start": 10,
+            "channels": [{"platform": "console", "chat_id": "academy"}], **overrides}
+
+
+def make_config(tmp_path: Path, **sections: object) -> Config:
+    data: dict[str, object] = {"storage": {"path": str(tmp_path / "bot.sqlite3")},
+                               "content": {"academy": str(SAMPLE_ACADEMY)}}
     data.update(sections)
     return parse_config(data, source="test-config.toml", base_dir=tmp_path)
 
@@ -117,8 +128,11 @@ class ConsoleHarness:
 
 @asynccontextmanager
 async def open_console(tmp_path: Path, facilitators: Sequence[str] = (),
-                       features: Iterable[ModuleType] = FEATURES) -> AsyncIterator[ConsoleHarness]:
-    config = make_config(tmp_path, facilitators={"console": list(facilitators)})
+                       features: Iterable[ModuleType] = FEATURES, **sections: object
+                       ) -> AsyncIterator[ConsoleHarness]:
+    """The bot on the console platform; `sections` are extra config, e.g.
+    cohorts=[demo_cohort()]."""
+    config = make_config(tmp_path, facilitators={"console": list(facilitators)}, **sections)
     bot = await Bot.create(config, features=features)
     output = io.StringIO()
     adapter = ConsoleAdapter(user=ConsoleUser("nobody"), reader=io.StringIO(""), writer=output,

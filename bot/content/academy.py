@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +49,57 @@ def _every_language(path: Path, value: Any, name: str, languages: list[str], lin
         problems.add(path, line, f"{name} is missing in {', '.join(missing)}")
 
 
+@dataclass
+class Elective:
+    code: str
+    title: dict[str, str]
+    description: dict[str, str]
+
+
+@dataclass
+class Academy:
+    """The content a cohort goes through, as loaded from its folder."""
+
+    folder: Path
+    name: str
+    languages: list[str]
+    default_language: str
+    units: dict[int, dict[str, Unit]] = field(default_factory=dict)  # number -> language -> unit
+    electives: list[Elective] = field(default_factory=list)
+    # Survey name -> its TOML data as checked (the survey engine builds its own model).
+    surveys: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def unit_numbers(self) -> list[int]:
+        return sorted(n for n, by in self.units.items() if self.default_language in by)
+
+    def unit(self, number: int, language: str) -> tuple[Unit, bool] | None:
+        """The unit in `language`, or in the default language with True (a fallback)."""
+        by_language = self.units.get(number, {})
+        if language in by_language:
+            return by_language[language], False
+        if self.default_language in by_language:
+            return by_language[self.default_language], True
+        return None
+
+
 def check_academy(folder: Path) -> list[str]:
+    return load_academy(folder)[1]
+
+
+def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
+    """The academy and every problem found. Content with problems is left out (a broken
+    unit file, a broken survey), the rest is usable."""
     problems = Problems()
     loaded = _load(folder / "academy.toml", problems) if (folder / "academy.toml").exists() \
         else problems.add(folder / "academy.toml", 1, "file not found")
     if not loaded:
-        return problems.found
+        return None, problems.found
     data, lines = loaded
     _unknown(folder / "academy.toml", data, ACADEMY_KEYS, lines.line, problems)
     languages = data.get("languages")
     if not (isinstance(languages, list) and languages):
         problems.add(folder / "academy.toml", lines.line("languages"), "languages is required")
-        return problems.found
+        return None, problems.found
     original = data.get("default_language", languages[0])
     units: dict[int, dict[str, Unit]] = {}
     unreadable: set[int] = set()
@@ -73,20 +113,30 @@ def check_academy(folder: Path) -> list[str]:
                 problems.add(path, 1, f"{unit.language!r} is not one of the academy's "
                              f"languages ({', '.join(languages)})")
             units.setdefault(unit.number, {})[unit.language] = unit
+    before = len(problems.found)
     check_translations(units, original, problems, unreadable)
+    if len(problems.found) > before:
+        # A unit whose translations disagree with the original is not delivered.
+        broken = {n for n, by in units.items()
+                  if any(str(u.path) in p for u in by.values() for p in problems.found[before:])}
+        units = {n: by for n, by in units.items() if n not in broken}
+    academy = Academy(folder, str(data.get("name", folder.name)), languages, original, units)
     if (folder / "electives.toml").exists():
-        _check_electives(folder / "electives.toml", languages, problems)
+        academy.electives = _check_electives(folder / "electives.toml", languages, problems)
     for path in sorted((folder / "surveys").glob("*.toml")):
-        _check_survey(path, languages, problems)
-    return problems.found
+        survey = _check_survey(path, languages, problems)
+        if survey is not None:
+            academy.surveys[path.stem] = survey
+    return academy, problems.found
 
 
-def _check_electives(path: Path, languages: list[str], problems: Problems) -> None:
+def _check_electives(path: Path, languages: list[str], problems: Problems) -> list[Elective]:
     loaded = _load(path, problems)
     if not loaded:
-        return
+        return []
     data, lines = loaded
     codes: set[str] = set()
+    before = len(problems.found)
     for i, module in enumerate(data.get("modules", [])):
         def at(key: str | None = None, i: int = i) -> int:
             return lines.line(key, "modules", i)
@@ -100,13 +150,18 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> No
             codes.add(code)
         for key in ("title", "description"):
             _every_language(path, module.get(key), key, languages, at(key), problems)
+    if len(problems.found) > before:
+        return []
+    return [Elective(m["code"], m["title"], m["description"]) for m in data.get("modules", [])]
 
 
-def _check_survey(path: Path, languages: list[str], problems: Problems) -> None:
+def _check_survey(path: Path, languages: list[str], problems: Problems
+                  ) -> dict[str, Any] | None:
     loaded = _load(path, problems)
     if not loaded:
-        return
+        return None
     data, lines = loaded
+    before = len(problems.found)
     _unknown(path, data, SURVEY_KEYS, lines.line, problems)
     if data.get("name") != path.stem:
         problems.add(path, lines.line("name"), f"name must be {path.stem!r} (the file's name)")
@@ -144,3 +199,4 @@ def _check_survey(path: Path, languages: list[str], problems: Problems) -> None:
                          "… }: the question must come before this one")
         if isinstance(qid, str):
             seen[qid] = str(kind)
+    return data if len(problems.found) == before else None

@@ -1,0 +1,62 @@
+"""Files the bot writes for people: CSV reports and exports, sent as attachments.
+
+They live under the database's folder (`exports/`), readable by the owner only, named so
+two exports never collide. On Telegram and Discord the file is uploaded; the console shows
+its path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.model import Attachment
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MIME = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
+        ".png": "image/png", ".txt": "text/plain"}
+
+
+def exports_dir(services: Services) -> Path:
+    folder = services.config.database_path.parent / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_export(services: Services, stem: str, suffix: str, data: bytes) -> Attachment:
+    """Write `data` to exports/<stem>-<timestamp><suffix> (mode 0600); the attachment to
+    send."""
+    stamp = services.clock.now().strftime("%Y%m%d-%H%M%S")
+    folder = exports_dir(services)
+    base = f"{_UNSAFE.sub('-', stem).strip('-') or 'export'}-{stamp}"
+    path = folder / f"{base}{suffix}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{base}-{n}{suffix}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return Attachment(kind="photo" if suffix == ".png" else "document", file_name=path.name,
+                      size=len(data), path=str(path), mime=MIME.get(suffix))
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read accents and Arabic."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def write_csv(services: Services, stem: str, header: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> Attachment:
+    return write_export(services, stem, ".csv", csv_bytes(header, rows))

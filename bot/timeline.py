@@ -1,0 +1,47 @@
+"""`python -m bot timeline`: every message planned for a cohort, in order, so a facilitator
+can check the whole plan before it runs. Each feature contributes its own entries
+(registry.timeline)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from bot.cohorts import Cohort
+    from bot.services import Services
+
+
+@dataclass(frozen=True)
+class Planned:
+    at: datetime  # aware
+    audience: str  # "each participant", "participants who have not finished", …
+    channel: str  # "private message", "telegram -100123", …
+    first_line: str
+    kind: str  # "unit", "nudge", "survey", "animation", …
+
+
+TimelineSource = Callable[["Services", "Cohort"], Awaitable[list[Planned]]]
+
+
+async def plan(services: Services, cohort: Cohort) -> list[Planned]:
+    entries: list[Planned] = []
+    for source in services.registry.timeline:
+        entries.extend(await source(services, cohort))
+    return sorted(entries, key=lambda e: (e.at, e.kind, e.first_line))
+
+
+def write(cohort: Cohort, entries: list[Planned], out: TextIO) -> None:
+    out.write(f"{cohort.name} ({cohort.code}) — times in {cohort.zone.key}\n")
+    out.write(f"pre-learning from {cohort.prelearning_start}, face-to-face "
+              f"{cohort.face_to_face_start} to {cohort.face_to_face_end}, impact survey "
+              f"{cohort.impact_survey}\n\n")
+    if not entries:
+        out.write("nothing planned\n")
+    for e in entries:
+        local = e.at.astimezone(cohort.zone).strftime("%a %Y-%m-%d %H:%M")
+        line = e.first_line.strip().splitlines()[0] if e.first_line.strip() else ""
+        out.write(f"{local}  {e.kind:<10} {e.audience} · {e.channel}\n    {line[:100]}\n")
+    out.write(f"\n{len(entries)} planned message(s)\n")
