@@ -57,6 +57,9 @@ class Attachment:
     size: int | None = None
     url: str | None = None
     native_id: str | None = None
+    # Outgoing: a local file the adapter uploads (a relay's download, an export).
+    path: str | None = None
+    mime: str | None = None
 
 
 @dataclass(slots=True)
@@ -74,6 +77,10 @@ class Event:
     reply_to_native_id: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     relay_id: str | None = None  # set when the message is one of our own relayed copies
+    # POLL_ANSWER: the platform's poll (the id recorded when the poll was sent) and the
+    # chosen options, counted from 0; an empty list is a retracted vote.
+    poll_id: str | None = None
+    option_ids: list[int] = field(default_factory=list)
     # The platform object, for the adapter that made the event and nobody else.
     raw: Any = field(default=None, repr=False, compare=False)
 
@@ -86,6 +93,22 @@ class Event:
 class Button:
     label: str
     data: str  # "<callback prefix>:<payload>", routed by the dispatcher on the prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """A native poll (Telegram, Discord) or numbered choices (console)."""
+
+    question: str
+    options: list[str]
+    kind: str = "regular"  # "regular" | "quiz" (one correct option, shown after answering)
+    correct_option: int | None = None  # counted from 0; quiz only
+    explanation: str | None = None  # quiz only
+    anonymous: bool = True
+    multiple: bool = False
+    # Platform-side closing, when the platform supports it within its own limits; the bot
+    # closes longer polls itself.
+    close_after_seconds: int | None = None
 
 
 @dataclass(slots=True)
@@ -109,6 +132,7 @@ class OutboundMessage:
     # "send" a new message, or "edit" / "delete" the message `target_native_id`.
     action: str = "send"
     target_native_id: str | None = None
+    poll: Poll | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -121,4 +145,13 @@ class OutboundMessage:
         data["chat"] = ChatRef(**chat)
         data["buttons"] = [[Button(**b) for b in row] for row in data.get("buttons", [])]
         data["attachments"] = [Attachment(**a) for a in data.get("attachments", [])]
+        if data.get("poll"):
+            data["poll"] = Poll(**data["poll"])
         return cls(**data)
+
+
+def poll_key(native_id: str) -> str:
+    """The key POLL_ANSWER events carry (`Event.poll_id`) for a poll whose `send()`
+    returned `native_id`: on Telegram "<message_id>:<poll_id>" -> "<poll_id>", elsewhere
+    the message id itself. See `bot.adapters.base.PlatformAdapter.send`."""
+    return native_id.rpartition(":")[2]
