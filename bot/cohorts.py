@@ -151,6 +151,13 @@ class Cohorts:
                     log.exception("on_enrolled hook failed for cohort %s", cohort.code)
         return new
 
+    async def facilitated_by(self, services: Services, participant_id: int) -> list[Cohort]:
+        """The cohorts whose data this facilitator may see: all of them for a facilitator
+        of every cohort, else only those they are listed for. Facilitator reports (progress,
+        gaps, surveys, stats) must go through this."""
+        scope = await services.authorizer.cohort_scope(participant_id)
+        return [c for c in self._by_code.values() if scope is None or c.code in scope]
+
     async def leave(self, cohort: Cohort, participant_id: int) -> bool:
         self._known.discard((cohort.code, participant_id))
         return await self.repo.leave(cohort.code, participant_id)

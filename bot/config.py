@@ -181,6 +181,9 @@ class CohortConfig(Section):
     channels: list[CohortChannelConfig] = Field(default_factory=list)  # members are enrolled
     release_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     nudge_after_days: int = Field(default=3, ge=1, le=60)  # unopened unit: one friendly nudge
+    # Facilitators of this cohort only: they see and manage this cohort, not the others.
+    # Those in the top-level [facilitators] see every cohort.
+    facilitators: FacilitatorsSection = FacilitatorsSection()
 
 
 class TranslationSection(Section):

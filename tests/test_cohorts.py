@@ -120,3 +120,26 @@ def test_timeline_lists_the_sample_cohort(tmp_path: Path) -> None:
                              timeout=60)
     assert missing.returncode == 1
     assert "no cohort 'nope' (cohorts: demo)" in missing.stderr
+
+
+async def test_a_cohort_facilitator_sees_only_their_cohort(tmp_path: Path) -> None:
+    june = {"code": "june", "name": "June", "face_to_face_start": 30,
+            "facilitators": {"console": ["june-fac"]}}
+    async with open_console(tmp_path, facilitators=["chief"],
+                            cohorts=[demo_cohort(), june]) as h:
+        for name in ("chief", "june-fac", "ana"):
+            await h.send(name, "/help")
+        s = h.bot.services
+
+        async def scope(name: str) -> list[str]:
+            account = await s.participants.account("console", name)
+            assert account is not None
+            return [c.code for c in await s.cohorts.facilitated_by(s, account.participant_id)]
+
+        assert await scope("chief") == ["demo", "june"]
+        assert await scope("june-fac") == ["june"]
+        assert await scope("ana") == []
+        [refused] = await h.send("ana", "/audit")
+        assert refused.text == "Sorry, /audit is for facilitators only."
+        [allowed] = await h.send("june-fac", "/audit")
+        assert not allowed.text.startswith("Sorry")
