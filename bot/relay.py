@@ -8,14 +8,18 @@ under one relay id, so replies, edits and deletions follow, also after a restart
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import shutil
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
+from bot.adapters.base import file_line, safe_file_name, too_large_line
 from bot.i18n import Catalogs, _, use_language
-from bot.model import ChatKind, ChatRef, Event, OutboundMessage
+from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
 from bot.outbox import RELAY, Outbox
 from storage.bridges import BridgeChannel, BridgeRepository
 from storage.outbox import OutboxItem
@@ -88,6 +92,28 @@ class NoTranslation:
 
 
 NO_TEXT = Untranslated(None, {}, set())
+RELAY_FILES = "relay-files"
+FILE_LIFETIME = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path
+    size: int
+
+
+def _remove_older_than(root: Path, cutoff: float) -> None:
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        try:
+            if folder.stat().st_mtime < cutoff:
+                if folder.is_dir():
+                    shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    folder.unlink()
+        except OSError:
+            continue
 
 
 def relay_id_of(event: Event) -> str:
@@ -103,6 +129,14 @@ class Relay:
     catalogs: Catalogs
     translator: Translating
     flood: FloodGuard = field(default_factory=FloodGuard)
+    # Where relayed files wait for their copies: beside the database unless given.
+    files_dir: Path | None = None
+    _copies_with_files: dict[str, int] = field(default_factory=dict, init=False)
+    _swept_at: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        # A copy that fails for good frees its files too (record_sent covers the others).
+        self.outbox.on_failed.append(self._copy_failed)
 
     async def channel_of(self, event: Event) -> BridgeChannel | None:
         if event.chat.is_private:
@@ -126,24 +160,114 @@ class Relay:
         attribution = f"{event.author.display_name} · " \
                       f"{PLATFORM_NAMES.get(event.platform, event.platform)}"
         replied = await self._replied_relay(event)
-        # Files are not re-uploaded yet: each is announced by name, so that a photo sent
-        # without words still reaches the other chats as a line rather than as nothing.
-        files = "\n".join(f"📎 {a.file_name}" for a in event.attachments)
+        fetched = await self._fetch_files(event, relay_id, targets)
+        uploading = 0
         for target in targets:
             text = self._text_for(target.language, event.text, result) if event.text.strip() \
                 else ""
+            uploads, lines = self._files_for(target, event.attachments, fetched)
             msg = OutboundMessage(
                 chat=ChatRef(target.platform, target.chat_id, ChatKind(target.chat_kind),
                              title=target.title),
-                text="\n".join(part for part in (text, files) if part),
+                text="\n".join(part for part in (text, *lines) if part),
                 attribution=attribution,
                 relay_ids=[relay_id],
                 reply_to_native_id=await self._copy_in(replied, target),
+                attachments=uploads,
             )
+            # A copy with files is never merged with others (the outbox merges "relay:").
+            prefix = "relay-files" if uploads else "relay"
+            uploading += bool(uploads)
             await self.outbox.enqueue(
                 msg, priority=RELAY, not_before=now + delay if delay else 0.0,
-                dedupe_key=f"relay:{relay_id}:{target.platform}:{target.chat_id}")
+                dedupe_key=f"{prefix}:{relay_id}:{target.platform}:{target.chat_id}")
+        if fetched:
+            folder = next(iter(fetched.values())).path.parent
+            if uploading:
+                self._copies_with_files[str(folder)] = uploading
+            else:
+                await asyncio.to_thread(shutil.rmtree, folder, True)
         return len(targets), delay
+
+    # --- files ------------------------------------------------------------------------
+    def _upload_limit(self, platform: str) -> int:
+        adapter = self.outbox.adapter(platform)
+        return int(getattr(adapter, "upload_limit", 0)) if adapter is not None else 0
+
+    async def _fetch_files(self, event: Event, relay_id: str, targets: list[BridgeChannel]
+                           ) -> dict[int, Fetched]:
+        """Download the event's files once, into a folder of their own, if some target
+        can take them; {attachment index: file}. Whatever fails is announced by name."""
+        source = self.outbox.adapter(event.platform)
+        limit = max((self._upload_limit(t.platform) for t in targets), default=0)
+        if not event.attachments or source is None or limit <= 0 \
+                or not hasattr(source, "download"):
+            return {}
+        root = self.files_dir or self.relay_map.db.path.parent / RELAY_FILES
+        await self._sweep(root)
+        folder = root / safe_file_name(relay_id.replace(":", "_"))
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        fetched: dict[int, Fetched] = {}
+        for i, attachment in enumerate(event.attachments):
+            if attachment.size is not None and attachment.size > limit:
+                continue
+            dest = folder / f"{i}-{safe_file_name(attachment.file_name)}"
+            try:
+                path = await source.download(attachment, dest, limit)
+                size = (await asyncio.to_thread(path.stat)).st_size if path else 0
+            except Exception:
+                log.exception("relay %s: downloading a file failed", relay_id)
+                path = None
+            if path is not None:
+                fetched[i] = Fetched(path, size)
+        if not fetched:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        return fetched
+
+    def _files_for(self, target: BridgeChannel, attachments: list[Attachment],
+                   fetched: dict[int, Fetched]) -> tuple[list[Attachment], list[str]]:
+        """What one target gets: the files it can take, uploaded; a line for each other
+        (with its link when the source gave a public one)."""
+        limit = self._upload_limit(target.platform)
+        uploads: list[Attachment] = []
+        lines: list[str] = []
+        for i, a in enumerate(attachments):
+            got = fetched.get(i)
+            size = got.size if got is not None else a.size
+            if got is not None and got.size <= limit:
+                uploads.append(Attachment(a.kind, a.file_name, got.size, path=str(got.path),
+                                          mime=a.mime))
+            elif size is not None and size > limit and not a.url:
+                with use_language(self.catalogs.pack(target.language)):
+                    lines.append(too_large_line(a.file_name))
+            else:
+                lines.append(file_line(a))
+        return uploads, lines
+
+    async def _files_sent(self, msg: OutboundMessage) -> None:
+        """A copy with files went out (or failed for good): the last one cleans up."""
+        for folder in {str(Path(a.path).parent) for a in msg.attachments if a.path}:
+            left = self._copies_with_files.get(folder)
+            if left is None:
+                continue
+            if left > 1:
+                self._copies_with_files[folder] = left - 1
+                continue
+            del self._copies_with_files[folder]
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def _copy_failed(self, item: OutboxItem, msg: OutboundMessage,
+                           failure: Exception) -> None:
+        await self._files_sent(msg)
+
+    async def _sweep(self, root: Path) -> None:
+        """Remove file folders older than a day (copies that never went out, a restart
+        in between), at most once an hour."""
+        now = time.time()
+        if now - self._swept_at < 3600:
+            return
+        self._swept_at = now
+        await asyncio.to_thread(_remove_older_than, root, now - FILE_LIFETIME)
 
     async def edit(self, event: Event, now: float) -> int:
         """An origin was edited: edit every copy, translated again. Returns edits queued."""
@@ -207,6 +331,8 @@ class Relay:
         """Outbox hook: a copy went out; remember where."""
         if msg.action != "send":
             return
+        if msg.attachments:
+            await self._files_sent(msg)
         for relay_id in msg.relay_ids:
             await self.relay_map.record(RelayEntry(
                 relay_id, msg.chat.platform, msg.chat.chat_id, native_id, "copy", None, None,

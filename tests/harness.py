@@ -125,6 +125,15 @@ class ConsoleHarness:
                 return await self._run(user, str(reply.buttons.index(label) + 1), None)
         raise AssertionError(f"no button {label!r} in {user}'s chat")
 
+    async def vote(self, user: str, labels: list[str]) -> list[Reply]:
+        """`user` answers the newest poll (numbered options) that has these options, as
+        typed on the console: "2", or "1,3" for several."""
+        for reply in reversed(self._history.get(user, [])):
+            if labels and all(label in reply.buttons for label in labels):
+                typed = ",".join(str(reply.buttons.index(label) + 1) for label in labels)
+                return await self._run(user, typed, None)
+        raise AssertionError(f"no poll with {labels!r} in {user}'s chat")
+
 
 @asynccontextmanager
 async def open_console(tmp_path: Path, facilitators: Sequence[str] = (),

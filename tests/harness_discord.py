@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import Bot, command_menu
-from bot.model import Event
+from bot.model import Event, EventKind
 from bot.outbox import Outbox
 from tests.fakes.discord_server import TOKEN, FakeDiscord, FakeUser, SentMessage, stable_id
 from tests.harness import Reply, make_config
@@ -96,9 +96,16 @@ class DiscordHarness:
         return [self._reply(s) for s in new if dm is None or s.channel_id == dm]
 
     def _reply(self, sent: SentMessage) -> Reply:
+        """A poll reads as its question with the answers as buttons (as on the console);
+        files as lines "📎 name" after the text."""
         channel = self.fake.channels[sent.channel_id]
         where = channel.recipient.name if channel.recipient else f"#{channel.name}"
-        return Reply(where, from_discord(sent.content), sent.labels)
+        if sent.poll is not None:
+            return Reply(where, sent.poll["question"]["text"],
+                         [a["poll_media"]["text"] for a in sent.poll["answers"]])
+        text = "\n".join(line for line in [from_discord(sent.content)] + [
+            f"📎 {a['filename']}" for a in sent.attachments] if line)
+        return Reply(where, text, sent.labels)
 
     async def send(self, user: str, text: str, *, language: str | None = None) -> list[Reply]:
         who = self.user(user)
@@ -130,6 +137,30 @@ class DiscordHarness:
                 await self.settle(f"interaction:{interaction.id}")
                 return self.replies(user)
         raise AssertionError(f"no button {label!r} in {user}'s chat")
+
+
+    async def vote(self, user: str, labels: list[str]) -> list[Reply]:
+        """`user` votes for each of `labels` on the newest poll in their DM that has them."""
+        who = self.user(user)
+        dm = self.fake.dm_channel(who).id
+        found = next(((s.message_id, answers) for s in reversed(self.fake.sent_to(dm))
+                      if (answers := {a["poll_media"]["text"]: a["answer_id"]
+                                      for a in (s.poll or {}).get("answers", [])})
+                      and all(label in answers for label in labels)), None)
+        if found is None:
+            raise AssertionError(f"no poll with {labels!r} in {user}'s chat")
+        message_id, answers = found
+        self.replies()
+
+        def votes() -> int:
+            return sum(e.kind is EventKind.POLL_ANSWER for e in self.handled.events)
+
+        expected = votes() + len(labels)
+        for label in labels:
+            await self.fake.vote(who, message_id, answers[label])
+        await self.fake.wait_for(lambda: votes() >= expected, what="the votes")
+        assert await self.bot.services.outbox.wait_idle("discord", limit=10)
+        return self.replies(user)
 
 
 @asynccontextmanager

@@ -80,6 +80,18 @@ class TelegramHarness:
                 return self.new_replies(account, user)
         raise AssertionError(f"no button {label!r} in {user}'s chat")
 
+    async def vote(self, user: str, labels: list[str]) -> list[Reply]:
+        """`user` answers the newest poll in their private chat that has these options
+        (an empty list retracts their vote)."""
+        account = self.user(user)
+        for message in reversed(self.fake.bot_messages(account)):
+            options = [o["text"] for o in message.get("poll", {}).get("options", [])]
+            if options and all(label in options for label in labels):
+                self.fake.vote(account, message, [options.index(label) for label in labels])
+                await self.settle(self.fake.last_update_id)
+                return self.new_replies(account, user)
+        raise AssertionError(f"no poll with {labels!r} in {user}'s chat")
+
     async def join_group(self, user: str, group: Json, *, language: str | None = None
                          ) -> list[Reply]:
         """`user` joins `group` (from `fake.add_group`); returns the bot's new messages
@@ -98,9 +110,19 @@ def button_data(message: Json, label: str) -> str | None:
 
 
 def as_reply(message: Json, chat_label: str) -> Reply:
-    # The fake stores text as Telegram does: tags stripped, entities decoded.
+    # The fake stores text as Telegram does: tags stripped, entities decoded. A poll reads
+    # as its question with the options as buttons (as on the console); a file as its
+    # caption and a line "📎 name".
+    if "poll" in message:
+        poll = message["poll"]
+        return Reply(chat_label, poll["question"], [o["text"] for o in poll["options"]])
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return Reply(chat_label, message.get("text", ""), [b["text"] for row in rows for b in row])
+    text = message.get("text", message.get("caption", ""))
+    if "document" in message or "photo" in message:
+        name = message["document"].get("file_name", "document") if "document" in message \
+            else "photo"
+        text = "\n".join(line for line in (text, f"📎 {name}") if line)
+    return Reply(chat_label, text, [b["text"] for row in rows for b in row])
 
 
 @asynccontextmanager

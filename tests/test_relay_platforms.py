@@ -15,7 +15,7 @@ from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Bot, command_menu
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord_server import FakeDiscord, FakeFile
 from tests.fakes.libretranslate_server import FakeLibreTranslate
 from tests.fakes.telegram_limits import FloodLimits
 from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN
@@ -201,3 +201,61 @@ async def test_a_photo_without_words_is_announced_by_name(tmp_path: Path) -> Non
         [copy] = await w.dc.wait_for(lambda: w.dc.sent_to(w.dc.general), what="the copy")
         assert copy.content == "📎 photo.jpg" and copy.username == "Marie · Telegram"
         assert w.lt.requests == []
+
+
+# --- files ------------------------------------------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+def relay_folders(tmp_path: Path) -> list[str]:
+    """Folders of relayed files still waiting (beside the database)."""
+    root = tmp_path / "relay-files"
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+async def test_a_telegram_photo_is_uploaded_again_on_discord(tmp_path: Path) -> None:
+    async with relay_world(tmp_path) as w:
+        marie = w.tg.add_user("Marie", language_code="fr")
+        w.tg.push_file(marie, "photo", "IMG_0001.jpg", PNG, w.group, caption=FRENCH)
+        [copy] = await w.dc.wait_for(lambda: w.dc.sent_to(w.dc.general), what="the copy")
+        assert (copy.via, copy.username, copy.content) == ("webhook", "Marie · Telegram",
+                                                           ENGLISH)
+        [shown] = copy.attachments
+        assert shown["filename"] == "photo.jpg"
+        assert w.dc.cdn[int(shown["id"])].content == PNG
+        assert len(w.tg.calls_to("getFile")) == 1
+        await w.settle()
+        assert relay_folders(tmp_path) == []  # the copy went out: the download is gone
+
+
+async def test_a_discord_file_is_downloaded_once_for_every_chat(tmp_path: Path) -> None:
+    async with relay_world(tmp_path, welcome_channel=True) as w:
+        john = w.dc.add_user("john", display_name="John")
+        await w.dc.user_says(john, ENGLISH, channel=w.dc.general,
+                             files=[FakeFile("agenda.pdf", b"%PDF agenda", "application/pdf")])
+        [posted] = await w.tg.wait_for(lambda: w.tg.bot_messages(w.group), 10)
+        [copy] = await w.dc.wait_for(lambda: w.dc.sent_to(w.dc.welcome), what="the copy")
+        assert posted["caption"] == f"John · Discord: {FRENCH}"
+        assert posted["document"]["file_name"] == "agenda.pdf"
+        assert w.tg.files[posted["document"]["file_id"]].content == b"%PDF agenda"
+        assert w.dc.cdn[int(copy.attachments[0]["id"])].content == b"%PDF agenda"
+        assert len(w.dc.cdn_downloads) == 1
+        await w.settle()
+        assert relay_folders(tmp_path) == []
+
+
+async def test_a_discord_file_over_telegrams_limit_becomes_a_link(tmp_path: Path) -> None:
+    async with relay_world(tmp_path) as w:
+        telegram = w.bot.services.outbox.adapter("telegram")
+        assert telegram is not None
+        telegram.upload_limit = 4096  # type: ignore[misc]
+        john = w.dc.add_user("john", display_name="John")
+        said = await w.dc.user_says(john, ENGLISH, channel=w.dc.general,
+                                    files=[FakeFile("report.pdf", b"r" * 5000)])
+        [posted] = await w.tg.wait_for(lambda: w.tg.bot_messages(w.group), 10)
+        url = said["attachments"][0]["url"]
+        assert posted["text"] == f"John · Discord: {FRENCH}\n📎 report.pdf: {url}"
+        assert w.tg.calls_to("sendDocument") == []
+        assert w.dc.cdn_downloads == []  # no target could take it: never fetched
+        await w.settle()
+        assert relay_folders(tmp_path) == []

@@ -266,8 +266,8 @@ async def test_poll_answers_become_events(tmp_path: Path) -> None:
         fake.vote(ana, sent, [0, 1])
         await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
     (answer,) = events
-    assert (answer.kind, answer.native_id, answer.callback_data) == (
-        EventKind.POLL_ANSWER, poll.poll.id, "0,1")  # type: ignore[union-attr]
+    assert (answer.kind, answer.poll_id, answer.option_ids) == (
+        EventKind.POLL_ANSWER, poll.poll.id, [0, 1])  # type: ignore[union-attr]
     assert answer.author.user_id == str(ana["id"])
 
 

@@ -15,11 +15,21 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import Publish
+from bot.adapters.base import Publish, message_part
 from bot.clock import Clock
-from bot.model import ChatKind, ChatRef, Event, EventKind, OutboundMessage, UserRef
+from bot.model import (
+    Attachment,
+    ChatKind,
+    ChatRef,
+    Event,
+    EventKind,
+    OutboundMessage,
+    Poll,
+    UserRef,
+)
 from bot.render import to_plain
 
 log = logging.getLogger("bot.console")
@@ -39,6 +49,25 @@ def parse_duration(text: str) -> timedelta | None:
     if not match:
         return None
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def absolute(path: str) -> str:
+    return str(Path(path).absolute())
+
+
+@dataclass(frozen=True)
+class _ConsolePoll:
+    native_id: str
+    options: int
+    multiple: bool
+
+    def choice(self, line: str) -> list[int] | None:
+        """"2" -> [1]; "1,3" -> [0, 2] when several may be chosen; None otherwise."""
+        words = [w.strip() for w in line.split(",")]
+        if not all(w.isdigit() for w in words) or (len(words) > 1 and not self.multiple):
+            return None
+        chosen = sorted({int(w) - 1 for w in words})
+        return chosen if all(0 <= i < self.options for i in chosen) else None
 
 
 @dataclass
@@ -61,11 +90,14 @@ class ConsoleAdapter:
     interactive: bool = False
 
     platform: str = PLATFORM
-    capabilities: frozenset[str] = frozenset({"buttons", "edit"})
+    # Polls are numbered options; a quiz is for the features to send as buttons.
+    capabilities: frozenset[str] = frozenset({"buttons", "edit", "native_polls", "files"})
+    upload_limit: int = 1 << 62  # files are shown by their path, never copied
     _publish: Publish | None = field(default=None, init=False)
     _group: str | None = field(default=None, init=False)
     _joined: set[tuple[str, str]] = field(default_factory=set, init=False)
     _choices: dict[str, list[str]] = field(default_factory=dict, init=False)
+    _polls: dict[str, _ConsolePoll] = field(default_factory=dict, init=False)
     _sent: int = field(default=0, init=False)
     _received: int = field(default=0, init=False)
 
@@ -78,26 +110,56 @@ class ConsoleAdapter:
     # --- outbound -------------------------------------------------------------------
     async def send(self, msg: OutboundMessage) -> str:
         self._sent += 1
+        native_id = f"console-{self._sent}"
         label = f"#{msg.chat.title or msg.chat.chat_id.lstrip('#')}" if not msg.chat.is_private \
             else msg.chat.chat_id
+        if msg.poll is not None:
+            return self._print_poll(msg, msg.poll, label, native_id)
         text = to_plain(msg.text, msg.format)
         if msg.attribution:
             text = f"{msg.attribution}: {text}"
         lines = text.split("\n")
         out = [f"[bot → {label}] {lines[0]}"] + [f"  {line}" for line in lines[1:]]
+        # Files stay where they are: the console shows where.
+        out += [f"  📎 {absolute(a.path)}" for a in msg.attachments if a.path]
         if msg.buttons:
             flat = [b for row in msg.buttons for b in row]
             self._choices[msg.chat.chat_id] = [b.data for b in flat]
+            self._polls.pop(msg.chat.chat_id, None)
             out.append("  " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
         self.writer.write("\n".join(out) + "\n")
         self.writer.flush()
-        return f"console-{self._sent}"
+        return native_id
+
+    def _print_poll(self, msg: OutboundMessage, poll: Poll, label: str, native_id: str) -> str:
+        """The question, then numbered options like buttons; the number typed next in this
+        chat (or "1,3" when several may be chosen) is the answer."""
+        lines = poll.question.split("\n")
+        out = [f"[bot → {label}] {lines[0]}"] + [f"  {line}" for line in lines[1:]]
+        out.append("  " + "   ".join(f"[{i}] {o}" for i, o in enumerate(poll.options, 1)))
+        self._polls[msg.chat.chat_id] = _ConsolePoll(native_id, len(poll.options),
+                                                     poll.multiple)
+        self._choices.pop(msg.chat.chat_id, None)
+        self.writer.write("\n".join(out) + "\n")
+        self.writer.flush()
+        return native_id
 
     async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
         await self.send(msg)
 
     async def delete(self, chat: ChatRef, native_id: str) -> None:
         self.writer.write(f"[bot deleted message {native_id}]\n")
+
+    async def stop_poll(self, chat: ChatRef, native_id: str) -> None:
+        open_poll = self._polls.get(chat.chat_id)
+        if open_poll is not None and open_poll.native_id == message_part(native_id):
+            del self._polls[chat.chat_id]
+        self.writer.write("(poll closed)\n")
+        self.writer.flush()
+
+    async def download(self, attachment: Attachment, dest: Path, max_bytes: int
+                       ) -> Path | None:
+        return None  # nobody sends files on the console
 
     # --- inbound --------------------------------------------------------------------
     def _chat(self) -> ChatRef:
@@ -115,6 +177,12 @@ class ConsoleAdapter:
         chat = self._chat()
         base = dict(platform=PLATFORM, chat=chat, author=self._author(),
                     timestamp_utc=self.clock.now(), native_id=f"in-{self._received}", text=line)
+        open_poll = self._polls.get(chat.chat_id)
+        chosen = open_poll.choice(line) if open_poll is not None else None
+        if open_poll is not None and chosen is not None:
+            base["text"] = "add"
+            return Event(kind=EventKind.POLL_ANSWER, poll_id=open_poll.native_id,
+                         option_ids=chosen, **base)
         choices = self._choices.get(chat.chat_id)
         if line.isdigit() and choices and 1 <= int(line) <= len(choices):
             return Event(kind=EventKind.CALLBACK, callback_data=choices[int(line) - 1], **base)

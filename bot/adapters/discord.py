@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import Awaitable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -23,11 +26,17 @@ import discord
 import yarl
 
 from bot.adapters.base import (
+    MB,
     CommandMenu,
     DeliveryError,
     PermanentFailure,
     Publish,
     RetryLater,
+    Upload,
+    download_target,
+    message_part,
+    safe_file_name,
+    upload_plan,
 )
 from bot.adapters.discord_commands import MenuTree, build_tree, sync_guilds
 from bot.adapters.discord_inbound import (
@@ -39,7 +48,7 @@ from bot.adapters.discord_inbound import (
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
-from bot.model import Button, ChatRef, OutboundMessage
+from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
 from bot.render import to_discord
 
 log = logging.getLogger("bot.discord")
@@ -48,6 +57,8 @@ TEXT_LIMIT = 2000
 NO_MENTIONS = discord.AllowedMentions.none()  # user-supplied text must never ping anyone
 # Discord error codes that mean "that message is gone", not "that person is unreachable".
 _UNKNOWN_MESSAGE = {10008}
+_POLL_EXPIRED = 520001  # ending a poll that has already ended
+POLL_MAX_HOURS = 768  # 32 days
 # Interaction and webhook tokens travel in URL paths; keep them out of every log line.
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?]+")
 
@@ -98,6 +109,36 @@ def _fit(part: str, fmt: str, limit: int) -> list[str]:
     return [r for p in split_text(part, smaller) for r in _fit(p, fmt, limit)]
 
 
+def with_lines(parts: list[str], lines: list[str]) -> list[str]:
+    """Lines standing for files that are not uploaded, after the text (a new part if
+    they do not fit in the last one)."""
+    if not lines:
+        return parts
+    extra = to_discord("\n".join(lines), "plain")
+    if parts and parts[-1].strip() and len(parts[-1]) + 1 + len(extra) <= TEXT_LIMIT:
+        return [*parts[:-1], parts[-1] + "\n" + extra]
+    return [*(p for p in parts if p.strip()), extra]
+
+
+def discord_files(uploads: list[Upload]) -> list[discord.File]:
+    """Fresh File objects (discord.py closes them after each request)."""
+    return [discord.File(u.path, filename=safe_file_name(u.attachment.file_name))
+            for u in uploads]
+
+
+def poll_problem(poll: Poll) -> str | None:
+    """Why Discord would refuse this poll, or None. Discord has no quiz polls."""
+    if poll.kind != "regular":
+        return "no quiz polls on Discord (send the options as buttons)"
+    if not 1 <= len(poll.question) <= 300:
+        return "the question must have 1 to 300 characters"
+    if not 1 <= len(poll.options) <= 10:
+        return "1 to 10 options"
+    if not all(1 <= len(o) <= 55 for o in poll.options):
+        return "options must have 1 to 55 characters"
+    return None
+
+
 def button_view(buttons: list[list[Button]]) -> discord.ui.View | None:
     """Buttons whose custom_id is the button's data; presses arrive in on_interaction."""
     if not buttons:
@@ -117,13 +158,14 @@ def button_view(buttons: list[list[Button]]) -> discord.ui.View | None:
 
 class DiscordAdapter:
     platform = PLATFORM
-    capabilities = frozenset({"edit", "buttons", "delete_events", "native_polls"})
+    capabilities = frozenset({"edit", "buttons", "delete_events", "native_polls", "files"})
 
     def __init__(self, settings: DiscordSection, token: str, menu: CommandMenu | None = None,
                  *, ready_timeout: float = 30.0, guild_ready_timeout: float = 2.0,
                  max_ratelimit_timeout: float = 30.0):
         self.settings = settings
         self._token = token
+        self.upload_limit = settings.upload_limit_mb * MB
         self.menu = menu
         self.ready_timeout = ready_timeout
         self.guild_ready_timeout = guild_ready_timeout
@@ -227,45 +269,116 @@ class DiscordAdapter:
         return await self.webhooks.for_channel(self._client(),
                                                int(msg.chat.thread_id or msg.chat.chat_id))
 
-    async def _send_by_webhook(self, hook: discord.Webhook, msg: OutboundMessage) -> str:
+    async def _send_by_webhook(self, hook: discord.Webhook, msg: OutboundMessage,
+                               uploads: list[Upload], lines: list[str]) -> str:
+        parts = with_lines(render_parts(msg.text, msg.format), lines)
+        if not any(p.strip() for p in parts):
+            if not uploads:
+                raise PermanentFailure("empty message")
+            parts = [""]
         first: str | None = None
-        for part in render_parts(msg.text, msg.format):
+        for i, part in enumerate(parts):
+            extra: dict[str, Any] = {"files": discord_files(uploads)} \
+                if uploads and i == len(parts) - 1 else {}
             sent = await self._call("send by webhook", hook.send(
-                part or "\u200b", username=webhook_username(msg.attribution or ""),
-                allowed_mentions=NO_MENTIONS, wait=True))
+                part or ("" if extra else "\u200b"),
+                username=webhook_username(msg.attribution or ""),
+                allowed_mentions=NO_MENTIONS, wait=True, **extra))
             first = first or str(sent.id)
-        if first is None:
-            raise PermanentFailure("empty message")
+        assert first is not None
         return first
 
     async def send(self, msg: OutboundMessage) -> str:
         self._client()  # connected, or RetryLater before anything goes out
+        if msg.poll is not None:
+            return await self._send_poll(msg, msg.poll)
+        uploads, lines = upload_plan(msg.attachments, self.upload_limit)
         hook = await self._relay_hook(msg)
         if hook is not None:
-            return await self._send_by_webhook(hook, msg)
-        parts = attributed_parts(msg)
+            return await self._send_by_webhook(hook, msg, uploads, lines)
+        parts = with_lines(attributed_parts(msg), lines)
         if not any(p.strip() for p in parts):
-            if not msg.buttons:
+            if not msg.buttons and not uploads:
                 raise PermanentFailure("empty message")
-            parts = ["\u200b"]  # buttons need some content to hang on
+            # Buttons need some content to hang on; files do not.
+            parts = ["" if uploads else "\u200b"]
         view = button_view(msg.buttons)
         pending = self.pending.get(msg.reply_to_native_id)
         first: str | None = None
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
+            files = uploads if last else []
             sent: str | None = None
             if pending is not None:
                 sent = await self._answer(pending, msg.reply_to_native_id, part,
-                                          view if last else None)
+                                          view if last else None, files)
                 pending = pending if sent is not None else None
             if sent is None:
-                sent = await self._post(msg, part, view if last else None, reply=i == 0)
+                sent = await self._post(msg, part, view if last else None, reply=i == 0,
+                                        files=files)
             first = first or sent
         assert first is not None
         return first
 
+    async def _send_poll(self, msg: OutboundMessage, poll: Poll) -> str:
+        problem = poll_problem(poll)
+        if problem:
+            raise PermanentFailure(f"invalid poll for Discord: {problem}")
+        seconds = poll.close_after_seconds
+        hours = POLL_MAX_HOURS if seconds is None else \
+            min(POLL_MAX_HOURS, max(1, math.ceil(seconds / 3600)))
+        native = discord.Poll(question=poll.question, duration=timedelta(hours=hours),
+                              multiple=poll.multiple)
+        for option in poll.options:
+            native.add_answer(text=option)
+        return await self._post(msg, "", None, reply=True, poll=native)
+
+    async def stop_poll(self, chat: ChatRef, native_id: str) -> None:
+        """End a poll now (POST /channels/{c}/polls/{m}/expire); ending it twice is fine."""
+        channel = await self._channel(chat)
+        message = channel.get_partial_message(  # type: ignore[attr-defined]
+            int(message_part(native_id)))
+        try:
+            await message.end_poll()
+        except discord.HTTPException as exc:
+            if exc.code != _POLL_EXPIRED:
+                raise delivery_error("end poll", exc) from None
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error("end poll", exc) from None
+
+    async def download(self, attachment: Attachment, dest: Path, max_bytes: int
+                       ) -> Path | None:
+        """The attachment's CDN URL, streamed, never more than `max_bytes`."""
+        if not attachment.url or (attachment.size or 0) > max_bytes:
+            return None
+        target = download_target(attachment, dest)
+        partial_file = target.with_name(target.name + ".part")
+        try:
+            async with aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=300)) as session, \
+                    session.get(attachment.url) as response:
+                if response.status != 200:
+                    log.info("discord: attachment download answered HTTP %d", response.status)
+                    return None
+                if (response.content_length or 0) > max_bytes:
+                    return None
+                received = 0
+                with partial_file.open("wb") as out:
+                    async for chunk in response.content.iter_chunked(64 * 1024):
+                        received += len(chunk)
+                        if received > max_bytes:
+                            return None
+                        out.write(chunk)
+            partial_file.replace(target)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.info("discord: cannot download an attachment: %s", type(exc).__name__)
+            return None
+        finally:
+            partial_file.unlink(missing_ok=True)
+        return target
+
     async def _answer(self, pending: PendingInteraction, key: str | None, text: str,
-                      view: discord.ui.View | None) -> str | None:
+                      view: discord.ui.View | None, uploads: list[Upload]) -> str | None:
         """Deliver through the interaction (its "thinking…" response, then follow-ups).
         None when the interaction can no longer be answered: the caller posts instead."""
         interaction = pending.interaction
@@ -273,10 +386,14 @@ class DiscordAdapter:
         try:
             async with pending.lock:
                 if not pending.answered:
+                    if uploads:
+                        extra["attachments"] = discord_files(uploads)
                     message = await interaction.edit_original_response(
                         content=text, allowed_mentions=NO_MENTIONS, **extra)
                     pending.answered = True
                 else:
+                    if uploads:
+                        extra["files"] = discord_files(uploads)
                     message = await interaction.followup.send(
                         text, allowed_mentions=NO_MENTIONS, wait=True, **extra)
         except discord.HTTPException as exc:
@@ -291,16 +408,21 @@ class DiscordAdapter:
         return str(message.id)
 
     async def _post(self, msg: OutboundMessage, text: str, view: discord.ui.View | None,
-                    reply: bool) -> str:
+                    reply: bool, files: list[Upload] = (),  # type: ignore[assignment]
+                    poll: discord.Poll | None = None) -> str:
         channel = await self._channel(msg.chat)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
-        reply_to = msg.reply_to_native_id
-        if reply and reply_to and reply_to.isdigit() and not msg.chat.is_private:
+        if files:
+            extra["files"] = discord_files(files)
+        if poll is not None:
+            extra["poll"] = poll
+        reply_to = message_part(msg.reply_to_native_id or "")
+        if reply and reply_to.isdigit() and not msg.chat.is_private:
             extra["reference"] = discord.MessageReference(
                 message_id=int(reply_to), channel_id=int(msg.chat.thread_id or msg.chat.chat_id),
                 fail_if_not_exists=False)
-        message = await self._call("send", channel.send(text, allowed_mentions=NO_MENTIONS,
-                                                        **extra))
+        message = await self._call("send", channel.send(text or None,
+                                                        allowed_mentions=NO_MENTIONS, **extra))
         return str(message.id)
 
     async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
@@ -313,7 +435,8 @@ class DiscordAdapter:
         if hook is not None:  # a relayed copy the webhook posted: only it may edit it
             parts = render_parts(msg.text, msg.format)
             try:
-                await hook.edit_message(int(native_id), content=parts[0] or "\u200b",
+                await hook.edit_message(int(message_part(native_id)),
+                                        content=parts[0] or "\u200b",
                                         allowed_mentions=NO_MENTIONS)
                 return
             except (discord.NotFound, discord.Forbidden):
@@ -324,14 +447,16 @@ class DiscordAdapter:
         if len(parts) > 1:
             log.warning("edit of message %s: text longer than one message; cut", native_id)
         channel = await self._channel(chat)
-        message = channel.get_partial_message(int(native_id))  # type: ignore[attr-defined]
+        message = channel.get_partial_message(  # type: ignore[attr-defined]
+            int(message_part(native_id)))
         await self._call("edit", message.edit(content=parts[0] or "\u200b",
                                               view=button_view(msg.buttons),
                                               allowed_mentions=NO_MENTIONS))
 
     async def delete(self, chat: ChatRef, native_id: str) -> None:
         channel = await self._channel(chat)
-        message = channel.get_partial_message(int(native_id))  # type: ignore[attr-defined]
+        message = channel.get_partial_message(  # type: ignore[attr-defined]
+            int(message_part(native_id)))
         try:
             await message.delete()
         except discord.NotFound as exc:

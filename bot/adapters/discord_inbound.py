@@ -64,7 +64,8 @@ def parse_command(text: str, prefix: str) -> tuple[str, list[str]] | None:
 
 def _attachments(message: discord.Message) -> list[Attachment]:
     return [Attachment("photo" if (a.content_type or "").startswith("image/") else "document",
-                       a.filename, a.size, a.url, str(a.id)) for a in message.attachments]
+                       a.filename, a.size, a.url, str(a.id), mime=a.content_type)
+            for a in message.attachments]
 
 
 def message_event(message: discord.Message, prefix: str, kind: EventKind | None = None,
@@ -204,6 +205,15 @@ class GatewayClient(discord.Client):
                                native_id=str(payload.message_id), raw=payload))
 
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._emit(self.vote_event(payload, "add"))
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._emit(self.vote_event(payload, "remove"))
+
+    def vote_event(self, payload: discord.RawPollVoteActionEvent, action: str) -> Event:
+        """One vote added or removed. Discord names single answers, not the voter's whole
+        choice: `option_ids` is that answer (counted from 0; Discord counts from 1) and
+        `text` says "add" or "remove"; `poll_id` is the poll's message id."""
         user = self.get_user(payload.user_id)
         author = user_ref(user) if user else UserRef(PLATFORM, str(payload.user_id),
                                                      str(payload.user_id))
@@ -211,10 +221,11 @@ class GatewayClient(discord.Client):
         chat = chat_ref(channel, payload.user_id) if channel is not None else ChatRef(
             PLATFORM, str(payload.user_id if payload.guild_id is None else payload.channel_id),
             ChatKind.PRIVATE if payload.guild_id is None else ChatKind.GROUP)
-        await self._emit(Event(kind=EventKind.POLL_ANSWER, platform=PLATFORM, chat=chat,
-                               author=author, timestamp_utc=datetime.now(UTC),
-                               native_id=str(payload.message_id),
-                               callback_data=str(payload.answer_id), raw=payload))
+        return Event(kind=EventKind.POLL_ANSWER, platform=PLATFORM, chat=chat,
+                     author=author, timestamp_utc=datetime.now(UTC),
+                     native_id=str(payload.message_id), text=action,
+                     poll_id=str(payload.message_id), option_ids=[payload.answer_id - 1],
+                     raw=payload)
 
     async def on_member_join(self, member: discord.Member) -> None:
         channel = member.guild.system_channel

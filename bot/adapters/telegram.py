@@ -9,21 +9,28 @@ PermanentFailure here and never retried inside PTB.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from html import escape
+from pathlib import Path
+from typing import Any
 
 from telegram import Bot as TelegramBot
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
     Update,
 )
+from telegram import Poll as TelegramPoll
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -36,20 +43,29 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import (
+    MB,
     CommandMenu,
     DeliveryError,
     PermanentFailure,
     Publish,
     RetryLater,
+    Upload,
+    download_target,
+    message_part,
+    safe_file_name,
+    upload_plan,
 )
 from bot.adapters.splitting import split_first
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, PLATFORM, events_for
 from bot.config import TelegramSection
-from bot.model import Button, ChatRef, OutboundMessage
+from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
 from bot.render import to_telegram_html
 
 log = logging.getLogger("bot.telegram")
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
+PHOTO_LIMIT = 10 * MB  # sendPhoto's limit; larger images go as documents
+Step = Callable[[], Awaitable[Message]]
 DEFAULT_MENU_LANGUAGE = "en"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Long messages half-sent when a later part failed: (chat, payload) -> ids already sent.
@@ -125,12 +141,13 @@ def _telegram_id(value: str) -> int:
 
 class TelegramAdapter:
     platform = PLATFORM
-    capabilities = frozenset({"edit", "buttons", "native_polls"})
+    capabilities = frozenset({"edit", "buttons", "native_polls", "quiz_polls", "files"})
 
     def __init__(self, settings: TelegramSection, token: str, menu: CommandMenu | None = None):
         self._settings = settings
         self._token = token
         self._menu = menu or {}
+        self.upload_limit = settings.upload_limit_mb * MB
         self._app: Application | None = None  # type: ignore[type-arg]
         self._publish: Publish | None = None
         self._partial: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
@@ -242,26 +259,17 @@ class TelegramAdapter:
 
 
     async def send(self, msg: OutboundMessage) -> str:
+        if msg.poll is not None:
+            return await self._send_poll(msg, msg.poll)
         bot = self._bot()
-        parts = attributed_parts(msg)
-        if not parts:
+        steps = self._steps(bot, msg)
+        if not steps:
             raise PermanentFailure("empty message text")
         key = (msg.chat.chat_id, msg.to_json())
         done = self._partial.pop(key, [])
-        reply = None
-        if msg.reply_to_native_id and not msg.chat.is_private:
-            reply = ReplyParameters(_telegram_id(msg.reply_to_native_id),
-                                    allow_sending_without_reply=True)
-        chat_id = _telegram_id(msg.chat.chat_id)
-        thread = _telegram_id(msg.chat.thread_id) if msg.chat.thread_id else None
-        for i, html in enumerate(parts[len(done):], start=len(done)):
-            last = i == len(parts) - 1
+        for step in steps[len(done):]:
             try:
-                sent: Message = await bot.send_message(
-                    chat_id, html, parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW, message_thread_id=thread,
-                    reply_parameters=reply if i == 0 else None,
-                    reply_markup=keyboard(msg.buttons) if last else None)
+                sent: Message = await step()
             except TelegramError as exc:
                 if done:  # remember the parts already out, so a retry does not repeat them
                     self._partial[key] = done
@@ -271,6 +279,115 @@ class TelegramAdapter:
             done.append(str(sent.message_id))
         return done[0]
 
+    def _steps(self, bot: TelegramBot, msg: OutboundMessage) -> list[Step]:
+        """The requests one message takes, in order: its text parts, then its files (the
+        first carrying the text as caption when it fits, and no text message then)."""
+        files, lines = upload_plan(msg.attachments, self.upload_limit)
+        parts = attributed_parts(msg) if msg.text.strip() or msg.attribution else []
+        if lines:
+            extra = escape("\n".join(lines), quote=False)
+            if parts and len(parts[-1]) + 1 + len(extra) <= TEXT_LIMIT:
+                parts[-1] += "\n" + extra
+            else:
+                parts.append(extra)
+        caption: str | None = None
+        if files and len(parts) == 1 and len(parts[0]) <= CAPTION_LIMIT:
+            caption, parts = parts[0], []
+        chat_id = _telegram_id(msg.chat.chat_id)
+        common: dict[str, Any] = {
+            "message_thread_id": _telegram_id(msg.chat.thread_id) if msg.chat.thread_id
+            else None}
+        reply = None
+        if msg.reply_to_native_id and not msg.chat.is_private:
+            reply = ReplyParameters(_telegram_id(message_part(msg.reply_to_native_id)),
+                                    allow_sending_without_reply=True)
+        total = len(parts) + len(files)
+        steps: list[Step] = []
+
+        def extra(i: int) -> dict[str, Any]:
+            return {**common, "reply_parameters": reply if i == 0 else None,
+                    "reply_markup": keyboard(msg.buttons) if i == total - 1 else None}
+
+        for i, html in enumerate(parts):
+            steps.append(partial(bot.send_message, chat_id, html, parse_mode=ParseMode.HTML,
+                                 link_preview_options=_NO_PREVIEW, **extra(i)))
+        for j, upload in enumerate(files):
+            text = {"caption": caption, "parse_mode": ParseMode.HTML} \
+                if j == 0 and caption else {}
+            steps.append(partial(self._upload, bot, chat_id, upload, **text,
+                                 **extra(len(parts) + j)))
+        return steps
+
+    async def _upload(self, bot: TelegramBot, chat_id: int, upload: Upload,
+                      **options: Any) -> Message:
+        data = InputFile(await asyncio.to_thread(upload.path.read_bytes),
+                         filename=safe_file_name(upload.attachment.file_name))
+        # sendPhoto takes images up to 10 MB; anything else is a document.
+        if upload.attachment.kind == "photo" and upload.size <= PHOTO_LIMIT:
+            return await bot.send_photo(chat_id, data, **options)
+        return await bot.send_document(chat_id, data, **options)
+
+    async def _send_poll(self, msg: OutboundMessage, poll: Poll) -> str:
+        problem = poll_problem(poll)
+        if problem:
+            raise PermanentFailure(f"invalid poll: {problem}")
+        quiz = poll.kind == "quiz"
+        options: dict[str, Any] = {}
+        if quiz:
+            options.update(correct_option_ids=[poll.correct_option],
+                           explanation=(poll.explanation or None) and poll.explanation[:200])
+        if poll.close_after_seconds is not None and 5 <= poll.close_after_seconds <= 600:
+            options["open_period"] = poll.close_after_seconds
+        if msg.reply_to_native_id and not msg.chat.is_private:
+            options["reply_parameters"] = ReplyParameters(
+                _telegram_id(message_part(msg.reply_to_native_id)),
+                allow_sending_without_reply=True)
+        try:
+            sent = await self._bot().send_poll(
+                _telegram_id(msg.chat.chat_id), poll.question, list(poll.options),
+                is_anonymous=poll.anonymous, type=TelegramPoll.QUIZ if quiz
+                else TelegramPoll.REGULAR, allows_multiple_answers=poll.multiple and not quiz,
+                message_thread_id=_telegram_id(msg.chat.thread_id) if msg.chat.thread_id
+                else None, **options)
+        except TelegramError as exc:
+            raise delivery_error(exc) from None
+        assert sent.poll is not None
+        return f"{sent.message_id}:{sent.poll.id}"
+
+    async def stop_poll(self, chat: ChatRef, native_id: str) -> None:
+        try:
+            await self._bot().stop_poll(_telegram_id(chat.chat_id),
+                                        _telegram_id(message_part(native_id)))
+        except BadRequest as exc:
+            if "poll has already been closed" not in exc.message.lower():  # as wanted
+                raise delivery_error(exc) from None
+        except TelegramError as exc:
+            raise delivery_error(exc) from None
+
+    async def download(self, attachment: Attachment, dest: Path, max_bytes: int
+                       ) -> Path | None:
+        """getFile, then the file from `file_base_url` (the Bot API serves files up to
+        20 MB to bots)."""
+        if not attachment.native_id or (attachment.size or 0) > max_bytes:
+            return None
+        target = download_target(attachment, dest)
+        partial_file = target.with_name(target.name + ".part")
+        try:
+            file = await self._bot().get_file(attachment.native_id)
+            if file.file_size is not None and file.file_size > max_bytes:
+                return None
+            await file.download_to_drive(partial_file)
+            if partial_file.stat().st_size > max_bytes:
+                return None
+            partial_file.replace(target)
+        except (TelegramError, RetryLater, OSError) as exc:
+            log.info("telegram: cannot download a %s: %s", attachment.kind,
+                     type(exc).__name__)
+            return None
+        finally:
+            partial_file.unlink(missing_ok=True)
+        return target
+
     async def edit(self, chat: ChatRef, native_id: str, msg: OutboundMessage) -> None:
         parts = attributed_parts(msg)
         if not parts:
@@ -279,7 +396,8 @@ class TelegramAdapter:
             log.warning("telegram: edited text too long for one message; shortened")
         try:
             await self._bot().edit_message_text(
-                parts[0], chat_id=_telegram_id(chat.chat_id), message_id=_telegram_id(native_id),
+                parts[0], chat_id=_telegram_id(chat.chat_id),
+                message_id=_telegram_id(message_part(native_id)),
                 parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW,
                 reply_markup=keyboard(msg.buttons))
         except BadRequest as exc:
@@ -290,9 +408,24 @@ class TelegramAdapter:
 
     async def delete(self, chat: ChatRef, native_id: str) -> None:
         try:
-            await self._bot().delete_message(_telegram_id(chat.chat_id), _telegram_id(native_id))
+            await self._bot().delete_message(_telegram_id(chat.chat_id),
+                                             _telegram_id(message_part(native_id)))
         except BadRequest as exc:
             if "message to delete not found" not in exc.message.lower():  # already gone
                 raise delivery_error(exc) from None
         except TelegramError as exc:
             raise delivery_error(exc) from None
+
+
+def poll_problem(poll: Poll) -> str | None:
+    """Why Telegram would refuse this poll, or None."""
+    if not 1 <= len(poll.question) <= 300:
+        return "the question must have 1 to 300 characters"
+    if not 2 <= len(poll.options) <= 12:
+        return "2 to 12 options"
+    if not all(1 <= len(o) <= 100 for o in poll.options):
+        return "options must have 1 to 100 characters"
+    if poll.kind == "quiz" and (poll.correct_option is None
+                                or not 0 <= poll.correct_option < len(poll.options)):
+        return "a quiz needs its correct option"
+    return None

@@ -88,10 +88,11 @@ def _attachments(message: Message) -> list[Attachment]:
     if message.document is not None:
         doc = message.document
         return [Attachment("document", doc.file_name or "document", doc.file_size,
-                           native_id=doc.file_id)]
-    if message.photo:
+                           native_id=doc.file_id, mime=doc.mime_type)]
+    if message.photo:  # the sizes Telegram made of one photo, smallest first
         largest = message.photo[-1]
-        return [Attachment("photo", "photo.jpg", largest.file_size, native_id=largest.file_id)]
+        return [Attachment("photo", "photo.jpg", largest.file_size, native_id=largest.file_id,
+                           mime="image/jpeg")]
     return []
 
 
@@ -122,5 +123,5 @@ def _from_poll_answer(update: Update, answer: PollAnswer) -> list[Event]:
         return []
     return [Event(kind=EventKind.POLL_ANSWER, platform=PLATFORM, chat=private_chat(answer.user),
                   author=user_ref(answer.user), timestamp_utc=datetime.now(UTC),
-                  native_id=answer.poll_id,
-                  callback_data=",".join(str(i) for i in answer.option_ids), raw=update)]
+                  native_id=answer.poll_id, poll_id=answer.poll_id,
+                  option_ids=list(answer.option_ids), raw=update)]

@@ -64,6 +64,16 @@ DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 12, 1 << 15
 GUILD_MESSAGE_POLLS, DIRECT_MESSAGE_POLLS = 1 << 24, 1 << 25
 EVERYONE_PERMISSIONS = "1071698660929"  # view, send, read history, use application commands
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, set by the middleware
+FILES = "_files"  # where a multipart body's files[n] parts go in the parsed body
+UPLOAD_LIMIT = 10 * 1024 * 1024  # per file, for a bot in a server without boosts
+POLL_EXPIRED, NOT_A_POLL = 520001, 520006
+
+
+@dataclass
+class FakeFile:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 
@@ -133,6 +143,9 @@ class SentMessage:
     poll: Json | None = None
     edited: bool = False
     deleted: bool = False
+    # Uploaded files as the message shows them (id, filename, size, url, content_type);
+    # their bytes are in `FakeDiscord.cdn` under the attachment id.
+    attachments: list[Json] = field(default_factory=list)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -206,6 +219,9 @@ class FakeDiscord:
         self.commands: dict[int | None, list[Json]] = {}  # guild id (None: global) -> commands
         self.webhooks: dict[int, tuple[str, FakeChannel, str]] = {}  # id -> token, channel, name
         self.webhooks_forbidden = False  # the bot lacks "Manage Webhooks" in the guild
+        self.cdn: dict[int, FakeFile] = {}  # attachment id -> the file
+        self.cdn_downloads: list[int] = []  # attachment ids fetched from the CDN
+        self.upload_limit = UPLOAD_LIMIT
         self._failures: list[_Failure] = []
         self._sessions: dict[str, _Session] = {}
         self._runner: web.AppRunner | None = None
@@ -213,8 +229,10 @@ class FakeDiscord:
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
-        app = web.Application(middlewares=[self._middleware])
+        app = web.Application(middlewares=[self._middleware],
+                              client_max_size=4 * UPLOAD_LIMIT)  # the limit is checked per file
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{cid}/{aid}/{name}", self._cdn_file)
         r = app.router
         for method, path, handler in (
             ("GET", "/gateway", self._get_gateway), ("GET", "/gateway/bot", self._get_gateway),
@@ -266,6 +284,10 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}{API}"
 
     @property
+    def cdn_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
@@ -286,12 +308,16 @@ class FakeDiscord:
         return self._dms[user.id]
 
     async def user_says(self, user: FakeUser, text: str, channel: int | None = None,
-                        reply_to: int | None = None) -> Json:
-        """`user` posts `text` in a guild channel, or to the bot in a DM (channel None)."""
+                        reply_to: int | None = None, files: list[FakeFile] = ()  # type: ignore[assignment]
+                        ) -> Json:
+        """`user` posts `text` (and `files`) in a guild channel, or to the bot in a DM
+        (channel None)."""
         where = self.channels[channel] if channel is not None else self.dm_channel(user)
         body: Json = {"content": text}
         if reply_to is not None:
             body["message_reference"] = {"message_id": str(reply_to)}
+        if files:
+            body[FILES] = list(files)
         return await self._create_message(where, user.payload(), body, via=None)
 
     async def user_edits(self, message_id: int, text: str) -> Json:
@@ -310,19 +336,27 @@ class FakeDiscord:
         await self._dispatch("GUILD_MEMBER_ADD", {**self._member(user),
                                                   "guild_id": str(self.guild_id)}, GUILD_MEMBERS)
 
-    async def vote(self, user: FakeUser, message_id: int, answer_id: int) -> None:
+    async def vote(self, user: FakeUser, message_id: int, answer_id: int,
+                   remove: bool = False) -> None:
+        """`user` votes for answer `answer_id` (counted from 1, as on Discord), or takes
+        that vote back; MESSAGE_POLL_VOTE_ADD / _REMOVE follows. An ended poll refuses."""
         msg = self.messages[message_id]
+        if msg["poll"]["results"]["is_finalized"]:
+            raise ValueError("the poll has ended")
+        if not any(a["answer_id"] == answer_id for a in msg["poll"]["answers"]):
+            raise ValueError(f"the poll has no answer {answer_id}")
         counts = msg["poll"]["results"]["answer_counts"]
         entry = next((c for c in counts if c["id"] == answer_id), None)
         if entry is None:
             counts.append(entry := {"id": answer_id, "count": 0, "me_voted": False})
-        entry["count"] += 1
+        entry["count"] += -1 if remove else 1
         channel = self._channel(msg["channel_id"])
         data = {"user_id": str(user.id), "channel_id": msg["channel_id"],
                 "message_id": msg["id"], "answer_id": answer_id}
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
-        await self._dispatch_for_channel("MESSAGE_POLL_VOTE_ADD", data, channel,
+        name = "MESSAGE_POLL_VOTE_REMOVE" if remove else "MESSAGE_POLL_VOTE_ADD"
+        await self._dispatch_for_channel(name, data, channel,
                                          GUILD_MESSAGE_POLLS, DIRECT_MESSAGE_POLLS)
 
     async def slash(self, user: FakeUser, name: str, arguments: str | None = None,
@@ -440,8 +474,21 @@ class FakeDiscord:
             raise ApiError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer "
                                        "in length.")
         rows = body.get("components") or []
-        if not (content or body.get("embeds") or rows or body.get("poll")):
+        if not (content or body.get("embeds") or rows or body.get("poll")
+                or body.get(FILES) or body.get("attachments")):
             raise ApiError(400, 50006, "Cannot send an empty message")
+        for upload in body.get(FILES) or []:
+            if len(upload.content) > self.upload_limit:
+                raise ApiError(413, 40005, "Request entity too large")
+        poll = body.get("poll")
+        if poll:
+            answers = poll.get("answers") or []
+            if not 1 <= len(poll.get("question", {}).get("text", "")) <= 300 \
+                    or not 1 <= len(answers) <= 10 \
+                    or not all(1 <= len(a["poll_media"].get("text", "")) <= 55
+                               for a in answers) \
+                    or not 1 <= int(poll.get("duration", 24)) <= 768:
+                raise ApiError(400, 50035, "Invalid Form Body: poll")
         if len(rows) > 5 or any(len(r.get("components", [])) > 5 for r in rows):
             raise ApiError(400, 50035, "Invalid Form Body: components: too many")
         for row in rows:
@@ -471,7 +518,8 @@ class FakeDiscord:
             "id": str(mid), "channel_id": str(channel.id), "author": author,
             "content": content, "timestamp": _iso(datetime.now(UTC)),
             "edited_timestamp": None, "tts": False, "mention_everyone": everyone,
-            "mentions": mentions, "mention_roles": [], "attachments": [],
+            "mentions": mentions, "mention_roles": [],
+            "attachments": self._store_files(channel, body.get(FILES) or []),
             "embeds": body.get("embeds") or [], "pinned": False,
             "type": 20 if interaction and interaction.type == 2 else 0,
             "flags": flags, "components": body.get("components") or []}
@@ -505,7 +553,21 @@ class FakeDiscord:
             [int(u["id"]) for u in msg["mentions"]],
             int(ref["message_id"]) if ref else None,
             interaction.id if interaction else None,
-            body.get("username"), msg.get("poll")))
+            body.get("username"), msg.get("poll"), attachments=list(msg["attachments"])))
+
+    def _store_files(self, channel: FakeChannel, files: list[FakeFile]) -> list[Json]:
+        """Attachments as Discord shows them, each served from its CDN URL."""
+        shown = []
+        for upload in files:
+            aid = self._snowflake()
+            self.cdn[aid] = upload
+            shown.append({"id": str(aid), "filename": upload.filename,
+                          "size": len(upload.content), "content_type": upload.content_type,
+                          "url": f"{self.cdn_url}/attachments/{channel.id}/{aid}/"
+                                 f"{upload.filename}",
+                          "proxy_url": f"{self.cdn_url}/proxy/{channel.id}/{aid}/"
+                                       f"{upload.filename}"})
+        return shown
 
     def _sent(self, message_id: int) -> SentMessage | None:
         return next((s for s in self.sent if s.message_id == message_id), None)
@@ -517,11 +579,15 @@ class FakeDiscord:
                 msg[key] = body[key] or ([] if key != "content" else "")
         msg["mention_everyone"], msg["mentions"] = self._mentions(
             msg["content"], body.get("allowed_mentions"))
+        if body.get(FILES):
+            msg["attachments"] = self._store_files(self._channel(msg["channel_id"]),
+                                                   body[FILES])
         msg["edited_timestamp"] = _iso(datetime.now(UTC))
         msg["flags"] = msg["flags"] & ~128
         sent = self._sent(int(msg["id"]))
         if sent is not None:
             sent.content, sent.components, sent.edited = msg["content"], msg["components"], True
+            sent.attachments = list(msg["attachments"])
             sent.mention_everyone = msg["mention_everyone"]
             sent.allowed_mentions = body.get("allowed_mentions", sent.allowed_mentions)
 
@@ -650,6 +716,13 @@ class FakeDiscord:
         except ApiError as exc:
             return _json({"message": exc.message, "code": exc.code}, exc.status)
 
+    async def _cdn_file(self, request: web.Request) -> web.Response:
+        upload = self.cdn.get(int(request.match_info["aid"]))
+        if upload is None or upload.filename != request.match_info["name"]:
+            return web.Response(status=404)
+        self.cdn_downloads.append(int(request.match_info["aid"]))
+        return web.Response(body=upload.content, content_type=upload.content_type)
+
     async def _get_gateway(self, request: web.Request) -> web.Response:
         return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
             "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
@@ -720,6 +793,10 @@ class FakeDiscord:
 
     async def _expire_poll(self, request: web.Request) -> web.Response:
         msg = self._message(request)
+        if "poll" not in msg:
+            raise ApiError(400, NOT_A_POLL, "Cannot expire a non-poll message")
+        if msg["poll"]["results"]["is_finalized"]:
+            raise ApiError(400, POLL_EXPIRED, "Poll expired")
         msg["poll"]["expiry"] = _iso(datetime.now(UTC))
         msg["poll"]["results"]["is_finalized"] = True
         await self._dispatch_message("MESSAGE_UPDATE", msg)
@@ -846,9 +923,18 @@ async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return None
     if request.content_type.startswith("multipart/"):
+        # discord.py's uploads: the JSON in `payload_json`, each file in `files[n]`.
         form = await request.post()
         raw = form.get("payload_json")
-        return json.loads(raw) if isinstance(raw, str) else {}
+        body = json.loads(raw) if isinstance(raw, str) else {}
+        uploads = sorted(((key, value) for key, value in form.items()
+                          if key.startswith("files[") and isinstance(value, web.FileField)),
+                         key=lambda kv: int(kv[0][6:-1]))
+        if uploads:
+            body[FILES] = [FakeFile(f.filename, f.file.read(),
+                                    f.content_type or "application/octet-stream")
+                           for _key, f in uploads]
+        return body
     text = await request.text()
     return json.loads(text) if text else None
 

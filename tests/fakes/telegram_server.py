@@ -43,6 +43,10 @@ from tests.fakes.telegram_limits import FloodLimits, retry_after_seconds
 TOKEN = "123:TEST"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+MB = 1024 * 1024
+UPLOAD_LIMIT = 50 * MB  # what a bot may upload (multipart)
+PHOTO_LIMIT = 10 * MB  # sendPhoto
+DOWNLOAD_LIMIT = 20 * MB  # what getFile serves to a bot
 # Values that are text even when they look like JSON ("123", "true").
 _TEXT_PARAMS = {"text", "caption", "question", "parse_mode", "callback_query_id",
                 "language_code", "description", "short_description", "explanation", "url",
@@ -238,7 +242,7 @@ class FakeTelegram:
         return f"{self.url}/file/bot"
 
     async def start(self) -> FakeTelegram:
-        app = web.Application()
+        app = web.Application(client_max_size=2 * UPLOAD_LIMIT)  # uploads: checked per method
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -304,6 +308,26 @@ class FakeTelegram:
         self.push_update("message", message)
         return message
 
+    def push_file(self, user: UserLike, kind: str, file_name: str, content: bytes,
+                  chat: Json | int | None = None, *, caption: str | None = None,
+                  content_type: str = "application/octet-stream") -> Json:
+        """`user` sends a photo (kind "photo": two sizes, as Telegram makes them) or a
+        document; the bot can fetch it with getFile. Returns the message."""
+        file_id = f"file{next(self._other_ids)}"
+        self.files[file_id] = Upload(file_name, content, content_type)
+        meta = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(content)}
+        extra: Json = ({"photo": [{**meta, "file_id": f"{file_id}-thumb", "width": 90,
+                                   "height": 90, "file_size": 1000},
+                                  {**meta, "width": 800, "height": 600}]}
+                       if kind == "photo" else
+                       {"document": {**meta, "file_name": file_name, "mime_type": content_type}})
+        if caption is not None:
+            extra["caption"] = caption
+        message = self._store(self._chat(chat if chat is not None else user),
+                              self._user(user), **extra)
+        self.push_update("message", message)
+        return message
+
     def push_command(self, user: UserLike, command: str, args: str = "",
                      chat: Json | int | None = None, *, to_bot: str | None = None) -> Json:
         text = f"/{command}" + (f"@{to_bot}" if to_bot else "") + (f" {args}" if args else "")
@@ -336,7 +360,11 @@ class FakeTelegram:
         return message
 
     def vote(self, user: UserLike, poll_message: Json, option_ids: list[int]) -> None:
+        """`user` votes (an empty list retracts the vote); a poll_answer update follows
+        for non-anonymous polls, as on Telegram."""
         poll = poll_message["poll"]
+        if poll["is_closed"]:
+            raise ValueError("the poll is closed")
         for i in option_ids:
             poll["options"][i]["voter_count"] += 1
         poll["total_voter_count"] += 1
@@ -543,6 +571,20 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: POLL_QUESTION_INVALID")
         if not 2 <= len(options) <= 12 or not all(1 <= len(o) <= 100 for o in options):
             raise ApiError(400, "Bad Request: POLL_ANSWERS_INVALID")
+        correct = p.get("correct_option_ids")
+        if "correct_option_id" in p:  # the pre-9.6 spelling
+            correct = [p["correct_option_id"]]
+        if p.get("type") == "quiz":
+            if not correct or not all(isinstance(i, int) and 0 <= i < len(options)
+                                      for i in correct):
+                raise ApiError(400, "Bad Request: wrong correct option ID specified")
+        elif correct:
+            raise ApiError(400, "Bad Request: correct option IDs can be specified only "
+                                "for quizzes")
+        if len(p.get("explanation", "")) > 200:
+            raise ApiError(400, "Bad Request: explanation is too long")
+        if "open_period" in p and not 5 <= int(p["open_period"]) <= 600:
+            raise ApiError(400, "Bad Request: wrong open period specified")
         poll_id = str(next(self._other_ids))
         poll: Json = {
             "id": poll_id, "question": question, "total_voter_count": 0, "is_closed": False,
@@ -553,15 +595,19 @@ class FakeTelegram:
             "allows_revoting": p.get("allows_revoting", True),
             "members_only": p.get("members_only", False),
         }
-        for key in ("open_period", "close_date"):
+        for key in ("open_period", "close_date", "explanation"):
             if key in p:
                 poll[key] = p[key]
+        if correct:
+            poll["correct_option_ids"] = correct
         return self._store(chat, self.bot_user, **self._outgoing(chat, p, poll=poll))
 
     def _stopPoll(self, p: Json, f: dict[str, Upload]) -> Json:
         message = self._bot_message(p, "stop")
         if "poll" not in message:
             raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if message["poll"]["is_closed"]:
+            raise ApiError(400, "Bad Request: poll has already been closed")
         message["poll"]["is_closed"] = True
         return message["poll"]
 
@@ -606,6 +652,8 @@ class FakeTelegram:
         upload = self.files.get(p.get("file_id", ""))
         if upload is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(upload.content) > DOWNLOAD_LIMIT:  # bots may download 20 MB at most
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": p["file_id"], "file_unique_id": p["file_id"],
                 "file_size": len(upload.content), "file_path": f"documents/{p['file_id']}"}
 
@@ -617,6 +665,10 @@ class FakeTelegram:
             upload = self.files.get(str(p.get(kind)))
             if upload is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        elif len(upload.content) > UPLOAD_LIMIT:
+            raise ApiError(413, "Request Entity Too Large")
+        if kind == "photo" and len(upload.content) > PHOTO_LIMIT:
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         file_id = f"file{next(self._other_ids)}"
         self.files[file_id] = upload
         meta = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(upload.content)}
