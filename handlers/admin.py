@@ -26,14 +26,21 @@ async def audit(ctx: Context) -> None:
         await ctx.reply(_("The audit log is empty."))
         return
     outcomes = {"done": _("done"), "refused": _("refused"), "failed": _("failed")}
+    names: dict[int, str] = {}
+    for pid in {e.actor_participant_id for e in entries} - {None}:
+        assert pid is not None
+        accounts = await ctx.services.participants.accounts_of(pid)
+        names[pid] = accounts[0].display_name if accounts else _("participant {id}").format(
+            id=pid)
     lines = [_("Latest admin actions:")]
     for e in entries:
-        who = (_("participant {id}").format(id=e.actor_participant_id)
-               if e.actor_participant_id is not None else _("deleted participant"))
+        # A forgotten participant (/forgetme) is anonymous here.
+        who = names.get(e.actor_participant_id, _("a participant")) \
+            if e.actor_participant_id is not None else _("a participant")
+        what = ctx.command(e.action) + (f" {e.detail}" if e.detail else "")
         lines.append(_("{when} · {who} · {action} on {platform} · {outcome}").format(
-            when=format_datetime(from_iso(e.at), ctx.zone), who=who,
-            action=ctx.command(e.action), platform=e.platform,
-            outcome=outcomes.get(e.outcome, e.outcome)))
+            when=format_datetime(from_iso(e.at), ctx.zone), who=who, action=what,
+            platform=e.platform, outcome=outcomes.get(e.outcome, e.outcome)))
     await ctx.reply("\n".join(lines))
 
 

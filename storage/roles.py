@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage.db import Database
+from storage.participants import Account
 
 
 class RoleRepository:
@@ -38,3 +39,17 @@ class RoleRepository:
             "SELECT role FROM roles WHERE participant_id = ? ORDER BY role", (participant_id,)
         )
         return [r["role"] for r in rows]
+
+    async def holders(self, role: str) -> list[int]:
+        """The participants granted `role` in chat."""
+        rows = await self.db.fetchall(
+            "SELECT participant_id FROM roles WHERE role = ? ORDER BY granted_at, participant_id",
+            (role,))
+        return [int(r[0]) for r in rows]
+
+    async def directory(self) -> list[Account]:
+        """Every known account, to find a person by name or platform id."""
+        rows = await self.db.fetchall(
+            "SELECT platform, user_id, participant_id, display_name, linked_at FROM accounts "
+            "ORDER BY participant_id, linked_at, rowid")
+        return [Account(**dict(r)) for r in rows]

@@ -1,0 +1,346 @@
+"""Everything stored about one participant, found from the schema: /mydata and /forgetme.
+
+Nothing here lists the tables by hand. A row belongs to a participant when
+- one of its columns refers to `participants(id)` (a foreign key, or a column named
+  `participant_id`, `…_participant_id` or `…_by` without one), or
+- it concerns one of their private chats (a table with `platform` and `chat_id` columns: in
+  the neutral model a private chat's id is the person's user id on that platform), or one
+  of their accounts (a table with `platform` and `user_id` columns).
+A few tables identify a person another way and are named below: the copies of a relayed
+message (same `relay_id` as the origin they wrote), the outbox items carrying those copies,
+and the translation cache (keyed by a hash of the text they wrote).
+
+Erasure deletes what is theirs, lets the schema's ON DELETE actions (CASCADE, SET NULL,
+triggers) run by deleting the participant, then replaces their names and account ids by
+"a participant" wherever they are still written in a text column (audit details, messages
+the bot sent to others). What has no link to a person (counts, anonymous answers) stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+
+ANONYMOUS = "a participant"
+# A column that points at a participant without a declared foreign key.
+PERSON_COLUMN = re.compile(r"^(?:.*_)?participant_id$|^[a-z_]+_by$")
+NOT_PERSONAL = frozenset({"schema_version"})
+# Columns holding codes and ids of other things, never free text: not scrubbed.
+CODE_COLUMNS = frozenset({"platform", "kind", "chat_kind", "status", "language", "role",
+                          "outcome", "action", "audience", "via", "origin", "source", "target",
+                          "engine", "timezone", "recurrence", "consent"})
+MIN_NEEDLE = 3
+EXPORTS_DIR = "exports"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    notnull: bool
+    pk: bool
+
+    @property
+    def is_text(self) -> bool:
+        declared = self.type.upper()
+        return not declared or any(t in declared for t in ("TEXT", "CHAR", "CLOB", "JSON"))
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    name: str
+    columns: tuple[Column, ...]
+    # Columns that point at a participant, and what the schema does on delete
+    # ("CASCADE", "SET NULL", "NO ACTION", …; "" for a column found by its name).
+    person_columns: dict[str, str]
+    unique_columns: frozenset[str]
+    without_rowid: bool
+
+    def has(self, *names: str) -> bool:
+        present = {c.name for c in self.columns}
+        return all(n in present for n in names)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How a participant appears in the database."""
+
+    participant_id: int
+    accounts: tuple[tuple[str, str, str], ...]  # (platform, user_id, display_name)
+
+    @property
+    def private_chats(self) -> list[tuple[str, str]]:
+        return [(platform, user_id) for platform, user_id, _ in self.accounts]
+
+    def needles(self) -> list[str]:
+        """What may be written about them in free text: names and account ids."""
+        found = {name for _, _, name in self.accounts} | {uid for _, uid, _ in self.accounts}
+        return sorted((n for n in found if len(n.strip()) >= MIN_NEEDLE), key=len, reverse=True)
+
+    def pattern(self) -> re.Pattern[str]:
+        alternatives = [rf"<@!?{re.escape(uid)}>" for _, uid, _ in self.accounts
+                        if uid.isdigit()]
+        alternatives.append(rf"\bparticipant #?{self.participant_id}\b")
+        alternatives += [rf"(?<!\w)@?{re.escape(n)}(?!\w)" for n in self.needles()]
+        return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+@dataclass
+class Erasure:
+    rows_changed: int = 0
+    tables: set[str] = field(default_factory=set)
+    files_deleted: int = 0
+
+
+def exports_dir(db: Database) -> Path:
+    return db.path.parent / EXPORTS_DIR
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON document stored as text is exported as the document, not as a string."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _scrub(value: Any, pattern: re.Pattern[str], participant_id: int) -> Any:
+    """`value` with every mention replaced; inside a JSON document, strings are scrubbed
+    one by one and ids under participant-like keys become null."""
+    if isinstance(value, str):
+        if value[:1] in ("{", "["):
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                pass
+            else:
+                return json.dumps(_scrub(doc, pattern, participant_id), ensure_ascii=False)
+        text = pattern.sub(ANONYMOUS, value)
+        return text.replace(f"{ANONYMOUS} ({ANONYMOUS})", ANONYMOUS)
+    if isinstance(value, list):
+        return [_scrub(v, pattern, participant_id) for v in value]
+    if isinstance(value, dict):
+        return {k: (None if PERSON_COLUMN.match(k) and v == participant_id
+                    else _scrub(v, pattern, participant_id)) for k, v in value.items()}
+    return value
+
+
+def text_hashes(texts: Iterable[str]) -> set[str]:
+    """The translation cache's keys a text may have produced (whole, and line by line)."""
+    keys: set[str] = set()
+    for text in texts:
+        for piece in {text, text.strip(), *text.splitlines(), *(t.strip() for t in
+                                                               text.splitlines())}:
+            if piece:
+                keys.add(hashlib.sha256(piece.encode("utf-8")).hexdigest())
+    return keys
+
+
+class PersonalData:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def shapes(self) -> list[TableShape]:
+        """Every ordinary table (not virtual tables nor their shadow tables: those are
+        kept in step by their triggers)."""
+        shapes = []
+        for name, without_rowid in await self._ordinary_tables():
+            if name.startswith("sqlite_") or name in NOT_PERSONAL:
+                continue
+            columns = tuple(
+                Column(c["name"], c["type"] or "", bool(c["notnull"]), bool(c["pk"]))
+                for c in await self.db.fetchall(f'PRAGMA table_info("{name}")'))
+            person: dict[str, str] = {}
+            for fk in await self.db.fetchall(f'PRAGMA foreign_key_list("{name}")'):
+                if fk["table"] == "participants":
+                    person[fk["from"]] = str(fk["on_delete"]).upper()
+            if name != "participants":
+                for c in columns:
+                    if c.name not in person and PERSON_COLUMN.match(c.name) and (
+                            not c.type or "INT" in c.type.upper()):
+                        person[c.name] = ""
+            unique: set[str] = set()
+            for index in await self.db.fetchall(f'PRAGMA index_list("{name}")'):
+                if index["unique"]:
+                    for ic in await self.db.fetchall(f'PRAGMA index_info("{index["name"]}")'):
+                        unique.add(ic["name"])
+            shapes.append(TableShape(name, columns, person, frozenset(unique), without_rowid))
+        return shapes
+
+    async def _ordinary_tables(self) -> list[tuple[str, bool]]:
+        """(name, WITHOUT ROWID) of the main schema's ordinary tables."""
+        try:
+            rows = await self.db.fetchall("PRAGMA main.table_list")
+        except aiosqlite.Error:  # SQLite before 3.37: read the schema's text instead
+            rows = []
+        if rows:
+            return [(r["name"], bool(r["wr"])) for r in rows if r["type"] == "table"]
+        master = await self.db.fetchall(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        virtual = [r["name"] for r in master
+                   if (r["sql"] or "").upper().startswith("CREATE VIRTUAL TABLE")]
+        return [(r["name"], "WITHOUT ROWID" in (r["sql"] or "").upper()) for r in master
+                if r["name"] not in virtual
+                and not any(r["name"].startswith(v + "_") for v in virtual)]
+
+    async def identity(self, participant_id: int) -> Identity:
+        rows = await self.db.fetchall(
+            "SELECT platform, user_id, display_name FROM accounts WHERE participant_id = ? "
+            "ORDER BY platform, user_id", (participant_id,))
+        return Identity(participant_id, tuple((r[0], r[1], r[2]) for r in rows))
+
+    async def _relay_ids(self, participant_id: int) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT relay_id FROM relay_messages WHERE author_participant_id = ?",
+            (participant_id,))
+        return [r[0] for r in rows]
+
+    async def _their_texts(self, participant_id: int) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT text FROM relay_messages WHERE author_participant_id = ? "
+            "AND text IS NOT NULL", (participant_id,))
+        return [r[0] for r in rows]
+
+    def _conditions(self, shape: TableShape, who: Identity, relay_ids: list[str],
+                    hashes: set[str], *, include_person_columns: bool
+                    ) -> list[tuple[str, list[Any]]]:
+        """WHERE clauses selecting the rows of `shape` that are theirs."""
+        out: list[tuple[str, list[Any]]] = []
+        if shape.name == "participants":
+            out.append(("id = ?", [who.participant_id]))
+        if include_person_columns:
+            out += [(f'"{c}" = ?', [who.participant_id]) for c in shape.person_columns]
+        if who.accounts and shape.has("platform", "chat_id"):
+            pairs = who.private_chats
+            out.append((f"(platform, chat_id) IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})",
+                        [v for pair in pairs for v in pair]))
+        if who.accounts and shape.has("platform", "user_id"):
+            pairs = who.private_chats
+            out.append((f"(platform, user_id) IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})",
+                        [v for pair in pairs for v in pair]))
+        if relay_ids and shape.has("relay_id"):
+            out.append((f"relay_id IN ({', '.join('?' * len(relay_ids))})", list(relay_ids)))
+        if relay_ids and shape.name == "outbox":
+            out.append(("EXISTS (SELECT 1 FROM json_each(outbox.payload, '$.relay_ids') "
+                        f"WHERE value IN ({', '.join('?' * len(relay_ids))}))",
+                        list(relay_ids)))
+        if hashes and shape.name == "translation_cache":
+            out.append((f"text_sha256 IN ({', '.join('?' * len(hashes))})", sorted(hashes)))
+        return out
+
+    async def export(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every row that refers to the participant, table by table."""
+        who = await self.identity(participant_id)
+        relay_ids = await self._relay_ids(participant_id)
+        hashes = text_hashes(await self._their_texts(participant_id))
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for shape in await self.shapes():
+            conditions = self._conditions(shape, who, relay_ids, hashes,
+                                          include_person_columns=True)
+            if not conditions:
+                continue
+            where = " OR ".join(f"({sql})" for sql, _ in conditions)
+            params = [p for _, ps in conditions for p in ps]
+            rows = await self.db.fetchall(f'SELECT * FROM "{shape.name}" WHERE {where}', params)
+            if rows:
+                tables[shape.name] = [{k: _decoded(r[k]) for k in r.keys()} for r in rows]
+        return tables
+
+    async def erase(self, participant_id: int) -> Erasure:
+        """Delete the participant and everything that is theirs, in one transaction."""
+        who = await self.identity(participant_id)
+        relay_ids = await self._relay_ids(participant_id)
+        hashes = text_hashes(await self._their_texts(participant_id))
+        shapes = await self.shapes()
+        pattern = who.pattern()
+        result = Erasure()
+        async with self.db.transaction() as tx:
+            before = tx.total_changes
+
+            async def changed(table: str, sql: str, params: list[Any]) -> None:
+                start = tx.total_changes
+                await tx.execute(sql, params)
+                if tx.total_changes > start:
+                    result.tables.add(table)
+
+            # 1. Rows that are theirs without a foreign key (their private chats, the copies
+            #    of what they wrote, cached translations of it).
+            for shape in shapes:
+                if shape.name == "participants":
+                    continue
+                for sql, params in self._conditions(shape, who, relay_ids, hashes,
+                                                    include_person_columns=False):
+                    await changed(shape.name, f'DELETE FROM "{shape.name}" WHERE {sql}', params)
+            # 2. Columns the schema does not clean up itself (no foreign key, or one without
+            #    an ON DELETE action): unlinked where they may be empty, deleted otherwise.
+            for shape in shapes:
+                for column, action in shape.person_columns.items():
+                    if action in ("CASCADE", "SET NULL", "SET DEFAULT"):
+                        continue
+                    nullable = not next(c for c in shape.columns if c.name == column).notnull
+                    sql = (f'UPDATE "{shape.name}" SET "{column}" = NULL WHERE "{column}" = ?'
+                           if nullable else f'DELETE FROM "{shape.name}" WHERE "{column}" = ?')
+                    await changed(shape.name, sql, [participant_id])
+            # 3. The participant: the schema's CASCADE, SET NULL and triggers do the rest.
+            await changed("participants", "DELETE FROM participants WHERE id = ?",
+                          [participant_id])
+            # 4. Their names and ids still written in text (audit details, messages sent
+            #    to others, anything a later table keeps), replaced by "a participant".
+            pid = participant_id
+            needles = [*who.needles(), f"participant {pid}", f"participant #{pid}",
+                       *(f'":{space}{pid}{end}' for space in ("", " ") for end in (",", "}"))]
+            for shape in shapes:
+                await self._scrub_table(tx, shape, needles, pattern, participant_id, result)
+            result.rows_changed = tx.total_changes - before
+        result.files_deleted = self._delete_exports(participant_id)
+        return result
+
+    async def _scrub_table(self, tx: aiosqlite.Connection, shape: TableShape,
+                           needles: list[str], pattern: re.Pattern[str], participant_id: int,
+                           result: Erasure) -> None:
+        columns = [c.name for c in shape.columns
+                   if c.is_text and not c.pk and c.name not in shape.unique_columns
+                   and c.name not in CODE_COLUMNS and c.name != "id"
+                   and not c.name.endswith("_id")]
+        if not columns or not needles:
+            return
+        key = ", ".join(f'"{c.name}"' for c in shape.columns if c.pk) if shape.without_rowid \
+            else "rowid"
+        for column in columns:
+            where = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in needles)
+            params = ["%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                      + "%" for n in needles]
+            async with tx.execute(f'SELECT {key}, "{column}" FROM "{shape.name}" '
+                                  f"WHERE {where}", params) as cur:
+                rows = list(await cur.fetchall())
+            for row in rows:
+                *ids, value = tuple(row)
+                new = _scrub(value, pattern, participant_id)
+                if new == value:
+                    continue
+                match = " AND ".join(f"{k.strip()} = ?" for k in key.split(","))
+                await tx.execute(f'UPDATE "{shape.name}" SET "{column}" = ? WHERE {match}',
+                                 [new, *ids])
+                result.tables.add(shape.name)
+
+    def _delete_exports(self, participant_id: int) -> int:
+        folder = exports_dir(self.db)
+        deleted = 0
+        if folder.is_dir():
+            for path in folder.glob(f"mydata-{participant_id}-*.json"):
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
