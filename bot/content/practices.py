@@ -1,0 +1,157 @@
+"""Good practices shipped with the academy: `practices/<key>.toml` (content/FORMAT.md).
+
+Checked by `python -m bot check`, and loaded at start-up as approved entries of the base,
+idempotently: the file's name is the practice's key, a changed file updates its practice,
+and translations written in the file are stored as the practice's translations.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.content.lines import LineIndex, toml_error_line
+from bot.content.units import Problems
+from storage.practices import (
+    FIELDS,
+    OPTIONAL_FIELDS,
+    PracticeRepository,
+    Translation,
+    fields_hash,
+)
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("bot.content")
+PRACTICE_KEYS = {"language", *FIELDS}
+KEY = r"^[a-z0-9][a-z0-9-]*$"
+# Generous, but each field must fit in one chat message once labelled.
+LIMITS = {"title": 200}
+MAX_FIELD = 3500
+
+
+@dataclass
+class SeedPractice:
+    key: str
+    language: str  # the original's language
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> field -> text
+
+    def original(self) -> dict[str, str]:
+        return {f: self.texts[self.language].get(f, "") for f in FIELDS}
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """Every other language, optional fields falling back to the original's text."""
+        original = self.original()
+        return {code: {f: fields.get(f) or original[f] for f in FIELDS}
+                for code, fields in self.texts.items() if code != self.language}
+
+
+def read_practice(path: Path, languages: list[str], problems: Problems) -> SeedPractice | None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(path, toml_error_line(str(exc), 1), f"invalid TOML: {exc}")
+        return None
+    lines = LineIndex.of(text)
+    before = len(problems.found)
+    if not re.match(KEY, path.stem):
+        problems.add(path, 1, "the file's name is the practice's key: lower-case letters, "
+                     "digits and -, e.g. sstc-academy.toml")
+    for key in sorted(data.keys() - PRACTICE_KEYS):
+        problems.add(path, lines.line(key), f"unknown key {key!r} (known: "
+                     f"{', '.join(sorted(PRACTICE_KEYS))})")
+    original = data.get("language", "en")
+    if original not in languages:
+        problems.add(path, lines.line("language"), f"language {original!r} is not one of the "
+                     f"academy's languages ({', '.join(languages)})")
+        return None
+    texts: dict[str, dict[str, str]] = {}
+    for name in FIELDS:
+        value = data.get(name)
+        if value is None:
+            if name not in OPTIONAL_FIELDS:
+                problems.add(path, 1, f"{name} is required ({name}.{original} = \"…\")")
+            continue
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            problems.add(path, lines.line(name), f"{name} needs one text per language: "
+                         f"{name}.{original} = \"…\"")
+            continue
+        for code, body in value.items():
+            if code not in languages:
+                problems.add(path, lines.line(name), f"{name}.{code}: {code!r} is not one of "
+                             f"the academy's languages ({', '.join(languages)})")
+                continue
+            limit = LIMITS.get(name, MAX_FIELD)
+            if len(body.strip()) > limit:
+                problems.add(path, lines.line(name), f"{name}.{code} is {len(body.strip())} "
+                             f"characters long; at most {limit}")
+            if name == "title" and "\n" in body.strip():
+                problems.add(path, lines.line(name), f"title.{code} must be one line")
+            texts.setdefault(code, {})[name] = body.strip()
+    required = [f for f in FIELDS if f not in OPTIONAL_FIELDS]
+    for code, fields in sorted(texts.items()):
+        missing = [f for f in required if not fields.get(f)]
+        if code == original and missing:
+            problems.add(path, 1, f"the original ({original}) is missing "
+                         f"{', '.join(missing)}")
+        elif missing and len(missing) < len(required):
+            problems.add(path, 1, f"the {code} translation is missing {', '.join(missing)} "
+                         "(translate every field, or none)")
+    if len(problems.found) > before or original not in texts:
+        return None
+    return SeedPractice(path.stem, original, texts)
+
+
+def check_practices(folder: Path, languages: list[str], problems: Problems) -> None:
+    """Called by bot.content.academy.check_academy for `<academy>/practices/*.toml`."""
+    for path in sorted((folder / "practices").glob("*.toml")):
+        read_practice(path, languages, problems)
+
+
+async def load_seed_practices(services: Services) -> None:
+    """Load `<academy>/practices/*.toml` as approved practices (file order: the academy's
+    own practice first on a fresh base); a start-up hook. A file
+    with problems is skipped with a warning; `python -m bot check` lists the problems."""
+    academy = services.academy
+    if academy is None or not (academy.folder / "practices").is_dir():
+        return
+    folder, languages = academy.folder, academy.languages
+    repo = PracticeRepository(services.db)
+    now = services.clock.now()
+    changed = 0
+    for path in sorted((folder / "practices").glob("*.toml")):
+        problems = Problems()
+        seed = read_practice(path, languages, problems)
+        if seed is None:
+            log.warning("practice file skipped, %d problem(s); run `python -m bot check`: %s",
+                        len(problems.found), path)
+            continue
+        original = seed.original()
+        existing = await repo.by_seed(seed.key)
+        if existing is None:
+            practice_id = await repo.create(None, seed.language, now, fields=original,
+                                            status="approved", seed_key=seed.key)
+            changed += 1
+        else:
+            practice_id = existing.id
+            if existing.fields() != original or existing.language != seed.language:
+                await repo.replace_fields(practice_id, seed.language, original, now)
+                changed += 1
+        digest = fields_hash(original)
+        written = seed.translations()
+        for code, fields in written.items():
+            stored = await repo.translation(practice_id, code)
+            if stored is None or stored.fields != fields or stored.source_sha256 != digest:
+                await repo.put_translation(
+                    Translation(practice_id, code, fields, digest, "content"), now)
+        # Translations made from an older version of the file are no longer right.
+        if existing is not None and existing.fields() != original:
+            await repo.drop_translations(practice_id, keep=set(written))
+    if changed:
+        log.info("good practices from the content folder: %d created or updated", changed)
