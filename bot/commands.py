@@ -35,6 +35,9 @@ class CommandRegistry:
     commands: dict[str, Command] = field(default_factory=dict)
     callbacks: dict[str, Handler] = field(default_factory=dict)
     message_handlers: list[tuple[str, MessageHandler]] = field(default_factory=list)
+    # Every event with a known author, before it is routed; they consume nothing (e.g.
+    # counting activity) and a failing one does not stop the event.
+    observers: list[tuple[str, Handler]] = field(default_factory=list)
     # Other event kinds (member joined, edit, delete, poll answer): every handler runs.
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
     # Schedule kinds (bot/scheduler.py) and what to do when one falls due.
@@ -58,6 +61,9 @@ class CommandRegistry:
 
     def add_message_handler(self, name: str, handler: MessageHandler) -> None:
         self.message_handlers.append((name, handler))
+
+    def add_observer(self, name: str, handler: Handler) -> None:
+        self.observers.append((name, handler))
 
     def add_event_handler(self, kind: str, handler: Handler) -> None:
         self.event_handlers.setdefault(kind, []).append(handler)

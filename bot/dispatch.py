@@ -86,6 +86,11 @@ class Dispatcher:
     async def _route(self, ctx: Context) -> None:
         event = ctx.event
         registry = self.services.registry
+        for name, observe in registry.observers if ctx.participant.id else ():
+            try:
+                await observe(ctx)
+            except Exception:
+                log.exception("observer %s failed on %s event", name, event.kind)
         if event.kind is EventKind.COMMAND:
             command = registry.get(event.command or "")
             if command is None:
