@@ -165,13 +165,16 @@ class DiscordHarness:
 
 @asynccontextmanager
 async def open_discord(tmp_path: Path, facilitators: list[str] = (),  # type: ignore[assignment]
-                       *, paced: bool = False) -> AsyncIterator[DiscordHarness]:
+                       *, paced: bool = False, **sections: object
+                       ) -> AsyncIterator[DiscordHarness]:
+    """The bot on the fake Discord; `sections` are extra config, e.g. cohorts=[...]."""
     fake = await FakeDiscord().start()
     try:
         config = make_config(
             tmp_path, discord={"api_base_url": fake.api_base_url, "gateway_url": fake.gateway_url,
                                **({} if paced else UNPACED)},
-            facilitators={"discord": [str(stable_id(name)) for name in facilitators]})
+            facilitators={"discord": [str(stable_id(name)) for name in facilitators]},
+            **sections)
         bot = await Bot.create(config)
         handled = HandledEvents(bot.dispatcher.handle)
         bot.dispatcher.handle = handled  # type: ignore[method-assign]

@@ -127,13 +127,16 @@ def as_reply(message: Json, chat_label: str) -> Reply:
 
 @asynccontextmanager
 async def open_telegram(tmp_path: Path, facilitators: list[str] = (),  # type: ignore[assignment]
-                        *, paced: bool = False) -> AsyncIterator[TelegramHarness]:
+                        *, paced: bool = False, **sections: object
+                        ) -> AsyncIterator[TelegramHarness]:
+    """The bot on the fake Telegram; `sections` are extra config, e.g. cohorts=[...]."""
     async with FakeTelegram(TOKEN) as fake:
         config = make_config(
             tmp_path,
             telegram={"api_base_url": fake.api_base_url, "file_base_url": fake.file_base_url,
                       "poll_timeout": 1, **({} if paced else UNPACED)},
             facilitators={"telegram": [str(telegram_id(name)) for name in facilitators]},
+            **sections,
         )
         bot = await Bot.create(config)
         adapter = TelegramAdapter(config.telegram, TOKEN, command_menu(bot.services))

@@ -13,29 +13,23 @@ import itertools
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
 from bot.content.academy import load_academy
 from bot.i18n import format_datetime, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
 from bot.scheduler import Firing
 from handlers.units import fire_release, nudge_at, pass_mark, release_at
 from storage.units import UnitStore
-from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness import (
     REPO,
     SAMPLE_ACADEMY,
     ConsoleHarness,
     demo_cohort,
-    make_config,
     open_console,
 )
-from tests.harness_telegram import UNPACED, TelegramHarness, telegram_id
+from tests.harness_telegram import open_telegram, telegram_id
 
 SAMPLE, _problems = load_academy(SAMPLE_ACADEMY)
 assert SAMPLE is not None
@@ -345,25 +339,8 @@ def test_the_timeline_lists_releases_and_nudges(tmp_path: Path) -> None:
     assert all(t.strftime("%H:%M") == "09:00" for t in times)
 
 
-@asynccontextmanager
-async def telegram_with_cohort(tmp_path: Path) -> AsyncIterator[TelegramHarness]:
-    """tests/harness_telegram.open_telegram, with the sample cohort configured."""
-    async with FakeTelegram(TOKEN) as fake:
-        config = make_config(
-            tmp_path, cohorts=[demo_cohort()],
-            telegram={"api_base_url": fake.api_base_url, "file_base_url": fake.file_base_url,
-                      "poll_timeout": 1, **UNPACED})
-        bot = await Bot.create(config)
-        adapter = TelegramAdapter(config.telegram, TOKEN, command_menu(bot.services))
-        try:
-            await bot.add_platform(adapter)
-            yield TelegramHarness(bot, adapter, fake)
-        finally:
-            await bot.close()
-
-
 async def test_the_knowledge_check_is_a_native_quiz_on_telegram(tmp_path: Path) -> None:
-    async with telegram_with_cohort(tmp_path) as tg:
+    async with open_telegram(tmp_path, cohorts=[demo_cohort()]) as tg:
         await tg.send("lea", "/join demo", language="fr")
         await tg.send("lea", "/unit 1")
         chat = telegram_id("lea")
