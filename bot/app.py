@@ -34,14 +34,22 @@ from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
 from handlers import (
     admin,
+    animation,
     announcements,
+    assessment,
     bridges,
     cohorts,
+    facilitation_roles,
     linking,
     onboarding,
+    polls,
+    practices,
     privacy,
     relay,
     reminders,
+    stats,
+    surveys,
+    units,
 )
 from handlers import help as help_feature
 from storage.announcements import AnnouncementRepository
@@ -61,7 +69,9 @@ log = logging.getLogger("bot.app")
 # Every feature module; each registers its commands in its setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
-    bridges, admin,
+    bridges, admin, facilitation_roles, polls, units, surveys, assessment,
+    animation, stats,
+    practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
 
@@ -95,7 +105,8 @@ async def build_services(config: Config, clock: Clock | None = None,
         roles=roles,
         audit=AuditLog(db),
         outbox=outbox,
-        authorizer=Authorizer(config.facilitators, participants, roles),
+        authorizer=Authorizer(config.facilitators, participants, roles,
+                              by_cohort={c.code: c.facilitators for c in config.cohorts}),
         registry=registry,
         schedules=schedules,
         announcements=AnnouncementRepository(db),

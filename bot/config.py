@@ -181,6 +181,7 @@ class CohortConfig(Section):
     channels: list[CohortChannelConfig] = Field(default_factory=list)  # members are enrolled
     release_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     nudge_after_days: int = Field(default=3, ge=1, le=60)  # unopened unit: one friendly nudge
+    quiet_after_days: int = Field(default=10, ge=1, le=120)  # silent this long: one prompt
     # Facilitators of this cohort only: they see and manage this cohort, not the others.
     # Those in the top-level [facilitators] see every cohort.
     facilitators: FacilitatorsSection = FacilitatorsSection()
@@ -201,6 +202,15 @@ class TranslationSection(Section):
     cache_max_entries: int = Field(default=100_000, ge=0)
 
 
+class SurveysSection(Section):
+    # Reminders to those who have not finished a survey: days after their invitation;
+    # nothing after the last one. Per survey: reminder_days_by_survey = { impact = [7, 14] }.
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=lambda: [3, 7], max_length=10)
+    reminder_days_by_survey: dict[str, list[Annotated[int, Field(ge=1, le=365)]]] = Field(
+        default_factory=dict)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -211,6 +221,7 @@ class Config(Section):
     outbox: OutboxSection = OutboxSection()
     translation: TranslationSection = TranslationSection()
     content: ContentSection = ContentSection()
+    surveys: SurveysSection = SurveysSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 

@@ -143,3 +143,17 @@ async def test_a_cohort_facilitator_sees_only_their_cohort(tmp_path: Path) -> No
         assert refused.text == "Sorry, /audit is for facilitators only."
         [allowed] = await h.send("june-fac", "/audit")
         assert not allowed.text.startswith("Sorry")
+
+
+async def test_a_cohort_facilitator_cannot_grant_the_role_for_every_cohort(tmp_path: Path
+                                                                          ) -> None:
+    june = {"code": "june", "name": "June", "face_to_face_start": 30,
+            "facilitators": {"console": ["june-fac"]}}
+    async with open_console(tmp_path, cohorts=[demo_cohort(), june]) as h:
+        await h.send("ana", "/help")
+        [refused] = await h.send("june-fac", "/facilitator add ana")
+        assert refused.text.startswith("Only a facilitator of every cohort can give or take")
+        assert "June" in refused.text
+        account = await h.bot.services.participants.account("console", "ana")
+        assert account is not None
+        assert not await h.bot.services.authorizer.is_facilitator(account.participant_id)

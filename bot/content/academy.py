@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.content.animation import AnimationPlan, load_animation
 from bot.content.lines import LineIndex, toml_error_line
 from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
 
@@ -68,6 +69,8 @@ class Academy:
     electives: list[Elective] = field(default_factory=list)
     # Survey name -> its TOML data as checked (the survey engine builds its own model).
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Prompts posted into the cohorts' channels (animation.toml).
+    animation: AnimationPlan = field(default_factory=AnimationPlan)
 
     def unit_numbers(self) -> list[int]:
         return sorted(n for n, by in self.units.items() if self.default_language in by)
@@ -127,6 +130,10 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
         survey = _check_survey(path, languages, problems)
         if survey is not None:
             academy.surveys[path.stem] = survey
+    academy.animation = load_animation(folder, languages, original, problems)
+    from bot.content.practices import check_practices  # the good-practice base's files
+
+    check_practices(folder, languages, problems)
     return academy, problems.found
 
 
@@ -153,6 +160,18 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> li
     if len(problems.found) > before:
         return []
     return [Elective(m["code"], m["title"], m["description"]) for m in data.get("modules", [])]
+
+
+def _answer_fits(kind: str, answer: Any) -> bool:
+    """Whether `when.answer` can match an answer to a question of this type."""
+    text = str(answer).strip().lower()
+    if kind == "yesno":
+        return text in ("yes", "no")
+    if kind in ("single", "multiple"):
+        return text.isdigit() and int(text) >= 1
+    if kind == "scale":
+        return re.fullmatch(r"(>=|<=|!=|==|=|>|<)?\s*-?\d+", text) is not None
+    return False
 
 
 def _check_survey(path: Path, languages: list[str], problems: Problems
@@ -197,6 +216,19 @@ def _check_survey(path: Path, languages: list[str], problems: Problems
         if when is not None and (not isinstance(when, dict) or when.get("question") not in seen):
             problems.add(path, at("when"), "when = { question = \"<an earlier id>\", answer = "
                          "… }: the question must come before this one")
+        elif when is not None and not _answer_fits(seen[when["question"]], when.get("answer")):
+            problems.add(path, at("when"), "when.answer: \"yes\" or \"no\" for a yes/no "
+                         "question, an option number for a choice, a comparison like \">= 4\" "
+                         "for a scale (not a text question)")
+        if q.get("shortlist") and kind != "yesno":
+            problems.add(path, at("shortlist"), "shortlist = true is for yes/no questions "
+                         "(single and multiple: shortlist_options = [option numbers])")
+        if "shortlist_options" in q and kind not in ("single", "multiple"):
+            problems.add(path, at("shortlist_options"), "shortlist_options is for single and "
+                         "multiple questions")
+        if data.get("anonymous") and (q.get("shortlist") or q.get("shortlist_options")):
+            problems.add(path, at("shortlist"), "an anonymous survey keeps no names, so it "
+                         "cannot have an interview shortlist")
         if isinstance(qid, str):
             seen[qid] = str(kind)
     return data if len(problems.found) == before else None
