@@ -128,11 +128,11 @@ class ConsoleSection(Section):
     language: Language | None = None
 
 
-class BridgeChannelConfig(Section):
+class ChatConfig(Section):
+    """A group chat named in the config: a bridge's or a cohort's."""
+
     platform: Literal["telegram", "discord", "console"]
     chat_id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
-    language: Language
-    title: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -144,6 +144,11 @@ class BridgeChannelConfig(Section):
         return data
 
 
+class BridgeChannelConfig(ChatConfig):
+    language: Language
+    title: str | None = None
+
+
 class BridgeConfig(Section):
     name: str = Field(pattern=r"^[\w-]{1,40}$")
     channels: list[BridgeChannelConfig] = Field(min_length=1)
@@ -152,19 +157,6 @@ class BridgeConfig(Section):
 # A cohort date: a date (2026-06-08), or a whole number of days from the day the database
 # was created (the sample cohort's dates move with each new installation).
 CohortDay = int | date
-
-
-class CohortChannelConfig(Section):
-    platform: Literal["telegram", "discord", "console"]
-    chat_id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _console_group_ids(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("platform") == "console" and \
-                isinstance(data.get("chat_id"), str) and not data["chat_id"].startswith("#"):
-            return {**data, "chat_id": "#" + data["chat_id"]}
-        return data
 
 
 class CohortConfig(Section):
@@ -178,7 +170,7 @@ class CohortConfig(Section):
     prelearning_start: CohortDay | None = None  # default: 20 days before the start
     impact_survey: CohortDay | None = None  # default: 4 months after the end
     open: bool = True  # listed by /join; a closed cohort is joined by its code only
-    channels: list[CohortChannelConfig] = Field(default_factory=list)  # members are enrolled
+    channels: list[ChatConfig] = Field(default_factory=list)  # members are enrolled
     release_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     nudge_after_days: int = Field(default=3, ge=1, le=60)  # unopened unit: one friendly nudge
     quiet_after_days: int = Field(default=10, ge=1, le=120)  # silent this long: one prompt

@@ -80,6 +80,16 @@ async def _survey_arg(ctx: Context, name: str) -> Survey | None:
     return survey
 
 
+async def _survey_and_waves(ctx: Context, args: list[str]
+                            ) -> tuple[Survey, list[Wave]] | None:
+    """`<name> [cohort]`: the survey and its waves, or None once the reader was told why."""
+    survey = await _survey_arg(ctx, args[0] if args else "")
+    if survey is None:
+        return None
+    waves = await _waves(ctx, survey, args[1] if len(args) > 1 else None)
+    return None if waves is None else (survey, waves)
+
+
 async def _waves(ctx: Context, survey: Survey, cohort_code: str | None) -> list[Wave] | None:
     """The survey's open waves in the facilitator's cohorts (or the one named)."""
     allowed = {c.code for c in await scope(ctx)}
@@ -203,12 +213,10 @@ def _rate(done: int, total: int) -> str:
 
 
 async def status(ctx: Context, args: list[str]) -> None:
-    survey = await _survey_arg(ctx, args[0] if args else "")
-    if survey is None:
+    found = await _survey_and_waves(ctx, args)
+    if found is None:
         return
-    waves = await _waves(ctx, survey, args[1] if len(args) > 1 else None)
-    if waves is None:
-        return
+    survey, waves = found
     invitations = await engine.repository(ctx.services).invitations([w.id for w in waves])
     started = sum(1 for i in invitations if i.started_at is not None)
     done = sum(1 for i in invitations if i.completed)
@@ -294,12 +302,10 @@ async def summary(services: Services, survey: Survey, q: Question,
 
 
 async def results(ctx: Context, args: list[str]) -> None:
-    survey = await _survey_arg(ctx, args[0] if args else "")
-    if survey is None:
+    found = await _survey_and_waves(ctx, args)
+    if found is None:
         return
-    waves = await _waves(ctx, survey, args[1] if len(args) > 1 else None)
-    if waves is None:
-        return
+    survey, waves = found
     responses = await engine.repository(ctx.services).responses([w.id for w in waves],
                                                                 survey.anonymous)
     language = ctx.language.code
@@ -351,12 +357,10 @@ def _cell(survey: Survey, q: Question, value: Any, language: str, asked: bool) -
 
 
 async def export(ctx: Context, args: list[str]) -> None:
-    survey = await _survey_arg(ctx, args[0] if args else "")
-    if survey is None:
+    found = await _survey_and_waves(ctx, args)
+    if found is None:
         return
-    waves = await _waves(ctx, survey, args[1] if len(args) > 1 else None)
-    if waves is None:
-        return
+    survey, waves = found
     header, rows = await export_rows(ctx.services, survey, waves, ctx.language.code)
     attachment = write_csv(ctx.services, f"survey-{survey.name}", header, rows)
     await ctx.reply_private(ngettext("{title}: {n} response, one row each.",
