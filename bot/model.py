@@ -21,6 +21,9 @@ class EventKind(StrEnum):
     EDIT = "edit"
     DELETE = "delete"
     POLL_ANSWER = "poll_answer"
+    # The current totals of a poll whose voters the platform keeps secret (Telegram's
+    # anonymous polls): no author, no chat; see `Event.option_counts`.
+    POLL_TOTALS = "poll_totals"
 
 
 class ChatKind(StrEnum):
@@ -81,6 +84,11 @@ class Event:
     # chosen options, counted from 0; an empty list is a retracted vote.
     poll_id: str | None = None
     option_ids: list[int] = field(default_factory=list)
+    # POLL_TOTALS: the poll (`poll_id`, as for POLL_ANSWER), the voters per option now
+    # (counted from 0; each event replaces the previous totals) and how many people voted
+    # (fewer than the sum of the counts when several answers are allowed).
+    option_counts: list[int] | None = None
+    voter_count: int | None = None
     # The platform object, for the adapter that made the event and nobody else.
     raw: Any = field(default=None, repr=False, compare=False)
 

@@ -1,5 +1,6 @@
 """Polls: the poll, its copies (one per chat, each in the chat's language) and the merged
-votes, one per poll and voter participant."""
+votes, one per poll and voter participant; for a copy whose platform names no voter
+(Telegram's anonymous polls), the latest totals the platform reported instead."""
 
 from __future__ import annotations
 
@@ -155,7 +156,20 @@ class PollRepository:
             "chat_id = excluded.chat_id, voted_at = excluded.voted_at",
             (poll_id, participant_id, json.dumps(sorted(set(options))), platform, chat_id, now))
 
+    async def set_totals(self, poll_id: int, platform: str, chat_id: str, counts: list[int],
+                         voters: int, now: float) -> None:
+        """A copy's current totals (voters per option, people who voted), replacing the
+        earlier ones: for copies whose platform reports no voter, only counts."""
+        await self.db.execute(
+            "INSERT INTO poll_totals (poll_id, platform, chat_id, counts, voters, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (poll_id, platform, chat_id) DO UPDATE "
+            "SET counts = excluded.counts, voters = excluded.voters, "
+            "updated_at = excluded.updated_at",
+            (poll_id, platform, chat_id, json.dumps(counts), voters, now))
+
     async def tally(self, poll_id: int, option_count: int) -> Tally:
+        """The merged result: one vote per voter participant, whatever copy they voted in,
+        plus the latest totals of the copies that report only totals."""
         rows = await self.db.fetchall("SELECT options FROM poll_votes WHERE poll_id = ?",
                                       (poll_id,))
         counts = [0] * option_count
@@ -163,7 +177,13 @@ class PollRepository:
             for i in json.loads(row[0]):
                 if 0 <= i < option_count:
                     counts[i] += 1
-        return Tally(counts, len(rows))
+        voters = len(rows)
+        for total in await self.db.fetchall(
+                "SELECT counts, voters FROM poll_totals WHERE poll_id = ?", (poll_id,)):
+            for i, count in enumerate(json.loads(total[0])[:option_count]):
+                counts[i] += max(0, int(count))
+            voters += max(0, int(total[1]))
+        return Tally(counts, voters)
 
     async def close(self, poll_id: int, now: float) -> bool:
         """Mark the poll closed; False when it already was."""

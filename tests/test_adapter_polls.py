@@ -93,6 +93,35 @@ async def test_telegram_poll_answers_carry_the_key_of_what_send_returned() -> No
         (EventKind.POLL_ANSWER, poll_key(native_id), "Ana", [])]
 
 
+async def test_telegram_anonymous_poll_counts_arrive_as_totals() -> None:
+    """An anonymous poll names no voter: each change of its counts (and its stop) comes as
+    a `poll` update, which becomes POLL_TOTALS with the whole current state."""
+    async with telegram_adapter() as (fake, adapter, events):
+        ana, bea, cem = fake.add_user("Ana"), fake.add_user("Bea"), fake.add_user("Cem")
+        group = fake.add_group("Cohort 1")
+        native_id = await adapter.send(OutboundMessage(chat_of(group), "", poll=Poll(
+            "Which days suit you?", ["Mon", "Tue", "Wed"], anonymous=True, multiple=True)))
+        (message,) = fake.bot_messages(group)
+        assert fake.calls_to("sendPoll")[0].params["is_anonymous"] is True
+        fake.vote(ana, message, [0, 2])
+        fake.vote(bea, message, [1])
+        fake.vote(cem, message, [2])
+        fake.vote(bea, message, [0, 1])  # Bea changes her vote: replaced, not added
+        fake.vote(cem, message, [])  # Cem takes his back
+        await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
+        assert {"poll", "poll_answer"} <= fake.allowed_updates  # what getUpdates asked for
+        await adapter.stop_poll(chat_of(group), native_id)
+        await fake.wait_for(lambda: adapter.handled_update_id >= fake.last_update_id)
+    assert {e.kind for e in events} == {EventKind.POLL_TOTALS}
+    assert {e.poll_id for e in events} == {poll_key(native_id)}
+    assert [(e.option_counts, e.voter_count) for e in events] == [
+        ([1, 0, 1], 1), ([1, 1, 1], 2), ([1, 1, 2], 3), ([2, 1, 2], 3), ([2, 1, 1], 2),
+        ([2, 1, 1], 2)]  # the last one: the stopped poll's final state
+    # Telegram says neither who nor where: no author, no chat a reply could go to.
+    assert all((e.author.user_id, e.chat.chat_id, e.option_ids) == ("", "", [])
+               for e in events)
+
+
 async def test_telegram_quiz_and_its_closing_time() -> None:
     async with telegram_adapter() as (fake, adapter, _events):
         ana = fake.add_user("Ana")

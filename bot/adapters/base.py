@@ -74,6 +74,12 @@ class PlatformAdapter(Protocol):
           The chat of a POLL_ANSWER is the voter's private chat: Telegram does not say
           where the poll is. `option_ids` is the voter's whole current choice (an empty
           list: the vote was retracted).
+          An anonymous poll names no voter: instead, each time its counts change (and
+          when it is stopped) a POLL_TOTALS event carries `poll_id` (the same key),
+          `option_counts` (voters per option, the whole current state: the latest one
+          replaces the earlier ones) and `voter_count` (people who voted). Its author has
+          an empty `user_id` and its chat an empty `chat_id`: Telegram says neither.
+          Non-anonymous polls make no POLL_TOTALS (their POLL_ANSWERs say it all).
         - Discord: kind "regular" only (a quiz raises PermanentFailure: send buttons);
           voters are always visible (`anonymous` cannot be honoured); the duration is
           `close_after_seconds` rounded up to hours, 1..768 h (none given: 768 h).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from telegram import CallbackQuery, Chat, Message, PollAnswer, Update, User
+from telegram import CallbackQuery, Chat, Message, Poll, PollAnswer, Update, User
 
 from bot.model import Attachment, ChatKind, ChatRef, Event, EventKind, UserRef
 
@@ -18,7 +18,8 @@ PLATFORM = "telegram"
 # Telegram's command syntax: up to 32 letters, digits and underscores, maybe "@botname".
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,32}))?(?=\s|$)")
 # What the adapter asks Telegram for; everything else is not delivered at all.
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "poll_answer"]
+# "poll": the new state of a poll the bot sent (anonymous polls' totals come only so).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "poll", "poll_answer"]
 
 
 def user_ref(user: User) -> UserRef:
@@ -48,6 +49,8 @@ def events_for(update: Update, bot_username: str) -> list[Event]:
         return _from_callback(update, update.callback_query)
     if update.poll_answer is not None:
         return _from_poll_answer(update, update.poll_answer)
+    if update.poll is not None:
+        return _from_poll(update, update.poll)
     return []
 
 
@@ -125,3 +128,17 @@ def _from_poll_answer(update: Update, answer: PollAnswer) -> list[Event]:
                   author=user_ref(answer.user), timestamp_utc=datetime.now(UTC),
                   native_id=answer.poll_id, poll_id=answer.poll_id,
                   option_ids=list(answer.option_ids), raw=update)]
+
+
+def _from_poll(update: Update, poll: Poll) -> list[Event]:
+    """A poll's new state (sent for the bot's own polls when a count changes or the poll
+    is stopped): the totals of an anonymous poll, whose votes arrive no other way. A
+    public poll's state adds nothing to its poll_answer updates: ignored."""
+    if not poll.is_anonymous:
+        return []
+    return [Event(kind=EventKind.POLL_TOTALS, platform=PLATFORM,
+                  chat=ChatRef(PLATFORM, "", ChatKind.GROUP),
+                  author=UserRef(PLATFORM, "", "Telegram"), timestamp_utc=datetime.now(UTC),
+                  native_id=poll.id, poll_id=poll.id,
+                  option_counts=[option.voter_count for option in poll.options],
+                  voter_count=poll.total_voter_count, raw=update)]

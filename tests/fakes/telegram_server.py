@@ -214,6 +214,8 @@ class FakeTelegram:
         self.callback_answers: dict[str, Json] = {}  # query id -> the bot's answer
         self.files: dict[str, Upload] = {}
         self.blocked: set[int] = set()
+        # poll id -> voter id -> their current choice (what the counts are made of)
+        self.poll_choices: dict[str, dict[int, list[int]]] = {}
         self.updates: list[Json] = []  # not yet confirmed by an offset
         self.delivered_update_id = 0  # highest update id handed out by getUpdates
         self.allowed_updates: set[str] = set(_DEFAULT_ALLOWED)
@@ -360,19 +362,38 @@ class FakeTelegram:
         return message
 
     def vote(self, user: UserLike, poll_message: Json, option_ids: list[int]) -> None:
-        """`user` votes (an empty list retracts the vote); a poll_answer update follows
-        for non-anonymous polls, as on Telegram."""
+        """`user` votes: their whole choice, replacing any earlier one (an empty list
+        retracts the vote), and the poll's counts change, as on Telegram. Then, as on
+        Telegram: a poll_answer update for a non-anonymous poll, and a poll update (the
+        poll's new state, with its counts) for a poll the bot sent."""
         poll = poll_message["poll"]
         if poll["is_closed"]:
             raise ValueError("the poll is closed")
+        if len(option_ids) > 1 and not poll["allows_multiple_answers"]:
+            raise ValueError("the poll takes one answer")
+        if len(set(option_ids)) != len(option_ids) or \
+                not all(0 <= i < len(poll["options"]) for i in option_ids):
+            raise ValueError(f"no such options: {option_ids}")
+        choices = self.poll_choices.setdefault(poll["id"], {})
+        uid = self._id(user)
+        for i in choices.pop(uid, []):
+            poll["options"][i]["voter_count"] -= 1
+        if option_ids:
+            choices[uid] = list(option_ids)
         for i in option_ids:
             poll["options"][i]["voter_count"] += 1
-        poll["total_voter_count"] += 1
+        poll["total_voter_count"] = len(choices)
         if not poll["is_anonymous"]:
             self.push_update("poll_answer", {
                 "poll_id": poll["id"], "user": self._user(user), "option_ids": option_ids,
                 "option_persistent_ids": [poll["options"][i]["persistent_id"]
                                           for i in option_ids]})
+        self._poll_changed(poll_message)
+
+    def _poll_changed(self, poll_message: Json) -> None:
+        """Telegram sends a poll's new state to the bot that sent it (only to it)."""
+        if poll_message.get("from", {}).get("id") == self.bot_user["id"]:
+            self.push_update("poll", poll_message["poll"])
 
     def push_update(self, kind: str, payload: Json) -> int:
         """Queue an update; it carries a snapshot of `payload` as it is now."""
@@ -609,6 +630,7 @@ class FakeTelegram:
         if message["poll"]["is_closed"]:
             raise ApiError(400, "Bad Request: poll has already been closed")
         message["poll"]["is_closed"] = True
+        self._poll_changed(message)
         return message["poll"]
 
     def _answerCallbackQuery(self, p: Json, f: dict[str, Upload]) -> bool:
