@@ -2,6 +2,8 @@
 posted into one group chat or into every chat of a bridge (each copy in its chat's
 language), the votes of all copies merged into one result per voter, closed by the bot
 at the deadline with the results as text and as a bar chart in every copy's chat.
+Anonymous polls on Telegram name no voter: their copies count by the totals Telegram
+reports (POLL_TOTALS), added to the per-voter votes of the other copies.
 
 Syntax (flags before or after the poll):
     /poll [--anonymous|--public] [--multiple] [--for 2d] [--bridge] [xx:] Question | A | B
@@ -53,8 +55,6 @@ BAR_CELLS = 10
 INCREMENTAL_VOTES = frozenset({"discord"})
 # Platforms whose "poll" shows no sign of a vote taken: the voter is told in words.
 ACKNOWLEDGE_VOTES = frozenset({"console"})
-# Telegram tells bots nothing about votes in anonymous polls (only in public ones).
-NO_ANONYMOUS_VOTES = frozenset({"telegram"})
 # Discord polls always show who voted: "anonymous" cannot be honoured there.
 VISIBLE_VOTERS = frozenset({"discord"})
 
@@ -89,7 +89,10 @@ def parse_duration(text: str) -> timedelta:
         raise PollInputError(_("I could not read the duration \"{text}\": write minutes, "
                                "hours, days or weeks, like 30m, 2h, 3d or 1w.").format(
             text=text[:20]))
-    duration = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
+    try:
+        duration = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
+    except OverflowError:  # more days than a timedelta holds ("--for 99999999999d")
+        duration = MAX_DURATION + timedelta(days=1)
     if duration < MIN_DURATION:
         raise PollInputError(_("A poll stays open at least 5 minutes."))
     if duration > MAX_DURATION:
@@ -357,9 +360,6 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     if len(copies) > 1:
         lines += [f"· {c.platform}:{c.title or c.chat_id} ({c.language}): "
                   f"{_how(texts[c.language])}" for c in copies]
-    if spec.anonymous and any(c.platform in NO_ANONYMOUS_VOTES for c in copies):
-        lines.append(_("Note: Telegram does not tell bots the votes of an anonymous poll, so "
-                       "the votes cast on Telegram will not be in the results."))
     if spec.anonymous and any(c.platform in VISIBLE_VOTERS for c in copies):
         lines.append(_("Note: Discord always shows who voted in a poll."))
     await ctx.reply("\n".join(lines))
@@ -409,6 +409,32 @@ async def on_poll_answer(ctx: Context) -> None:
             await ctx.reply(_("Your vote is withdrawn."))
 
 
+async def on_poll_totals(ctx: Context) -> None:
+    """The current totals of an anonymous copy (Telegram names no voter there): they
+    replace that copy's earlier totals. A public poll's votes come one voter at a time
+    (on_poll_answer), so totals for it are ignored: they would count its votes twice."""
+    event = ctx.event
+    counts = event.option_counts
+    if not event.poll_id or counts is None:
+        return
+    s = ctx.services
+    repo = PollRepository(s.db)
+    copy = await repo.find_copy(event.platform, event.poll_id)
+    if copy is None:
+        return  # not one of ours (another feature's poll)
+    poll = await repo.get(copy.poll_id)
+    if poll is None or not poll.is_open or not poll.anonymous:
+        return
+    voters = event.voter_count
+    if voters is None:  # at least the busiest option's voters; exactly the sum for one answer
+        voters = max(counts, default=0) if poll.multiple else sum(counts)
+    if len(counts) != len(poll.options) or min(counts, default=0) < 0 or voters < 0:
+        log.warning("poll %d: totals that do not fit the poll ignored", poll.id)
+        return
+    await repo.set_totals(poll.id, copy.platform, copy.chat_id, list(counts), voters,
+                          s.clock.timestamp())
+
+
 # --- results and closing ----------------------------------------------------------------
 
 def text_bar(share: float) -> str:
@@ -417,7 +443,7 @@ def text_bar(share: float) -> str:
 
 
 def results_text(record: PollRecord, question: str, labels: list[str], tally: Tally,
-                 *, final: bool, closes: str = "", platforms: set[str] | None = None) -> str:
+                 *, final: bool, closes: str = "") -> str:
     """The results in the active language: one numbered line per option (the chart's
     numbers), its votes, share of the voters and a text bar."""
     if final:
@@ -435,9 +461,6 @@ def results_text(record: PollRecord, question: str, labels: list[str], tally: Ta
         n=tally.voters))
     if record.multiple:
         lines.append(_("Several answers were allowed: each share is of the people who voted."))
-    if record.anonymous and (platforms or set()) & NO_ANONYMOUS_VOTES:
-        lines.append(_("Votes cast on Telegram are not included: Telegram does not tell bots "
-                       "the votes of an anonymous poll."))
     return "\n".join(lines)
 
 
@@ -463,7 +486,6 @@ async def close_poll(services: Services, poll_id: int) -> int | None:
     if already.pending + already.sent + already.failed:
         return len(copies)
     tally = await repo.tally(poll_id, len(record.options))
-    platforms = {c.platform for c in copies}
     charts: dict[str, Attachment] = {}
     for copy in copies:
         if copy.native_id:
@@ -471,8 +493,7 @@ async def close_poll(services: Services, poll_id: int) -> int | None:
                 chat=_chat(copy), text="", action="stop_poll", target_native_id=copy.native_id,
             ), priority=SCHEDULED, dedupe_key=copy_key(poll_id, copy, STOP_KEY))
         with use_language(services.language_for(copy.language)) as pack:
-            text = results_text(record, copy.question, copy.options, tally, final=True,
-                                platforms=platforms)
+            text = results_text(record, copy.question, copy.options, tally, final=True)
             if copy.language not in charts:
                 charts[copy.language] = chart(services, record, copy.language, copy.question,
                                               copy.options, tally)
@@ -540,7 +561,7 @@ async def show_results(ctx: Context, record: PollRecord) -> None:
     tally = await repo.tally(record.id, len(record.options))
     closes = format_datetime(datetime.fromtimestamp(record.closes_at, UTC), ctx.zone)
     text = results_text(record, question, labels, tally, final=not record.is_open,
-                        closes=closes, platforms={c.platform for c in copies})
+                        closes=closes)
     await ctx.send(ctx.event.chat, text, reply_to=ctx.event.native_id,
                    attachments=[chart(s, record, ctx.language.code, question, labels, tally)])
 
@@ -620,5 +641,6 @@ def setup(registry: CommandRegistry) -> None:
                          usage=N_("<question> | <option> | <option> …"),
                          facilitator_only=True))
     registry.add_event_handler("poll_answer", on_poll_answer)
+    registry.add_event_handler("poll_totals", on_poll_totals)
     registry.add_timed(CLOSE, fire_close)
     registry.startup.append(install_hook)

@@ -104,3 +104,12 @@ def test_check_passes_on_the_sample_and_fails_on_a_broken_copy(copy: Path, tmp_p
     assert bad.returncode == 1
     assert "unit-05.en.md:" in bad.stderr and "answer must be an option number" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_electives_that_are_not_tables(copy: Path) -> None:
+    (copy / "electives.toml").write_text('modules = [1, "green jobs"]\n', encoding="utf-8")
+    assert check_academy(copy) == [f"{copy / 'electives.toml'}:1: a module is a [[modules]] "
+                                   "table"] * 2
+    (copy / "electives.toml").write_text("modules = 3\n", encoding="utf-8")
+    assert check_academy(copy) == [f"{copy / 'electives.toml'}:1: modules is a list of "
+                                   "[[modules]] tables"]

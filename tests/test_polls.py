@@ -408,3 +408,98 @@ def test_each_platform_gets_a_poll_it_accepts() -> None:
     assert telegram.options == long_options
     assert (telegram.multiple, telegram.anonymous, telegram.close_after_seconds) == (
         True, False, 7200)
+
+
+async def test_an_anonymous_poll_counts_telegram_totals_with_the_discord_votes(
+        tmp_path: Path) -> None:
+    """Telegram names no voter in an anonymous poll, only its counts: the copy counts by
+    its latest totals, added to the Discord copy's per-voter votes."""
+    async with two_platforms(tmp_path) as w:
+        fac = w.tg.add_user("Fac", user_id=FACILITATOR_TG, language_code="en")
+        w.tg.push_command(fac, "poll", "--anonymous --multiple --bridge --for 2d Which day? "
+                                       "| Monday | Tuesday || fr: Quel jour ? | Lundi | Mardi",
+                          chat=w.group)
+        tg_poll = (await w.tg.wait_for(lambda: [m for m in w.tg.bot_messages(w.group)
+                                                if "poll" in m], 10))[0]
+        [dc_poll] = await w.dc.wait_for(lambda: [m for m in w.dc.sent_to(w.dc.general)
+                                                 if m.poll], what="the Discord poll")
+        assert tg_poll["poll"]["is_anonymous"]
+        await w.settle()
+        [confirmation] = [m for m in w.tg.bot_messages(w.group)
+                          if m.get("text", "").startswith("Poll #1 is posted")]
+        assert "Discord always shows who voted" in confirmation["text"]
+        assert "Telegram" not in confirmation["text"]  # its votes are counted now
+
+        marie, paul, lea = w.tg.add_user("Marie"), w.tg.add_user("Paul"), w.tg.add_user("Léa")
+        w.tg.vote(marie, tg_poll, [0, 1])
+        w.tg.vote(paul, tg_poll, [1])
+        w.tg.vote(lea, tg_poll, [0])
+        w.tg.vote(paul, tg_poll, [0])  # Paul changes his mind: Tuesday -> Monday
+        john = w.dc.add_user("john", display_name="John")
+        await w.dc.vote(john, dc_poll.message_id, 2)  # Tuesday
+        repo = PollRepository(w.bot.services.db)
+        # Telegram: Monday 3, Tuesday 1, 3 people (Marie chose both); Discord: John.
+        await until(lambda t: t == Tally([3, 2], 4), repo)
+        [sent] = await w.bot.services.db.fetchall(
+            "SELECT platform, chat_id, counts, voters FROM poll_totals WHERE poll_id = 1")
+        assert tuple(sent) == ("telegram", str(w.group["id"]), "[3, 1]", 3)
+        # Nobody behind the totals became a participant (Fac and John only).
+        [people] = await w.bot.services.db.fetchall("SELECT COUNT(*) FROM participants")
+        assert people[0] == 2
+
+        w.bot.services.clock.advance(timedelta(days=2, minutes=1))
+        assert await w.bot.services.scheduler.run_due(w.bot.services.clock.now()) == 1
+        await w.settle()
+        assert tg_poll["poll"]["is_closed"]
+        dc_results = [m for m in w.dc.sent_to(w.dc.general) if "📊" in m.content]
+        assert len(dc_results) == 1
+        read = from_discord(dc_results[0].content)
+        assert read.startswith("📊 Results of the poll: Which day?\n"
+                               "1. Monday: ████████░░ 3 votes (75%)\n"
+                               "2. Tuesday: █████░░░░░ 2 votes (50%)\n4 people voted.\n"
+                               "Several answers were allowed")
+        assert "not included" not in read
+        [tg_results] = [m for m in w.tg.bot_messages(w.group)
+                        if "📊" in (m.get("caption") or m.get("text") or "")]
+        assert "1. Lundi : ████████░░ 3 votes (75\xa0%)" in tg_results["caption"]
+        # The stopped poll's final state arrives after the close: it changes nothing, and
+        # neither do totals that come late.
+        telegram = next(a for a in w.bot.adapters if isinstance(a, TelegramAdapter))
+        await w.tg.wait_for(lambda: telegram.handled_update_id >= w.tg.last_update_id, 10)
+        await w.bot.dispatcher.handle(Event(
+            EventKind.POLL_TOTALS, "telegram", ChatRef("telegram", "", ChatKind.GROUP),
+            UserRef("telegram", "", "Telegram"), datetime.now(UTC),
+            poll_id=tg_poll["poll"]["id"], option_counts=[9, 9], voter_count=9))
+        assert await repo.tally(1, 2) == Tally([3, 2], 4)
+
+
+async def test_totals_never_count_a_public_poll_twice_and_odd_totals_are_refused(
+        tmp_path: Path) -> None:
+    async with open_console(tmp_path, facilitators=["fac"]) as h:
+        await say(h, "team", "fac", "/poll Tea? | Yes | No", "en")
+        await say(h, "team", "fac", "/poll --anonymous Coffee? | Yes | No | Maybe", "en")
+        repo = PollRepository(h.bot.services.db)
+        [public] = await repo.copies(1)
+        [anonymous] = await repo.copies(2)
+        await say(h, "team", "ana", "1", "en")  # the newest poll in the chat: Coffee
+
+        async def totals(key: str | None, counts: list[int], voters: int | None) -> None:
+            await h.bot.dispatcher.handle(Event(
+                EventKind.POLL_TOTALS, "console", ChatRef("console", "", ChatKind.GROUP),
+                UserRef("console", "", ""), datetime.now(UTC), poll_id=key,
+                option_counts=counts, voter_count=voters))
+
+        await totals(public.poll_key, [4, 1], 5)  # a public poll counts its voters one by one
+        assert await repo.tally(1, 2) == Tally([0, 0], 0)
+        await totals(anonymous.poll_key, [1, 2], 3)  # not the poll's 3 options
+        await totals(anonymous.poll_key, [1, -1, 0], 0)
+        await totals("elsewhere", [1, 1, 1], 3)  # not one of ours
+        assert await repo.tally(2, 3) == Tally([1, 0, 0], 1)
+        await totals(anonymous.poll_key, [0, 2, 1], None)  # one answer each: 3 people
+        await totals(anonymous.poll_key, [1, 2, 1], 4)  # the latest totals replace the others
+        assert await repo.tally(2, 3) == Tally([2, 2, 1], 5)
+        # Nothing went wrong on the way, and nobody was answered (there is nobody to answer).
+        [apologies] = await h.bot.services.db.fetchall(
+            "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%went wrong%' "
+            "OR payload LIKE '%\"chat_id\": \"\"%'")
+        assert apologies[0] == 0

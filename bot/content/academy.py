@@ -50,6 +50,12 @@ def _every_language(path: Path, value: Any, name: str, languages: list[str], lin
         problems.add(path, line, f"{name} is missing in {', '.join(missing)}")
 
 
+def _only_texts(path: Path, value: Any, name: str, line: int, problems: Problems) -> None:
+    """Each language's entry of `name` is a text (not a number, a list or a table)."""
+    if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
+        problems.add(path, line, f"{name}: each language's entry is a text in quotes")
+
+
 @dataclass
 class Elective:
     code: str
@@ -144,9 +150,16 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> li
     data, lines = loaded
     codes: set[str] = set()
     before = len(problems.found)
-    for i, module in enumerate(data.get("modules", [])):
+    modules = data.get("modules", [])
+    if not isinstance(modules, list):
+        problems.add(path, lines.line("modules"), "modules is a list of [[modules]] tables")
+        return []
+    for i, module in enumerate(modules):
         def at(key: str | None = None, i: int = i) -> int:
             return lines.line(key, "modules", i)
+        if not isinstance(module, dict):
+            problems.add(path, at(), "a module is a [[modules]] table")
+            continue
         _unknown(path, module, ELECTIVE_KEYS, at, problems, " in a module")
         code = module.get("code")
         if not isinstance(code, str) or not ID.match(code):
@@ -186,18 +199,37 @@ def _check_survey(path: Path, languages: list[str], problems: Problems
         problems.add(path, lines.line("name"), f"name must be {path.stem!r} (the file's name)")
     if not isinstance(data.get("anonymous", False), bool):
         problems.add(path, lines.line("anonymous"), "anonymous is true or false")
-    _every_language(path, data.get("title"), "title", languages, lines.line("title"), problems)
+    for key in ("title", "intro"):
+        if key == "title" or key in data:
+            _every_language(path, data.get(key), key, languages, lines.line(key), problems)
+            _only_texts(path, data.get(key), key, lines.line(key), problems)
     seen: dict[str, str] = {}
-    for i, q in enumerate(data.get("questions", [])):
+    questions = data.get("questions", [])
+    if not isinstance(questions, list):
+        problems.add(path, lines.line("questions"), "questions: write each one as [[questions]]")
+        questions = []
+    for i, q in enumerate(questions):
         def at(key: str | None = None, i: int = i) -> int:
             return lines.line(key, "questions", i)
+        if not isinstance(q, dict):
+            problems.add(path, at(), "a question is a [[questions]] table")
+            continue
         _unknown(path, q, QUESTION_KEYS, at, problems, " in a question")
         qid, kind = q.get("id"), q.get("type")
         if not isinstance(qid, str) or not ID.match(qid) or qid in seen:
             problems.add(path, at("id"), "id: a unique lower-case identifier")
-        if kind not in TYPES:
+        if not isinstance(kind, str) or kind not in TYPES:
             problems.add(path, at("type"), f"type is one of {', '.join(sorted(TYPES))}")
         _every_language(path, q.get("text"), "text", languages, at("text"), problems)
+        _only_texts(path, q.get("text"), "text", at("text"), problems)
+        for key in ("optional", "shortlist"):
+            if not isinstance(q.get(key, False), bool):
+                problems.add(path, at(key), f"{key} is true or false")
+        for key in ("min", "max", "min_label", "max_label"):
+            if key in q and kind != "scale":
+                problems.add(path, at(key), f"{key} is for scale questions")
+        if "options" in q and kind not in ("single", "multiple"):
+            problems.add(path, at("options"), "options are for single and multiple questions")
         if kind in ("single", "multiple"):
             options = q.get("options")
             _every_language(path, options, "options", languages, at("options"), problems)
@@ -205,6 +237,11 @@ def _check_survey(path: Path, languages: list[str], problems: Problems
                                                   if isinstance(v, list)}) > 1:
                 problems.add(path, at("options"), "options: the same number in every "
                              "language")
+            if isinstance(options, dict) and not all(
+                    isinstance(v, list) and all(isinstance(o, str) and o.strip() for o in v)
+                    for v in options.values()):
+                problems.add(path, at("options"), "options: a list of texts in each language, "
+                             "e.g. options.en = [\"Yes\", \"Partly\", \"No\"]")
         if kind == "scale":
             low, high = q.get("min"), q.get("max")
             if not (isinstance(low, int) and isinstance(high, int) and low < high):
@@ -212,8 +249,10 @@ def _check_survey(path: Path, languages: list[str], problems: Problems
             for label in ("min_label", "max_label"):
                 if label in q:
                     _every_language(path, q[label], label, languages, at(label), problems)
+                    _only_texts(path, q[label], label, at(label), problems)
         when = q.get("when")
-        if when is not None and (not isinstance(when, dict) or when.get("question") not in seen):
+        if when is not None and (not isinstance(when, dict) or not isinstance(
+                when.get("question"), str) or when["question"] not in seen):
             problems.add(path, at("when"), "when = { question = \"<an earlier id>\", answer = "
                          "… }: the question must come before this one")
         elif when is not None and not _answer_fits(seen[when["question"]], when.get("answer")):
@@ -226,6 +265,11 @@ def _check_survey(path: Path, languages: list[str], problems: Problems
         if "shortlist_options" in q and kind not in ("single", "multiple"):
             problems.add(path, at("shortlist_options"), "shortlist_options is for single and "
                          "multiple questions")
+        elif "shortlist_options" in q and not (isinstance(q["shortlist_options"], list) and all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                for n in q["shortlist_options"])):
+            problems.add(path, at("shortlist_options"), "shortlist_options = [option numbers, "
+                         "counted from 1]")
         if data.get("anonymous") and (q.get("shortlist") or q.get("shortlist_options")):
             problems.add(path, at("shortlist"), "an anonymous survey keeps no names, so it "
                          "cannot have an interview shortlist")

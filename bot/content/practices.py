@@ -103,7 +103,12 @@ def read_practice(path: Path, languages: list[str], problems: Problems) -> SeedP
         elif missing and len(missing) < len(required):
             problems.add(path, 1, f"the {code} translation is missing {', '.join(missing)} "
                          "(translate every field, or none)")
-    if len(problems.found) > before or original not in texts:
+    if original not in texts and len(problems.found) == before:
+        written = ", ".join(sorted(texts)) or "none"
+        problems.add(path, lines.line("language"), f"no text in the original language "
+                     f"{original!r} (texts found in: {written}); set language = \"<code>\" "
+                     "to the language the practice was written in")
+    if len(problems.found) > before:
         return None
     return SeedPractice(path.stem, original, texts)
 
