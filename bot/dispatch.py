@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import sqlite3
 from datetime import datetime
 
 from bot.commands import Command
@@ -16,6 +17,7 @@ from bot.context import Context
 from bot.i18n import _, use_language
 from bot.model import Event, EventKind
 from bot.services import Services
+from storage.busy import database_locked, when_unlocked
 from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
@@ -33,15 +35,30 @@ class Dispatcher:
         if event.author.is_bot or event.relay_id is not None:
             return
         try:
+            # A database locked by another process: the event is handled again once it
+            # is free (a platform will not send it twice). A handler stopped by the lock
+            # had written nothing yet in practice: its first write is what waited.
+            await when_unlocked(lambda: self._handle(event),
+                                f"{event.kind} event from {event.platform}")
+        except sqlite3.OperationalError:
+            log.exception("database still locked: %s event from %s chat %s not handled",
+                          event.kind, event.platform, event.chat.chat_id)
+
+    async def _handle(self, event: Event) -> None:
+        try:
             ctx = await self._context(event)
-        except Exception:
+        except Exception as exc:
+            if database_locked(exc):
+                raise
             log.exception("could not prepare %s event from %s chat %s",
                           event.kind, event.platform, event.chat.chat_id)
             return
         with use_language(ctx.language):
             try:
                 await self._route(ctx)
-            except Exception:
+            except Exception as exc:
+                if database_locked(exc):
+                    raise
                 log.exception(
                     "handler failed: %s /%s on %s chat %s (participant %d)",
                     event.kind, event.command or "-", event.platform, event.chat.chat_id,

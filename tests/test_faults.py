@@ -4,6 +4,8 @@ or doubled."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,61 @@ async def test_discord_500s_are_retried_and_arrive_once(tmp_path: Path) -> None:
         assert await outbox.wait_idle("discord", limit=60, include_delayed=True)
         assert [m.content for m in h.fake.sent_to(h.fake.general)] == [
             f"post {i}" for i in range(5)]
+
+
+LOCKER = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA busy_timeout=10000")
+con.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("COMMIT")
+"""
+
+
+async def test_a_database_locked_by_another_process_delays_but_loses_nothing(
+        tmp_path: Path) -> None:
+    """Another process holds the write lock longer than SQLite's busy timeout (5 s): the
+    bot waits it out. A command typed meanwhile is answered once, messages being sent
+    meanwhile are all delivered once, and none is left half-recorded for a restart to
+    send again."""
+    async with open_telegram(tmp_path, paced=True) as h:
+        ana = str(telegram_id("ana"))
+        h.user("ana")
+        outbox = h.bot.services.outbox
+        for i in range(8):  # one a second: they are being sent when the lock comes
+            await outbox.enqueue(OutboundMessage(ChatRef("telegram", ana, ChatKind.PRIVATE),
+                                                 f"queued {i}"))
+        await h.fake.wait_for(lambda: len(h.fake.bot_messages(int(ana))) >= 2, 10)
+        locker = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", LOCKER, str(h.bot.services.config.database_path), "7",
+            stdout=asyncio.subprocess.PIPE)
+        assert locker.stdout is not None
+        assert (await locker.stdout.readline()).strip() == b"locked"
+        replies = await h.send("bo", "/help", language="en")
+        assert await locker.wait() == 0
+        assert [r.text.split(":")[0] for r in replies] == ["What I can do for you"]
+        assert await outbox.wait_idle("telegram", limit=60, include_delayed=True)
+        texts = [m["text"] for m in h.fake.bot_messages(int(ana))]
+        assert texts == [f"queued {i}" for i in range(8)]
+        assert await outbox.repo.unfinished("telegram") == 0
+
+
+async def test_telegram_connections_cut_mid_long_poll_and_stalled_sends(tmp_path: Path
+                                                                       ) -> None:
+    """The network drops three long polls in a row, then a send stalls until the library
+    gives up (its read timeout is 5 s): the bot keeps polling, and the stalled message is
+    sent again and arrives once."""
+    async with open_telegram(tmp_path) as h:
+        h.fake.cut_next("getUpdates", times=3, after=0.3)
+        h.fake.cut_next("sendMessage", times=1, after=7.0)
+        ana = h.user("ana", language="en")
+        h.fake.push_command(ana, "help")
+        [reply] = await h.fake.wait_for(lambda: h.fake.bot_messages(ana["id"]) or None, 60)
+        assert reply["text"].startswith("What I can do for you:")
+        await h.bot.services.outbox.wait_idle("telegram", limit=30, include_delayed=True)
+        cut_polls = [c for c in h.fake.calls_to("getUpdates") if c.status == 0]
+        stalled = [c for c in h.fake.calls_to("sendMessage") if c.status == 0]
+        assert len(cut_polls) == 3 and len(stalled) == 1
+        assert len(h.fake.bot_messages(telegram_id("ana"))) == 1

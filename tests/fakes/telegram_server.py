@@ -107,6 +107,13 @@ class Call:
 
 
 @dataclass
+class _Cut:
+    method: str  # lower case
+    times: int  # calls still to cut
+    after: float  # seconds before the connection is dropped
+
+
+@dataclass
 class _Failure:
     method: str
     status: int
@@ -221,6 +228,7 @@ class FakeTelegram:
         self.allowed_updates: set[str] = set(_DEFAULT_ALLOWED)
         self.url = ""
         self._failures: list[_Failure] = []
+        self._cuts: list[_Cut] = []
         # Telegram's flood limits, when a test or benchmark turns them on.
         self.limits: FloodLimits | None = None
         self._update_ids = itertools.count(1)
@@ -419,6 +427,12 @@ class FakeTelegram:
         self._failures.append(_Failure(method.lower(), status, text, retry_after, chat_id,
                                        times, after))
 
+    def cut_next(self, method: str, *, times: int = 1, after: float = 0.2) -> None:
+        """Drop the connection of the next `times` calls of `method` after `after` seconds,
+        unanswered and unprocessed: a long poll cut by the network (small `after`), or a
+        request that stalls until the client gives up (large `after`)."""
+        self._cuts.append(_Cut(method.lower(), times, after))
+
     # --- test-facing: what the bot did -------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -446,6 +460,14 @@ class FakeTelegram:
         name, method = self._methods.get(key, (request.match_info["method"], None))
         call = Call(name, params, files)
         self.calls.append(call)
+        cut = next((c for c in self._cuts if c.method == key and c.times > 0), None)
+        if cut is not None:
+            cut.times -= 1
+            call.status = 0  # (set first: the client may hang up and cancel this handler)
+            await asyncio.sleep(cut.after)
+            if request.transport is not None:
+                request.transport.close()  # no answer ever reaches the bot
+            return web.Response(status=500)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
