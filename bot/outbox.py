@@ -17,9 +17,13 @@ from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.clock import Clock
 from bot.model import OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
+from storage.busy import when_unlocked
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
+# Recording "sent" outlasts any lock (a minute, then every minute): giving up would send
+# the message again after a restart.
+LOCKED_BOOKKEEPING_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0) + (60.0,) * 60
 
 # Lower is sooner: a reply to a command overtakes a broadcast.
 INTERACTIVE = 0
@@ -71,9 +75,10 @@ class _Waiters:
                 future.set_result(None)
                 return
 
-    async def wait(self, seen: int, delay: float | None) -> None:
+    async def wait(self, seen: int, delay: float | None) -> bool:
+        """Returns whether this sender kept time while it waited."""
         if self.signal != seen:
-            return
+            return False
         keeps_time = delay is not None and not self.timekeeper
         if keeps_time:
             self.timekeeper = True
@@ -90,6 +95,7 @@ class _Waiters:
                 self.timekeeper = False
             if not future.done():
                 future.cancel()
+        return keeps_time
 
 
 @dataclass
@@ -159,6 +165,11 @@ class Outbox:
         if lane is not None:
             lane.waiters.notify_one()
 
+    def adapter(self, platform: str) -> PlatformAdapter | None:
+        """The platform attached under that name (the relay downloads files through it)."""
+        lane = self._lanes.get(platform)
+        return lane.adapter if lane is not None else None
+
     def attach(self, adapter: PlatformAdapter, limits: Limits | None = None) -> None:
         """Start draining one platform's messages through its adapter."""
         if adapter.platform in self._lanes:
@@ -217,13 +228,14 @@ class Outbox:
     async def _sender(self, lane: _Lane) -> None:
         platform = lane.adapter.platform
         await lane.paced_from_history.wait()
+        kept_time = False
         while True:
             now = self.clock.timestamp()
             seen = lane.waiters.signal
             try:
                 async with lane.claiming:
                     busy = lane.pacer.busy_chats(now) | lane.in_flight
-                    item = await self.repo.claim_next(platform, now, exclude_chats=busy)
+                    item, more = await self.repo.claim(platform, now, exclude_chats=busy)
                     if item is not None:
                         lane.in_flight.add(item.chat_id)
             except Exception:
@@ -231,9 +243,13 @@ class Outbox:
                 await asyncio.sleep(1.0)
                 continue
             if item is None:
-                await self._idle(lane, now, seen)
+                kept_time = await self._idle(lane, now, seen)
                 continue
-            lane.waiters.notify_one()  # there may be more: let an idle sender look
+            if more or kept_time:
+                # Another chat has a message due, or this sender was keeping time for the
+                # idle ones: let an idle sender take it (or the timer) over.
+                lane.waiters.notify_one()
+            kept_time = False
             try:
                 await self._deliver(lane, item)
             except Exception:
@@ -245,15 +261,24 @@ class Outbox:
                 lane.in_flight.discard(item.chat_id)
                 lane.waiters.notify_one()  # the chat is free again: let a sender look
 
-    async def _idle(self, lane: _Lane, now: float, seen: int) -> None:
+    async def _idle(self, lane: _Lane, now: float, seen: int) -> bool:
         """Sleep until woken, or — for the one sender keeping time — until a delayed
-        message falls due or a busy chat frees up."""
+        message falls due or a busy chat frees up. Returns whether this one kept time."""
+        if lane.waiters.signal != seen:
+            return False  # woken while claiming: look again at once
+        if lane.waiters.timekeeper:
+            # Another idle sender keeps time; this one would wait without a timer anyway,
+            # so it need not ask the database when the next message falls due.
+            return await lane.waiters.wait(seen, None)
         moments = [lane.pacer.chat_ready_at(c) for c in lane.pacer.busy_chats(now)]
-        due = await self.repo.next_due_at(lane.adapter.platform)
+        # Only what falls due later: a message due now that claim_next passed over is for
+        # a chat in flight (its sender wakes one of us when done) or paced (timed above);
+        # a timer of zero for it made this sender spin on the queue meanwhile.
+        due = await self.repo.next_due_at(lane.adapter.platform, after=now)
         if due is not None:
             moments.append(due)
         timeout = max(0.0, min(moments) - now) if moments else None
-        await lane.waiters.wait(seen, timeout)
+        return await lane.waiters.wait(seen, timeout)
 
     async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage
                              ) -> tuple[list[OutboxItem], OutboundMessage]:
@@ -357,13 +382,18 @@ class Outbox:
         and awaited by stop()."""
 
         async def bookkeeping() -> None:
+            # A locked database is waited out: a sent message left unrecorded would be
+            # sent again after a restart.
             for hook in self.on_sent:
                 try:
-                    await hook(items[0], msg, native_id)
+                    await when_unlocked(lambda hook=hook: hook(items[0], msg, native_id),
+                                        "recording a sent message")
                 except Exception:
                     log.exception("outbox %s: after-send hook failed", items[0].platform)
             for it in items:
-                await self.repo.mark_sent(it.id, native_id, self.clock.timestamp())
+                await when_unlocked(lambda it=it: self.repo.mark_sent(
+                    it.id, native_id, self.clock.timestamp()), "marking a message sent",
+                    delays=LOCKED_BOOKKEEPING_DELAYS)
 
         task = asyncio.ensure_future(bookkeeping())
         self._finishing.add(task)
@@ -377,6 +407,9 @@ class Outbox:
             return msg.target_native_id
         if msg.action == "delete" and msg.target_native_id:
             await adapter.delete(msg.chat, msg.target_native_id)
+            return msg.target_native_id
+        if msg.action == "stop_poll" and msg.target_native_id:
+            await adapter.stop_poll(msg.chat, msg.target_native_id)
             return msg.target_native_id
         return await adapter.send(msg)
 

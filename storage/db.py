@@ -105,17 +105,19 @@ class Database:
         async with self.transaction() as tx:
             await tx.executemany(sql, rows)
 
+    # One trip to aiosqlite's thread per query: execute, fetch and close as separate calls
+    # were three thread hand-offs each (see bench/relay.py). The queries asked for one row
+    # return one row or a handful, so fetching them all costs nothing more.
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._lock:
             await self._abandoned()
-            async with self.conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+            rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._lock:
             await self._abandoned()
-            async with self.conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -80,25 +80,39 @@ class OutboxRepository:
                          ) -> OutboxItem | None:
         """Take the most urgent due message, for a chat not in `exclude_chats` (busy or
         pacing), and mark it in flight."""
+        item, _more = await self.claim(platform, now, exclude_chats)
+        return item
+
+    async def claim(self, platform: str, now: float,
+                    exclude_chats: set[str] | frozenset[str] = frozenset()
+                    ) -> tuple[OutboxItem | None, bool]:
+        """claim_next, and whether another message is due now for a chat neither excluded
+        nor the claimed one's (then another sender has something to take)."""
         skip = ""
         if exclude_chats:
             skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
         # No transaction: this connection runs one statement at a time and a platform's
         # senders claim under one lock, so the row cannot change between the two; an empty
-        # queue costs one SELECT.
+        # queue costs one SELECT (no write lock: it still answers while another process
+        # holds it), which also says whether more is due for other chats.
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
+            f"SELECT {_COLUMNS}, EXISTS (SELECT 1 FROM outbox AS o WHERE o.platform = ? "
+            "AND o.status = 'pending' AND o.not_before <= ? AND o.chat_id != outbox.chat_id"
+            f"{skip.replace('chat_id', 'o.chat_id')}) AS more "
+            "FROM outbox WHERE platform = ? AND status = 'pending' "
             f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
-            (platform, now, *exclude_chats),
+            (platform, now, *exclude_chats, platform, now, *exclude_chats),
         )
         if row is None:
-            return None
+            return None, False
         cur = await self.db.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
             "WHERE id = ? AND status = 'pending'", (row["id"],))
         if cur.rowcount != 1:
-            return None
-        return OutboxItem(**{**dict(row), "status": "sending", "attempts": row["attempts"] + 1})
+            return None, False
+        fields = dict(row)
+        more = bool(fields.pop("more"))
+        return OutboxItem(**{**fields, "status": "sending", "attempts": row["attempts"] + 1}), more
 
     async def count_mergeable(self, platform: str, chat_id: str, prefix: str, now: float
                               ) -> int:
@@ -131,11 +145,16 @@ class OutboxRepository:
         return [OutboxItem(**{**dict(r), "status": "sending", "attempts": r["attempts"] + 1})
                 for r in rows]
 
-    async def next_due_at(self, platform: str) -> float | None:
-        row = await self.db.fetchone(
-            "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'",
-            (platform,),
-        )
+    async def next_due_at(self, platform: str, after: float | None = None) -> float | None:
+        """When the next pending message falls due; with `after`, the next one due later
+        than that (an idle sender's timer: what is due already waits for a busy chat, and
+        a timer of zero for it would spin)."""
+        sql = "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'"
+        params: tuple[str | float, ...] = (platform,)
+        if after is not None:
+            sql += " AND not_before > ?"
+            params += (after,)
+        row = await self.db.fetchone(sql, params)
         return float(row[0]) if row and row[0] is not None else None
 
     async def mark_sent(self, item_id: int, native_id: str, now: float) -> None:
