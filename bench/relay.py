@@ -214,7 +214,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
 
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
-    from bot.app import Bot, command_menu
+    from bot.app import Bot, command_menu, settle_memory
     from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
     from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN
     from tests.harness import make_config
@@ -259,6 +259,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
             await bot.add_platform(TelegramAdapter(config.telegram, TELEGRAM_TOKEN, menu))
             await bot.add_platform(DiscordAdapter(config.discord, DISCORD_TOKEN, menu,
                                                   ready_timeout=10, guild_ready_timeout=0.05))
+            settle_memory()  # as `python -m bot` does once started
             total = warm_up + n
             parent.send((total, rate))
             measured = {f"{BENCH_PREFIX}{i:04d}" for i in range(warm_up, total)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -284,6 +285,13 @@ async def run_console(config: Config, user: str | None = None, language: str | N
     return 0
 
 
+def settle_memory() -> None:
+    """Once started: what exists now lives as long as the bot, so the collector stops
+    scanning it (full collections of start-up objects took 15-68 ms, stalling the loop)."""
+    gc.collect()
+    gc.freeze()
+
+
 def _stop_on_signals() -> asyncio.Future[None]:
     loop = asyncio.get_running_loop()
     stopped: asyncio.Future[None] = loop.create_future()
@@ -310,6 +318,7 @@ async def run(config: Config, secrets: Secrets) -> int:
     try:
         for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
+        settle_memory()
         await _stop_on_signals()
     finally:
         await asyncio.wait_for(bot.close(), timeout=5)
