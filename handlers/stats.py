@@ -131,10 +131,16 @@ async def stats(ctx: Context) -> None:
         days=days, date=format_date(since, zone))]
     if cohorts is not None:
         lines.append(_("Cohorts: {codes}").format(codes=", ".join(cohorts) or "—"))
-    lines.append(_("Active participants: {seen} of {enrolled} enrolled; {writers} wrote "
-                   "messages").format(seen=format_number(summary.seen),
-                                      enrolled=format_number(enrolled),
-                                      writers=format_number(summary.writers)))
+    if cohorts is not None:
+        lines.append(_("Active participants: {seen} of {enrolled} enrolled; {writers} wrote "
+                       "messages").format(seen=format_number(summary.seen),
+                                          enrolled=format_number(enrolled),
+                                          writers=format_number(summary.writers)))
+    else:  # every participant, in a cohort or not (facilitators too)
+        lines.append(_("Active people: {seen} ({enrolled} enrolled in a cohort); {writers} "
+                       "wrote messages").format(seen=format_number(summary.seen),
+                                                enrolled=format_number(enrolled),
+                                                writers=format_number(summary.writers)))
     lines.append(_("Messages: {n}").format(n=format_number(summary.messages)))
 
     def section(title: str, items: list[tuple[str, int]]) -> None:

@@ -157,3 +157,30 @@ async def test_a_cohort_facilitator_cannot_grant_the_role_for_every_cohort(tmp_p
         account = await h.bot.services.participants.account("console", "ana")
         assert account is not None
         assert not await h.bot.services.authorizer.is_facilitator(account.participant_id)
+
+
+async def test_a_cohort_facilitator_cannot_read_another_cohorts_data(tmp_path: Path) -> None:
+    """Cross-cohort isolation (issue 9, item 4): every report of a facilitator of one
+    cohort is limited to it, and naming another cohort is refused."""
+    june = {"code": "june", "name": "June cohort", "face_to_face_start": 30,
+            "facilitators": {"console": ["june-fac"]}}
+    async with open_console(tmp_path, facilitators=["chief"],
+                            cohorts=[demo_cohort(), june]) as h:
+        await h.send("ana", "/join demo", language="en")
+        await h.send("bo", "/join june", language="en")
+        await h.send("ana", "/unit 1")
+        for command in ("/progress demo", "/gaps demo", "/electives demo",
+                        "/survey status pre-assessment demo"):
+            replies = await h.send("june-fac", command, language="en")
+            assert any('There is no cohort "demo" among yours: june.' in r.text
+                       for r in replies), (command, [r.text for r in replies])
+        own = "\n".join(r.text for r in await h.send("june-fac", "/progress"))
+        assert "June cohort" in own and "demo cohort" not in own
+        everyone = "\n".join(r.text for r in await h.send("chief", "/progress"))
+        assert "June cohort" in everyone and "demo cohort" in everyone
+        stats = "\n".join(r.text for r in await h.send("june-fac", "/stats"))
+        assert "Cohorts: june" in stats and "Active participants: 1 of 1 enrolled" in stats
+        assert "demo" not in stats
+        chief_stats = "\n".join(r.text for r in await h.send("chief", "/stats"))
+        assert "Active people: 4 (2 enrolled in a cohort)" in chief_stats
+        assert "pre-assessment · demo" in chief_stats

@@ -70,7 +70,7 @@ async def test_activity_is_counted_without_its_text(tmp_path: Path) -> None:
         [answer] = await h.send("fac", "/stats", language="en")
         assert answer.text.startswith("📊 Activity over the last 7 days")
         assert line_of(answer, "Messages:") == "Messages: 7"
-        assert line_of(answer, "Active participants:").endswith("3 wrote messages")
+        assert line_of(answer, "Active people:").endswith("3 wrote messages")
         assert "academy (Console): 3" in answer.text
         assert "academie (Console): 2" in answer.text
         assert "private chats with the bot: 1" in answer.text
