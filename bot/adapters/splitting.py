@@ -4,7 +4,8 @@ Platform-neutral: Telegram allows 4096 characters per message, Discord 2000, and
 library splits for you. Split the *source* text (plain or the bot's light Markdown) before
 rendering it, so no HTML tag or Markdown pair is ever cut in half by the splitter itself.
 
-Boundaries, in order of preference, within the first `limit` characters:
+Boundaries, in order of preference, within the first `limit` characters (the last one
+of a kind that does not leave a Markdown heading at the end of a part, if there is one):
   1. the last paragraph break (a blank line),
   2. the last line break,
   3. the last run of whitespace (between words),
@@ -27,6 +28,7 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 _LINE = re.compile(r"\n")
 _WORD = re.compile(r"\s+")
 _BOUNDARIES = (_PARAGRAPH, _LINE, _WORD)
+_HEADING = re.compile(r"\u200f?[ \t]*#{1,6}[ \t]+\S")  # a Markdown heading line
 _JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
 
 
@@ -59,11 +61,15 @@ def split_first(text: str, limit: int) -> tuple[str, str]:
     # since the boundary itself is dropped.
     window = text[: limit + 1]
     for boundary in _BOUNDARIES:
-        last = None
-        for match in boundary.finditer(window):
-            last = match
-        if last is None or last.start() == 0 or not window[: last.start()].strip():
+        usable = [m for m in boundary.finditer(window)
+                  if m.start() > 0 and window[: m.start()].strip()]
+        if not usable:
             continue
+        # A heading stays with what it heads: not the last line of a part, if an earlier
+        # boundary of the same kind avoids it.
+        last = next((m for m in reversed(usable)
+                     if not _HEADING.match(window[: m.start()].rstrip().rsplit("\n", 1)[-1])),
+                    usable[-1])
         # Re-match on the whole text: the run of whitespace may go on past the window.
         end = boundary.match(text, last.start())
         assert end is not None
