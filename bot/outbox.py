@@ -332,6 +332,9 @@ class Outbox:
             await lane.gate.pass_through()
             lane.pacer.started(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
             native_id = await self._perform(lane.adapter, msg)
+            # A long message is several requests (its parts, its files): the chat's next
+            # slot counts from the last of them, not from the first.
+            lane.pacer.started(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
         except asyncio.CancelledError:
             # Stopping: the request may or may not have gone out; send it again next time.
             await asyncio.shield(self.repo.mark_retry(item.id, 0.0, "interrupted by shutdown"))
@@ -360,6 +363,8 @@ class Outbox:
             lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
                                self.clock.timestamp())
             native_id = await lane.adapter.send(msg)
+            lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
+                               self.clock.timestamp())
         except asyncio.CancelledError:
             for it in items:
                 await asyncio.shield(self.repo.mark_retry(it.id, 0.0, "interrupted by shutdown"))

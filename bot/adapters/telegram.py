@@ -268,6 +268,11 @@ class TelegramAdapter:
         key = (msg.chat.chat_id, msg.to_json())
         done = self._partial.pop(key, [])
         for step in steps[len(done):]:
+            if done:
+                # Each part is a message to Telegram's per-chat limit too (a group: 20 a
+                # minute): space the parts as the outbox spaces messages, or the second
+                # part of a long unit earns a 429.
+                await asyncio.sleep(self._part_interval(msg.chat))
             try:
                 sent: Message = await step()
             except TelegramError as exc:
@@ -278,6 +283,13 @@ class TelegramAdapter:
                 raise delivery_error(exc) from None
             done.append(str(sent.message_id))
         return done[0]
+
+    def _part_interval(self, chat: ChatRef) -> float:
+        settings = self._settings
+        if chat.is_private:
+            return 1.0 / settings.messages_per_chat_per_second
+        return max(1.0 / settings.messages_per_chat_per_second,
+                   60.0 / settings.group_messages_per_minute)
 
     def _steps(self, bot: TelegramBot, msg: OutboundMessage) -> list[Step]:
         """The requests one message takes, in order: its text parts, then its files (the
