@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Bot, command_menu
+from bot.config import TelegramSection
+from bot.model import Event
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness import Reply, make_config
 
@@ -145,3 +147,24 @@ async def open_telegram(tmp_path: Path, facilitators: list[str] = (),  # type: i
             yield TelegramHarness(bot, adapter, fake)
         finally:
             await bot.close()
+
+
+@asynccontextmanager
+async def telegram_adapter() -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter,
+                                                    list[Event]]]:
+    """The Telegram adapter alone against a fake, without the bot: the events it publishes
+    are collected in the list."""
+    events: list[Event] = []
+
+    async def publish(event: Event) -> None:
+        events.append(event)
+
+    async with FakeTelegram() as fake:
+        adapter = TelegramAdapter(TelegramSection(
+            api_base_url=fake.api_base_url, file_base_url=fake.file_base_url, poll_timeout=1),
+            fake.token)
+        await adapter.start(publish)
+        try:
+            yield fake, adapter, events
+        finally:
+            await adapter.stop()

@@ -6,28 +6,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.adapters.base import MB
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
-from bot.adapters.telegram import TelegramAdapter
-from bot.config import TelegramSection
 from bot.model import (
     Attachment,
     Button,
     ChatKind,
     ChatRef,
-    Event,
     EventKind,
     OutboundMessage,
 )
 from tests.fakes.discord_server import FakeFile
-from tests.fakes.telegram_server import FakeTelegram
 from tests.harness_discord import DiscordHarness, open_discord
-from tests.harness_telegram import TelegramHarness, open_telegram, telegram_id
+from tests.harness_telegram import TelegramHarness, open_telegram, telegram_adapter, telegram_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -162,23 +157,6 @@ async def test_telegram_a_retry_does_not_send_the_text_twice(
 
 
 # --- Telegram: downloads --------------------------------------------------------------
-@asynccontextmanager
-async def telegram_adapter() -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter,
-                                                    list[Event]]]:
-    events: list[Event] = []
-
-    async def publish(event: Event) -> None:
-        events.append(event)
-
-    async with FakeTelegram() as fake:
-        adapter = TelegramAdapter(TelegramSection(
-            api_base_url=fake.api_base_url, file_base_url=fake.file_base_url, poll_timeout=1),
-            fake.token)
-        await adapter.start(publish)
-        try:
-            yield fake, adapter, events
-        finally:
-            await adapter.stop()
 
 
 async def test_telegram_photos_and_documents_become_attachments_and_download(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -14,23 +13,19 @@ import pytest
 
 from bot.adapters.base import PermanentFailure
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
-from bot.adapters.telegram import TelegramAdapter
 from bot.commands import CommandRegistry
-from bot.config import TelegramSection
 from bot.context import Context
 from bot.model import (
     ChatKind,
     ChatRef,
-    Event,
     EventKind,
     OutboundMessage,
     Poll,
     poll_key,
 )
-from tests.fakes.telegram_server import FakeTelegram
 from tests.harness import open_console
 from tests.harness_discord import DiscordHarness, open_discord
-from tests.harness_telegram import TelegramHarness, open_telegram, telegram_id
+from tests.harness_telegram import TelegramHarness, open_telegram, telegram_adapter, telegram_id
 
 
 @pytest.fixture(autouse=True)
@@ -45,23 +40,6 @@ def test_poll_key_is_the_part_answers_carry() -> None:
 
 
 # --- Telegram -------------------------------------------------------------------------
-@asynccontextmanager
-async def telegram_adapter() -> AsyncIterator[tuple[FakeTelegram, TelegramAdapter,
-                                                    list[Event]]]:
-    events: list[Event] = []
-
-    async def publish(event: Event) -> None:
-        events.append(event)
-
-    async with FakeTelegram() as fake:
-        adapter = TelegramAdapter(TelegramSection(
-            api_base_url=fake.api_base_url, file_base_url=fake.file_base_url, poll_timeout=1),
-            fake.token)
-        await adapter.start(publish)
-        try:
-            yield fake, adapter, events
-        finally:
-            await adapter.stop()
 
 
 def chat_of(chat: dict[str, object]) -> ChatRef:
