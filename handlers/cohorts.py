@@ -15,7 +15,7 @@ def _dates(ctx: Context, cohort: Cohort) -> str:
     def day(d: date) -> str:
         return format_date(cohort.moment(d), cohort.zone)
 
-    return _("pre-learning from {start}, face-to-face week {f2f_start} – {f2f_end}").format(
+    return _("Pre-learning from {start}, face-to-face week {f2f_start} – {f2f_end}").format(
         start=day(cohort.prelearning_start), f2f_start=day(cohort.face_to_face_start),
         f2f_end=day(cohort.face_to_face_end))
 
