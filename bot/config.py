@@ -87,7 +87,7 @@ class TelegramSection(Section):
     # Pacing under Telegram's published limits (~30/s overall, ~1/s per chat, 20/min per
     # group): 28/s leaves room for network jitter, so a healthy run provokes no 429.
     messages_per_second: float = Field(default=28.0, gt=0, le=1000)
-    messages_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
+    messages_per_chat_per_second: float = Field(default=1.0, gt=0, le=1000)
     group_messages_per_minute: float = Field(default=20.0, gt=0, le=60_000)
     # Largest file the bot uploads: 50 MB on api.telegram.org (a self-hosted Bot API
     # server allows up to 2000). Larger files are announced by name instead.
@@ -101,7 +101,7 @@ class DiscordSection(Section):
     # Discord allows 50 requests/s per bot; leave room for non-message requests.
     # discord.py also follows each route's X-RateLimit bucket by itself.
     messages_per_second: float = Field(default=40.0, gt=0, le=1000)
-    messages_per_channel_per_second: float = Field(default=1.0, gt=0, le=100)
+    messages_per_channel_per_second: float = Field(default=1.0, gt=0, le=1000)
     # Largest file the bot uploads: 10 MB by default on Discord (boosted servers allow
     # more). Larger files are announced by name (and link) instead.
     upload_limit_mb: int = Field(default=10, ge=1, le=500)
