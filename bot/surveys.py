@@ -1,4 +1,4 @@
-"""The survey engine: surveys built from the academy's checked TOML (content/FORMAT.md),
+"""The survey engine: surveys (bot/survey_model.py, built from the academy's checked TOML),
 taken one question at a time in a private chat, resumable, reviewed before submitting;
 waves that invite a cohort and remind those who have not finished.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -21,6 +21,13 @@ from zoneinfo import ZoneInfo
 from bot.i18n import _, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import BULK, INTERACTIVE, SCHEDULED
+from bot.survey_model import (
+    Question,
+    Survey,
+    answer_text,
+    build_survey,
+    parse_typed,
+)
 from storage.schedules import NewSchedule, Schedule
 from storage.surveys import Answers, Session, Slot, SurveyRepository, Wave
 
@@ -54,146 +61,6 @@ def scheduled_moment(name: str, cohort: Cohort) -> datetime | None:
     return None
 
 
-# --- the model -------------------------------------------------------------------------
-_COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|=|>|<)?\s*(-?\d+)\s*$")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """`when = { question = "x", answer = … }`: asked only if x's answer matches."""
-
-    question: str
-    kind: str  # the type of the question it refers to
-    answer: str
-
-    def holds(self, value: Any) -> bool:
-        if value is None:
-            return False
-        if self.kind == "yesno":
-            return str(value) == self.answer.strip().lower()
-        match = _COMPARISON.match(self.answer)
-        if match is None:
-            return False
-        op, number = match.group(1) or "==", int(match.group(2))
-        if self.kind == "multiple":
-            return isinstance(value, list) and number in value
-        if not isinstance(value, int):
-            return False
-        return {"==": value == number, "=": value == number, "!=": value != number,
-                ">": value > number, "<": value < number, ">=": value >= number,
-                "<=": value <= number}[op]
-
-
-@dataclass(frozen=True)
-class Question:
-    index: int
-    id: str
-    kind: str  # single | multiple | scale | text | yesno
-    text: dict[str, str]
-    options: dict[str, list[str]] = field(default_factory=dict)
-    low: int = 1
-    high: int = 5
-    low_label: dict[str, str] = field(default_factory=dict)
-    high_label: dict[str, str] = field(default_factory=dict)
-    when: Condition | None = None
-    shortlist: bool = False
-    shortlist_options: frozenset[int] = frozenset()
-    optional: bool = False
-
-    def triggers_shortlist(self, value: Any) -> bool:
-        if value is None:
-            return False
-        if self.kind == "yesno":
-            return self.shortlist and value == "yes"
-        if self.kind == "single":
-            return value in self.shortlist_options
-        if self.kind == "multiple":
-            return isinstance(value, list) and bool(self.shortlist_options & set(value))
-        return False
-
-
-@dataclass(frozen=True)
-class Survey:
-    name: str
-    anonymous: bool
-    title: dict[str, str]
-    intro: dict[str, str]
-    questions: tuple[Question, ...]
-    default_language: str
-
-    def t(self, texts: dict[str, str], language: str) -> str:
-        """A content text in `language`, else in the academy's default language."""
-        return texts.get(language) or texts.get(self.default_language) or \
-            next(iter(texts.values()), "")
-
-    def options(self, q: Question, language: str) -> list[str]:
-        return q.options.get(language) or q.options.get(self.default_language) or \
-            next(iter(q.options.values()), [])
-
-    def question(self, qid: str) -> Question | None:
-        return next((q for q in self.questions if q.id == qid), None)
-
-    def applies(self, q: Question, answers: Answers) -> bool:
-        if q.when is None:
-            return True
-        ref = self.question(q.when.question)
-        if ref is None or not self.applies(ref, answers):
-            return False
-        return q.when.holds(answers.get(ref.id))
-
-    def next_index(self, answers: Answers) -> int | None:
-        """The first question to ask: it applies and has no answer yet."""
-        return next((q.index for q in self.questions
-                     if q.id not in answers and self.applies(q, answers)), None)
-
-    def applicable(self, answers: Answers) -> list[Question]:
-        return [q for q in self.questions if self.applies(q, answers)]
-
-    def may_apply(self, q: Question, answers: Answers) -> bool:
-        """It applies, or may once the question it depends on is answered."""
-        if q.when is None:
-            return True
-        ref = self.question(q.when.question)
-        if ref is None or not self.may_apply(ref, answers):
-            return False
-        return ref.id not in answers or q.when.holds(answers[ref.id])
-
-    def clean(self, answers: Answers) -> Answers:
-        """Only the answers to questions that apply (a changed answer may rule some out)."""
-        return {q.id: answers[q.id] for q in self.applicable(answers) if q.id in answers}
-
-    def shortlisted(self, answers: Answers) -> bool:
-        return any(q.triggers_shortlist(answers.get(q.id)) for q in self.questions
-                   if q.shortlist or q.shortlist_options)
-
-    def declined_interview(self, answers: Answers) -> bool:
-        """A yes/no question with the id `interview` answered "no": no slots offered."""
-        return answers.get("interview") == "no"
-
-
-def build_survey(data: dict[str, Any], default_language: str) -> Survey:
-    """The model from a survey's TOML as the content checker accepted it."""
-    kinds: dict[str, str] = {}
-    questions: list[Question] = []
-    for i, q in enumerate(data.get("questions", [])):
-        when = q.get("when")
-        condition = None
-        if isinstance(when, dict):
-            condition = Condition(str(when["question"]), kinds.get(str(when["question"]), ""),
-                                  str(when.get("answer", "")).strip().lower())
-        questions.append(Question(
-            index=i, id=q["id"], kind=q["type"], text=dict(q.get("text", {})),
-            options={k: list(v) for k, v in (q.get("options") or {}).items()},
-            low=int(q.get("min", 1)), high=int(q.get("max", 5)),
-            low_label=dict(q.get("min_label", {})), high_label=dict(q.get("max_label", {})),
-            when=condition, shortlist=bool(q.get("shortlist", False)),
-            shortlist_options=frozenset(int(n) for n in q.get("shortlist_options", [])),
-            optional=bool(q.get("optional", False))))
-        kinds[q["id"]] = q["type"]
-    return Survey(data["name"], bool(data.get("anonymous", False)), dict(data.get("title", {})),
-                  dict(data.get("intro", {})), tuple(questions), default_language)
-
-
 def surveys(services: Services) -> dict[str, Survey]:
     academy = services.academy
     if academy is None:
@@ -208,63 +75,6 @@ def survey_named(services: Services, name: str) -> Survey | None:
 
 def repository(services: Services) -> SurveyRepository:
     return SurveyRepository(services.db)
-
-
-# --- answers as text -------------------------------------------------------------------
-def answer_text(survey: Survey, q: Question, value: Any, language: str) -> str:
-    """An answer as the reader reads it (the active language for yes/no and "skipped")."""
-    if value is None:
-        return _("(skipped)")
-    if q.kind == "yesno":
-        return _("Yes") if value == "yes" else _("No")
-    if q.kind == "single":
-        options = survey.options(q, language)
-        return options[value - 1] if 1 <= value <= len(options) else str(value)
-    if q.kind == "multiple":
-        options = survey.options(q, language)
-        return "; ".join(options[v - 1] if 1 <= v <= len(options) else str(v) for v in value)
-    return str(value)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split()).strip(" .!")
-
-
-def parse_typed(survey: Survey, q: Question, text: str, language: str) -> Any | None:
-    """A typed answer to a button question: the option's number or its text."""
-    typed = _norm(text)
-    if not typed:
-        return None
-    if q.kind == "yesno":
-        yes = {"yes", "y", "1", _norm(_("Yes"))}
-        no = {"no", "n", "2", _norm(_("No"))}
-        return "yes" if typed in yes else "no" if typed in no else None
-    if q.kind == "scale":
-        return int(typed) if re.fullmatch(r"-?\d+", typed) and \
-            q.low <= int(typed) <= q.high else None
-    every = [survey.options(q, language)] + [v for k, v in q.options.items() if k != language]
-    count = len(every[0])
-
-    def one(word: str) -> int | None:
-        if word.isdigit():
-            return int(word) if 1 <= int(word) <= count else None
-        for options in every:
-            for n, option in enumerate(options, 1):
-                if _norm(option) == word:
-                    return n
-        return None
-
-    if q.kind == "single":
-        return one(typed)
-    whole = one(typed)
-    if whole is not None:
-        return [whole]
-    parts = [p for p in re.split(r"[,;]\s*|\s+", typed) if p] if re.fullmatch(
-        r"[\d,;\s]+", typed) else [p for p in re.split(r"\s*[,;]\s*", typed) if p]
-    chosen = [one(p) for p in parts]
-    if not chosen or any(c is None for c in chosen):
-        return None
-    return sorted({c for c in chosen if c is not None})
 
 
 def _label(text: str) -> str:

@@ -13,7 +13,8 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_date, format_number, format_ratio, ngettext
-from bot.surveys import PRE_ASSESSMENT, Question, Survey
+from bot.survey_model import Question, Survey
+from bot.surveys import PRE_ASSESSMENT
 from handlers.surveys import bar, pick_cohort
 from storage.surveys import Response
 

@@ -27,7 +27,7 @@ from bot.model import OutboundMessage
 from bot.outbox import INTERACTIVE, SCHEDULED
 from bot.scheduler import Firing, dedupe_key
 from bot.services import Services
-from bot.surveys import Question, Survey
+from bot.survey_model import Question, Survey, answer_text
 from bot.timeparse import split_when
 from storage.schedules import NewSchedule, Schedule
 from storage.surveys import Response, Slot, Wave
@@ -353,7 +353,7 @@ def _cell(survey: Survey, q: Question, value: Any, language: str, asked: bool) -
         return ""
     if q.kind == "scale" and value is not None:
         return str(value)
-    return engine.answer_text(survey, q, value, language) if value is not None else ""
+    return answer_text(survey, q, value, language) if value is not None else ""
 
 
 async def export(ctx: Context, args: list[str]) -> None:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from bot.cohorts import Cohort
 from bot.content.academy import Academy, load_academy
-from bot.surveys import build_survey
+from bot.survey_model import build_survey
 from handlers.polls import (
     MAX_DURATION,
     MAX_OPTION,
