@@ -46,6 +46,7 @@ from handlers import (
     polls,
     practices,
     privacy,
+    progress,
     relay,
     reminders,
     stats,
@@ -70,7 +71,7 @@ log = logging.getLogger("bot.app")
 # Every feature module; each registers its commands in its setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
-    bridges, admin, facilitation_roles, polls, units, surveys, assessment,
+    bridges, admin, facilitation_roles, polls, units, progress, surveys, assessment,
     animation, stats,
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
