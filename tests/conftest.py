@@ -17,3 +17,10 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.open()
     yield database
     await database.close()
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    # python-telegram-bot 22 warns unless we opt into timedelta retry_after, as
+    # `python -m bot` does (bot/cli.py); the adapter handles both.
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")

@@ -27,10 +27,6 @@ from tests.harness_telegram import TelegramHarness, open_telegram, telegram_adap
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
 
 @pytest.fixture
 async def tg(tmp_path: Path) -> AsyncIterator[TelegramHarness]:

@@ -28,11 +28,6 @@ from tests.harness_discord import DiscordHarness, open_discord
 from tests.harness_telegram import TelegramHarness, open_telegram, telegram_adapter, telegram_id
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 def test_poll_key_is_the_part_answers_carry() -> None:
     assert poll_key("17:5000000123") == "5000000123"
     assert poll_key("1234567890123") == "1234567890123"

@@ -8,16 +8,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram, telegram_id
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
 async def test_telegram_500s_and_429_storm_lose_and_double_nothing(tmp_path: Path) -> None:

@@ -27,11 +27,6 @@ from tests.harness_telegram import TelegramHarness, open_telegram, telegram_id
 PICKER_LABELS = {"English", "Français", "Español", "Português", "العربية"}
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns unless we opt into timedelta retry_after; the adapter handles both.
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
 
 @pytest.fixture
 async def tg(tmp_path: Path) -> AsyncIterator[TelegramHarness]:
