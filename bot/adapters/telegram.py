@@ -56,6 +56,7 @@ from bot.adapters.base import (
     upload_plan,
 )
 from bot.adapters.splitting import split_first
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, PLATFORM, events_for
 from bot.config import TelegramSection
 from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
@@ -167,6 +168,9 @@ class TelegramAdapter:
         app = (ApplicationBuilder().token(self._token)
                .base_url(self._settings.api_base_url)
                .base_file_url(self._settings.file_base_url)
+               .request(AiohttpRequest())
+               # One long poll at a time; its read timeout is set per call by PTB.
+               .get_updates_request(AiohttpRequest(pool_size=1))
                .job_queue(None).build())
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
@@ -265,8 +269,9 @@ class TelegramAdapter:
         steps = self._steps(bot, msg)
         if not steps:
             raise PermanentFailure("empty message text")
-        key = (msg.chat.chat_id, msg.to_json())
-        done = self._partial.pop(key, [])
+        # Only a message of several requests can be half-sent (serialising it costs).
+        key = (msg.chat.chat_id, msg.to_json()) if len(steps) > 1 else None
+        done = self._partial.pop(key, []) if key is not None else []
         for step in steps[len(done):]:
             if done:
                 # Each part is a message to Telegram's per-chat limit too (a group: 20 a
@@ -276,7 +281,7 @@ class TelegramAdapter:
             try:
                 sent: Message = await step()
             except TelegramError as exc:
-                if done:  # remember the parts already out, so a retry does not repeat them
+                if done and key is not None:  # the parts already out: a retry skips them
                     self._partial[key] = done
                     while len(self._partial) > _MAX_PARTIAL:
                         self._partial.popitem(last=False)
