@@ -61,10 +61,12 @@ class RetryPolicy:
 class _Waiters:
     """Idle senders, woken one at a time (a wake-up for all of them was a stampede of
     claims, measured in bench/relay.py). `signal` counts wake-ups, so a sender that looked
-    at the queue before one does not go to sleep after it."""
+    at the queue before one does not go to sleep after it. An idle sender whose next moment
+    (a delayed message, a paced chat) comes before every timer already set keeps time;
+    the others wait without a timer."""
 
     signal: int = 0
-    timekeeper: bool = False  # one idle sender waits with a timer; the others without
+    _timers: list[float] = field(default_factory=list)  # when the timekeepers wake
     _futures: deque[asyncio.Future[None]] = field(default_factory=deque)
 
     def notify_one(self) -> None:
@@ -79,20 +81,22 @@ class _Waiters:
         """Returns whether this sender kept time while it waited."""
         if self.signal != seen:
             return False
-        keeps_time = delay is not None and not self.timekeeper
+        loop = asyncio.get_running_loop()
+        at = None if delay is None else loop.time() + delay
+        keeps_time = at is not None and all(at < t for t in self._timers)
         if keeps_time:
-            self.timekeeper = True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._timers.append(at)  # type: ignore[arg-type]
+        future: asyncio.Future[None] = loop.create_future()
         self._futures.append(future)
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
             # comes with a wake-up, and stop() would then wait for this sender forever.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay if keeps_time else None):
+                async with asyncio.timeout_at(at if keeps_time else None):
                     await future
         finally:
             if keeps_time:
-                self.timekeeper = False
+                self._timers.remove(at)  # type: ignore[arg-type]
             if not future.done():
                 future.cancel()
         return keeps_time
@@ -145,7 +149,7 @@ class Outbox:
             self.clock.timestamp(),
             not_before,
         )
-        self.wake(msg.chat.platform)
+        self.wake(msg.chat.platform, msg.chat.chat_id)
         return item_id
 
     async def enqueue_many(self, items: list[tuple[OutboundMessage, str | None]],
@@ -160,9 +164,11 @@ class Outbox:
             self.wake(platform)
         return added
 
-    def wake(self, platform: str) -> None:
+    def wake(self, platform: str, chat_id: str | None = None) -> None:
+        """Tell an idle sender there is something new, unless it is for a chat in flight:
+        that chat's sender looks at the queue when it is done."""
         lane = self._lanes.get(platform)
-        if lane is not None:
+        if lane is not None and chat_id not in lane.in_flight:
             lane.waiters.notify_one()
 
     def adapter(self, platform: str) -> PlatformAdapter | None:
@@ -235,66 +241,64 @@ class Outbox:
             try:
                 async with lane.claiming:
                     busy = lane.pacer.busy_chats(now) | lane.in_flight
-                    item, more = await self.repo.claim(platform, now, exclude_chats=busy)
-                    if item is not None:
-                        lane.in_flight.add(item.chat_id)
+                    claimed = await self.repo.claim(platform, now, exclude_chats=busy,
+                                                    merge_prefix=MERGEABLE)
+                    if claimed.item is not None:
+                        lane.in_flight.add(claimed.item.chat_id)
             except Exception:
                 log.exception("outbox %s: cannot read the queue; retrying", platform)
                 await asyncio.sleep(1.0)
                 continue
+            item = claimed.item
             if item is None:
                 kept_time = await self._idle(lane, now, seen)
                 continue
-            if more or kept_time:
+            if claimed.more or kept_time:
                 # Another chat has a message due, or this sender was keeping time for the
                 # idle ones: let an idle sender take it (or the timer) over.
                 lane.waiters.notify_one()
             kept_time = False
             try:
-                await self._deliver(lane, item)
+                await self._deliver(lane, item, claimed.mergeable)
             except Exception:
                 # A bug must not kill this sender (its messages would wait forever): log
                 # it, put the message back for later, carry on.
                 log.exception("outbox %s: delivering message %d failed", platform, item.id)
                 await self._retry(lane, item, "internal error", None)
             finally:
+                # The chat is free again. This sender looks at the queue next itself; no
+                # other one is woken for it (that was a second claim per message).
                 lane.in_flight.discard(item.chat_id)
-                lane.waiters.notify_one()  # the chat is free again: let a sender look
 
     async def _idle(self, lane: _Lane, now: float, seen: int) -> bool:
-        """Sleep until woken, or — for the one sender keeping time — until a delayed
-        message falls due or a busy chat frees up. Returns whether this one kept time."""
+        """Sleep until woken or, keeping time for the idle senders, until a delayed message
+        falls due or a paced chat with a message waiting may take it. Returns whether this
+        one kept time."""
         if lane.waiters.signal != seen:
             return False  # woken while claiming: look again at once
-        if lane.waiters.timekeeper:
-            # Another idle sender keeps time; this one would wait without a timer anyway,
-            # so it need not ask the database when the next message falls due.
-            return await lane.waiters.wait(seen, None)
-        moments = [lane.pacer.chat_ready_at(c) for c in lane.pacer.busy_chats(now)]
-        # Only what falls due later: a message due now that claim_next passed over is for
-        # a chat in flight (its sender wakes one of us when done) or paced (timed above);
-        # a timer of zero for it made this sender spin on the queue meanwhile.
-        due = await self.repo.next_due_at(lane.adapter.platform, after=now)
+        # A chat in flight is not timed: its sender looks at the queue when it is done.
+        paced = lane.pacer.busy_chats(now) - lane.in_flight
+        # Only what falls due later: a message due now that the claim passed over is for
+        # a chat in flight or paced (timed here); a timer of zero for it would spin.
+        due, waiting = await self.repo.waiting(lane.adapter.platform, after=now, chats=paced)
+        moments = [lane.pacer.chat_ready_at(c) for c in waiting]
         if due is not None:
             moments.append(due)
         timeout = max(0.0, min(moments) - now) if moments else None
         return await lane.waiters.wait(seen, timeout)
 
-    async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage
-                             ) -> tuple[list[OutboxItem], OutboundMessage]:
-        """Relayed messages that piled up for a paced chat go out as one post, keeping
-        authors and order, instead of falling further behind."""
+    async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage,
+                             waiting: int) -> tuple[list[OutboxItem], OutboundMessage]:
+        """Relayed messages that piled up for a paced chat (`waiting` more are due, as the
+        claim counted) go out as one post, keeping authors and order, instead of falling
+        further behind."""
         if not (item.dedupe_key or "").startswith(MERGEABLE) or msg.action != "send" \
                 or msg.attachments:
             return [item], msg
         # Merge only a real backlog: what would take longer than MERGE_AFTER_SECONDS to
-        # post one by one at this chat's pace (never without a per-chat limit: no query).
+        # post one by one at this chat's pace (never without a per-chat limit).
         interval = lane.pacer.chat_interval(not msg.chat.is_private)
-        if interval == 0:
-            return [item], msg
-        waiting = await self.repo.count_mergeable(item.platform, item.chat_id, MERGEABLE,
-                                                  self.clock.timestamp())
-        if (waiting + 1) * interval <= MERGE_AFTER_SECONDS:
+        if interval == 0 or (waiting + 1) * interval <= MERGE_AFTER_SECONDS:
             return [item], msg
         more = await self.repo.claim_mergeable(item.platform, item.chat_id, MERGEABLE, item.id,
                                                self.clock.timestamp(), MERGE_MAX_MESSAGES)
@@ -318,10 +322,10 @@ class Outbox:
                  len(items))
         return items, merged
 
-    async def _deliver(self, lane: _Lane, item: OutboxItem) -> None:
+    async def _deliver(self, lane: _Lane, item: OutboxItem, mergeable: int = 0) -> None:
         msg = OutboundMessage.from_json(item.payload)
         platform = lane.adapter.platform
-        items, msg = await self._merge_waiting(lane, item, msg)
+        items, msg = await self._merge_waiting(lane, item, msg, mergeable)
         if len(items) > 1:
             await self._deliver_merged(lane, items, msg)
             return
@@ -350,7 +354,7 @@ class Outbox:
             log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
             await self._retry(lane, item, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self._finish([item], msg, native_id)
+            self._finish([item], msg, native_id)
 
     async def _deliver_merged(self, lane: _Lane, items: list[OutboxItem],
                               msg: OutboundMessage) -> None:
@@ -377,14 +381,14 @@ class Outbox:
             for it in items:  # each goes back; they may merge again next time
                 await self._retry(lane, it, f"{type(exc).__name__}: {exc}", retry_after)
         else:
-            await self._finish(items, msg, native_id)
+            self._finish(items, msg, native_id)
 
-    async def _finish(self, items: list[OutboxItem], msg: OutboundMessage, native_id: str
-                      ) -> None:
+    def _finish(self, items: list[OutboxItem], msg: OutboundMessage, native_id: str) -> None:
         """Bookkeeping after the platform accepted a message: the hooks first (the relay's
-        message map), then "sent", so that "sent" always means "recorded". Shielded from
-        cancellation — a stop in between would leave a sent copy missing from the map —
-        and awaited by stop()."""
+        message map), then "sent", so that "sent" always means "recorded". A task of its
+        own: the sender goes on to the chat's next message meanwhile (the message stays
+        "sending", so nothing takes it twice), a stop does not cut it short — a sent copy
+        would be missing from the map — and stop() waits for it."""
 
         async def bookkeeping() -> None:
             # A locked database is waited out: a sent message left unrecorded would be
@@ -403,7 +407,6 @@ class Outbox:
         task = asyncio.ensure_future(bookkeeping())
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
-        await asyncio.shield(task)
 
     @staticmethod
     async def _perform(adapter: PlatformAdapter, msg: OutboundMessage) -> str:

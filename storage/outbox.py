@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -28,6 +29,25 @@ class OutboxItem:
     sent_at: float | None
     native_id: str | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a sender took from the queue (OutboxRepository.claim)."""
+
+    item: OutboxItem | None
+    more: bool = False
+    mergeable: int = 0
+
+
+# A dedupe key starting with a prefix given as written (see like_prefix).
+_STARTS_WITH = "dedupe_key LIKE ? ESCAPE '\\'"
+
+
+def like_prefix(prefix: str) -> str:
+    """The LIKE pattern of _STARTS_WITH: `prefix` with its wildcards escaped, then %."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +100,24 @@ class OutboxRepository:
                          ) -> OutboxItem | None:
         """Take the most urgent due message, for a chat not in `exclude_chats` (busy or
         pacing), and mark it in flight."""
-        item, _more = await self.claim(platform, now, exclude_chats)
-        return item
+        return (await self.claim(platform, now, exclude_chats)).item
 
     async def claim(self, platform: str, now: float,
-                    exclude_chats: set[str] | frozenset[str] = frozenset()
-                    ) -> tuple[OutboxItem | None, bool]:
-        """claim_next, and whether another message is due now for a chat neither excluded
-        nor the claimed one's (then another sender has something to take)."""
+                    exclude_chats: set[str] | frozenset[str] = frozenset(),
+                    merge_prefix: str | None = None) -> Claimed:
+        """claim_next; also whether another message is due now for a chat neither excluded
+        nor the claimed one's (then another sender has something to take), and, given
+        `merge_prefix`, how many more messages are due for the claimed one's chat with a
+        dedupe key starting with it (a backlog of relayed messages is merged)."""
         skip = ""
         if exclude_chats:
             skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
+        mergeable, merge_params = "0", ()
+        if merge_prefix is not None:
+            mergeable = ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
+                         "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
+                         f"AND m.not_before <= ? AND m.id != outbox.id AND {_STARTS_WITH})")
+            merge_params = (now, like_prefix(merge_prefix))
         # No transaction: this connection runs one statement at a time and a platform's
         # senders claim under one lock, so the row cannot change between the two; an empty
         # queue costs one SELECT (no write lock: it still answers while another process
@@ -98,29 +125,22 @@ class OutboxRepository:
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS}, EXISTS (SELECT 1 FROM outbox AS o WHERE o.platform = ? "
             "AND o.status = 'pending' AND o.not_before <= ? AND o.chat_id != outbox.chat_id"
-            f"{skip.replace('chat_id', 'o.chat_id')}) AS more "
+            f"{skip.replace('chat_id', 'o.chat_id')}) AS more, {mergeable} AS mergeable "
             "FROM outbox WHERE platform = ? AND status = 'pending' "
             f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
-            (platform, now, *exclude_chats, platform, now, *exclude_chats),
+            (platform, now, *exclude_chats, *merge_params, platform, now, *exclude_chats),
         )
         if row is None:
-            return None, False
+            return Claimed(None)
         cur = await self.db.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
             "WHERE id = ? AND status = 'pending'", (row["id"],))
         if cur.rowcount != 1:
-            return None, False
+            return Claimed(None)
         fields = dict(row)
-        more = bool(fields.pop("more"))
-        return OutboxItem(**{**fields, "status": "sending", "attempts": row["attempts"] + 1}), more
-
-    async def count_mergeable(self, platform: str, chat_id: str, prefix: str, now: float
-                              ) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE platform = ? AND chat_id = ? "
-            "AND status = 'pending' AND not_before <= ? AND dedupe_key LIKE ? ESCAPE '\\'",
-            (platform, chat_id, now, prefix.replace("%", "\\%").replace("_", "\\_") + "%"))
-        return int(row[0]) if row else 0
+        more, mergeable_count = bool(fields.pop("more")), int(fields.pop("mergeable"))
+        item = OutboxItem(**{**fields, "status": "sending", "attempts": row["attempts"] + 1})
+        return Claimed(item, more, mergeable_count)
 
     async def claim_mergeable(self, platform: str, chat_id: str, prefix: str, after_id: int,
                               now: float, limit: int) -> list[OutboxItem]:
@@ -129,12 +149,10 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
-                "AND status = 'pending' AND not_before <= ? AND id > ? "
-                "AND dedupe_key LIKE ? ESCAPE '\\' "
+                f"AND status = 'pending' AND not_before <= ? AND id > ? AND {_STARTS_WITH} "
                 "AND json_array_length(json_extract(payload, '$.attachments')) = 0 "
                 "AND json_extract(payload, '$.action') = 'send' ORDER BY id LIMIT ?",
-                (platform, chat_id, now, after_id,
-                 prefix.replace("%", "\\%").replace("_", "\\_") + "%", limit),
+                (platform, chat_id, now, after_id, like_prefix(prefix), limit),
             ) as cur:
                 rows = await cur.fetchall()
             if rows:
@@ -147,15 +165,32 @@ class OutboxRepository:
 
     async def next_due_at(self, platform: str, after: float | None = None) -> float | None:
         """When the next pending message falls due; with `after`, the next one due later
-        than that (an idle sender's timer: what is due already waits for a busy chat, and
-        a timer of zero for it would spin)."""
-        sql = "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'"
-        params: tuple[str | float, ...] = (platform,)
+        than that."""
+        due, _pending = await self.waiting(platform, after)
+        return due
+
+    async def waiting(self, platform: str, after: float | None = None,
+                      chats: set[str] | frozenset[str] = frozenset()
+                      ) -> tuple[float | None, set[str]]:
+        """An idle sender's timer, in one query: when the next pending message falls due
+        (with `after`, the next one due later than that: what is due already waits for a
+        busy chat, and a timer of zero for it would spin), and which of `chats` (the busy
+        ones) have a message pending."""
+        due_sql = "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'"
+        params: list[str | float] = [platform]
         if after is not None:
-            sql += " AND not_before > ?"
-            params += (after,)
-        row = await self.db.fetchone(sql, params)
-        return float(row[0]) if row and row[0] is not None else None
+            due_sql += " AND not_before > ?"
+            params.append(after)
+        pending_sql = "'[]'"
+        if chats:
+            pending_sql = ("(SELECT json_group_array(DISTINCT chat_id) FROM outbox "
+                           "WHERE platform = ? AND status = 'pending' AND chat_id IN "
+                           f"({', '.join('?' * len(chats))}))")
+            params += [platform, *chats]
+        row = await self.db.fetchone(f"SELECT ({due_sql}), {pending_sql}", params)
+        assert row is not None  # a SELECT without FROM has its one row
+        due = float(row[0]) if row[0] is not None else None
+        return due, {str(c) for c in json.loads(row[1])}
 
     async def mark_sent(self, item_id: int, native_id: str, now: float) -> None:
         await self.db.execute(
@@ -215,8 +250,8 @@ class OutboxRepository:
     async def counts_for_prefix(self, dedupe_prefix: str) -> OutboxCounts:
         row = await self.db.fetchone(
             "SELECT SUM(status IN ('pending','sending')), SUM(status = 'sent'), "
-            "SUM(status = 'failed') FROM outbox WHERE dedupe_key LIKE ? ESCAPE '\\'",
-            (dedupe_prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+            f"SUM(status = 'failed') FROM outbox WHERE {_STARTS_WITH}",
+            (like_prefix(dedupe_prefix),),
         )
         assert row is not None
         return OutboxCounts(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))

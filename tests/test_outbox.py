@@ -230,3 +230,35 @@ async def test_after_a_restart_a_chat_is_paced_from_its_last_send(db: Database) 
     await outbox.stop()
     # The chat got a message 0 s ago: the next may go only half a second later.
     assert edge.sent[0][0] - started >= 0.5 - 0.05
+
+
+async def test_a_paced_chat_is_not_left_waiting_behind_a_later_timer(db: Database) -> None:
+    """An idle sender keeps a timer for a message due in a minute; a chat's second message,
+    held 0.3 s by its pacing, must go out then, not when that minute is up."""
+    outbox = Outbox(OutboxRepository(db), Clock(), senders=4)
+    edge = RecordingPlatform()
+    later = time.time() + 60
+    await outbox.enqueue(message("someone", "in a minute"), not_before=later)
+    outbox.attach(edge, Limits(overall_per_second=100.0, per_chat_per_second=1 / 0.3))
+    await asyncio.sleep(0.1)  # every sender idle, one of them timing the delayed message
+    await outbox.enqueue(message("a", "first"))
+    await outbox.enqueue(message("a", "second"))
+    assert await outbox.wait_idle("test", limit=5)
+    await outbox.stop()
+    times = {text: at for at, _chat, text in edge.sent}
+    assert set(times) == {"first", "second"}
+    assert 0.25 <= times["second"] - times["first"] < 1.0
+
+
+async def test_a_chat_in_flight_is_not_claimed_twice_when_more_arrives(db: Database) -> None:
+    """Messages enqueued while their chat is being sent to wait for it, in order, and each
+    goes out once."""
+    outbox = Outbox(OutboxRepository(db), Clock(), senders=8)
+    edge = RecordingPlatform(latency=0.02)
+    outbox.attach(edge, Limits(1000.0))
+    for i in range(10):
+        await outbox.enqueue(message("a", f"a{i}"))
+        await asyncio.sleep(0.005)  # each arrives while the one before is in flight
+    assert await outbox.wait_idle("test", limit=5)
+    await outbox.stop()
+    assert [text for _, _, text in edge.sent] == [f"a{i}" for i in range(10)]
