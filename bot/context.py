@@ -19,6 +19,8 @@ class Context:
     participant: Participant
     account: Account
     language: LanguagePack
+    # Known for commands and button presses; False for other events, whose handlers
+    # must not depend on it (the dispatcher does not ask, to spare every message two reads).
     is_facilitator: bool
 
     @property

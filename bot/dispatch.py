@@ -21,6 +21,8 @@ from storage.busy import database_locked, when_unlocked
 from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
+# Events whose handlers may depend on the sender being a facilitator.
+_AUTHORISED = frozenset({EventKind.COMMAND, EventKind.CALLBACK})
 
 
 def _nobody(now: datetime) -> Participant:
@@ -65,6 +67,16 @@ class Dispatcher:
                     ctx.participant.id,
                 )
                 await self._apologise(ctx)
+            await self._observe(ctx)
+
+    async def _observe(self, ctx: Context) -> None:
+        """Observers see every event once it was handled, consumed or not: after, so that
+        counting does not hold up an answer or a relayed copy."""
+        for name, observe in self.services.registry.observers if ctx.participant.id else ():
+            try:
+                await observe(ctx)
+            except Exception:  # the event was handled: never handle it again for this
+                log.exception("observer %s failed on %s event", name, ctx.event.kind)
 
     async def _context(self, event: Event) -> Context:
         s = self.services
@@ -97,17 +109,14 @@ class Dispatcher:
             participant=participant,
             account=account,
             language=s.catalogs.pack(language),
-            is_facilitator=await s.authorizer.is_facilitator(participant.id),
+            # Asked only where it decides something: two reads saved on every message.
+            is_facilitator=event.kind in _AUTHORISED
+            and await s.authorizer.is_facilitator(participant.id),
         )
 
     async def _route(self, ctx: Context) -> None:
         event = ctx.event
         registry = self.services.registry
-        for name, observe in registry.observers if ctx.participant.id else ():
-            try:
-                await observe(ctx)
-            except Exception:
-                log.exception("observer %s failed on %s event", name, event.kind)
         if event.kind is EventKind.COMMAND:
             command = registry.get(event.command or "")
             if command is None:

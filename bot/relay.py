@@ -143,12 +143,20 @@ class Relay:
             return None
         return await self.bridges.channel(event.platform, event.chat.chat_id)
 
-    async def relay(self, event: Event, participant_id: int, origin: BridgeChannel,
+    async def targets_of(self, event: Event) -> list[BridgeChannel] | None:
+        """The other channels of the bridge the event's chat is in; None when it is in none."""
+        if event.chat.is_private:
+            return None
+        here = (event.platform, event.chat.chat_id)
+        channels = await self.bridges.linked(*here)
+        if not channels:
+            return None
+        return [c for c in channels if (c.platform, c.chat_id) != here]
+
+    async def relay(self, event: Event, participant_id: int, targets: list[BridgeChannel],
                     now: float) -> tuple[int, float]:
-        """Send copies of `event` to the rest of the bridge; returns (copies, delay)."""
+        """Send copies of `event` to `targets` (targets_of); returns (copies, delay)."""
         relay_id = relay_id_of(event)
-        targets = [c for c in await self.bridges.channels(origin.bridge_id)
-                   if (c.platform, c.chat_id) != (event.platform, event.chat.chat_id)]
         # No source hint: people write in other languages than their chat's; the detector
         # decides (and says None for "ok" or a link, which then go out as they are).
         result = await self.translator.translate_for(event.text, {t.language for t in targets}) \

@@ -10,15 +10,15 @@ from bot.model import EventKind
 
 async def relay_message(ctx: Context) -> bool:
     relay = ctx.services.relay
-    origin = await relay.channel_of(ctx.event)
-    if origin is None:
+    targets = await relay.targets_of(ctx.event)
+    if targets is None:
         return False
     if ctx.participant.consent == "declined":
         return True  # they said no: their words stay in this chat
     if not ctx.event.text.strip() and not ctx.event.attachments:
         return True
     now = ctx.services.clock.timestamp()
-    _copies, delay = await relay.relay(ctx.event, ctx.participant.id, origin, now)
+    _copies, delay = await relay.relay(ctx.event, ctx.participant.id, targets, now)
     if delay and relay.flood.should_warn(ctx.participant.id, now):
         await ctx.reply_private(_(
             "You are writing faster than the linked chats can follow, so I am relaying your "

@@ -2,8 +2,8 @@
 text and as a bar chart), and quiet participants (one friendly private prompt per quiet
 period; /quiet to opt out, /quiet off to opt back in, /quiet list for facilitators).
 
-Counting is an observer (registry.add_observer): it sees every message before any
-handler, so the relay or a conversation consuming a message does not hide it."""
+Counting is an observer (registry.add_observer): it sees every message once handled,
+whether the relay or a conversation consumed it or not."""
 
 from __future__ import annotations
 

@@ -71,6 +71,15 @@ class BridgeRepository:
                                      (platform, chat_id))
         return BridgeChannel(**dict(row)) if row else None
 
+    async def linked(self, platform: str, chat_id: str) -> list[BridgeChannel]:
+        """Every channel of the bridge this chat is in, itself included (none when it is in
+        no bridge): one query on every relayed message."""
+        rows = await self.db.fetchall(
+            f"{_CHANNEL} WHERE c.bridge_id = (SELECT bridge_id FROM bridge_channels "
+            "WHERE platform = ? AND chat_id = ?) ORDER BY c.platform, c.chat_id",
+            (platform, chat_id))
+        return [BridgeChannel(**dict(r)) for r in rows]
+
     async def channels(self, bridge_id: int) -> list[BridgeChannel]:
         rows = await self.db.fetchall(
             f"{_CHANNEL} WHERE c.bridge_id = ? ORDER BY c.platform, c.chat_id", (bridge_id,))
