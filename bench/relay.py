@@ -14,6 +14,12 @@
    delays, it hardly depends on what else the machine is doing.
    The old figures (everything in one event loop, from the dispatcher to the request) are
    measured again beside them, for comparison.
+   The machine's own stalls are measured too (bench/stalls.py): a probe of pure arithmetic
+   in a process of its own, first alone ("machine_alone_*"), then beside one more latency
+   run ("with_probe_*", not pooled with the others: the probe takes CPU too), which says
+   how many of that run's slowest 1% of messages overlap a stall the probe saw. On the
+   2-CPU virtual machine this was built on, a busy process is stopped for 5-40 ms at
+   random moments, and those stops, not the bot's work, make the p99.
 2. Translation requests per relayed message, with the LibreTranslate fake: a French message
    into a bridge with two English channels.
 3. The burst case: 100 messages in one minute from a busy Discord channel into a Telegram
@@ -199,6 +205,10 @@ async def latency(tmp: Path, runs: int = RUNS) -> dict[str, Any]:
     figures["relay_runs"] = runs
     for name, values in pooled.items():
         figures.update(summary(name, values))
+    # One more run with the stall probe alongside (it takes some CPU itself, so this run
+    # is not pooled with the others): do the slowest messages coincide with stalls?
+    probed, _delays = await _latency_once(tmp / "probed", probe=True)
+    figures.update({k: v for k, v in probed.items() if k.startswith("with_probe_")})
     cpu = [r["bot_cpu_ms_per_relayed_message"] for r in each
            if r.get("bot_cpu_ms_per_relayed_message") is not None]
     figures["bot_cpu_ms_per_relayed_message"] = statistics.fmean(cpu) if cpu else None
@@ -208,10 +218,13 @@ async def latency(tmp: Path, runs: int = RUNS) -> dict[str, Any]:
 
 
 async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
-                        rate: float = RATE) -> tuple[dict[str, Any], dict[str, list[float]]]:
-    """One run: the bot here, the fake servers in a child process (module docstring)."""
+                        rate: float = RATE, probe: bool = False
+                        ) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """One run: the bot here, the fake servers in a child process (module docstring);
+    with `probe`, the machine stall probe (bench/stalls.py) runs alongside."""
     from discord.gateway import DiscordWebSocket
 
+    from bench.stalls import Probe
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
     from bot.app import Bot, command_menu, settle_memory
@@ -226,6 +239,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
     fakes.start()
     frames: list[tuple[float, str]] = []
     dispatched: dict[str, float] = {}
+    stall_probe: Probe | None = None
     cpu: list[float] = []  # the bot's CPU time when the first measured frame arrives
     original = _stamp_gateway_frames(frames, f"{BENCH_PREFIX}{warm_up:04d}", cpu)
     try:
@@ -261,6 +275,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
                                                   ready_timeout=10, guild_ready_timeout=0.05))
             settle_memory()  # as `python -m bot` does once started
             total = warm_up + n
+            stall_probe = Probe(total / rate + 3.0) if probe else None
             parent.send((total, rate))
             measured = {f"{BENCH_PREFIX}{i:04d}" for i in range(warm_up, total)}
             gc_before = [s["collections"] for s in gc.get_stats()]
@@ -297,12 +312,45 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
         "load_average_1min_before": load_before,
         "posts": results["posts"],
     }
-    runs = {"bot_added_latency": delays(_frame_times(frames)),
+    frame_times = _frame_times(frames)
+    runs = {"bot_added_latency": delays(frame_times),
             "fake_frame_written_to_request": delays(written),
             "dispatcher_to_request": delays(dispatched)}
     for name, values in runs.items():
         figures.update(summary(name, values))
+    if stall_probe is not None:
+        windows = [(frame_times[t], arrived[t]) for t in sorted(measured)]
+        figures.update(_stall_overlap(windows, stall_probe.result()))
     return figures, runs
+
+
+def _stall_overlap(windows: list[tuple[float, float]], probed: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """How the slowest messages line up with the stalls the probe saw: a message whose
+    interval (frame -> request) overlaps a stall is "hit"."""
+    from bench.stalls import summary as stall_summary
+
+    stalls = probed["stalls"]
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    during = [(a, b) for a, b in stalls if b >= first and a <= last]
+    hit = [any(a < end and b > start for a, b in during) for start, end in windows]
+    delays = [(end - start) * 1000 for start, end in windows]
+    slowest = sorted(range(len(delays)), key=lambda i: -delays[i])[:len(delays) // 100]
+    clear = [d for d, h in zip(delays, hit, strict=True) if not h]
+    figures = {f"with_probe_{k}": v for k, v in
+               stall_summary({**probed, "stalls": during}, last - first).items()}
+    figures.update({
+        "with_probe_bot_added_latency_p50_ms": statistics.quantiles(
+            delays, n=100, method="inclusive")[49],
+        "with_probe_bot_added_latency_p99_ms": statistics.quantiles(
+            delays, n=100, method="inclusive")[98],
+        "with_probe_messages_hit_by_a_stall": sum(hit),
+        "with_probe_slowest_1pc_hit_by_a_stall": f"{sum(hit[i] for i in slowest)} of "
+                                                f"{len(slowest)}",
+        "with_probe_not_hit_p99_ms": statistics.quantiles(
+            clear, n=100, method="inclusive")[98] if len(clear) >= 2 else None,
+    })
+    return figures
 
 
 def _cpu_seconds() -> float:
@@ -396,11 +444,18 @@ async def burst(tmp: Path) -> dict[str, Any]:
                 "burst_429": w.tg.limits.refused}
 
 
+async def machine(_tmp: Path) -> dict[str, Any]:
+    """The machine's own stalls, with nothing of ours running (bench/stalls.py)."""
+    from bench.stalls import alone
+
+    return {f"machine_alone_{k}": v for k, v in alone(20.0).items()}
+
+
 def main() -> None:
     from bench.common import write_result
 
     figures: dict[str, Any] = {}
-    for part in (latency, latency_in_process, translation_requests, burst):
+    for part in (machine, latency, latency_in_process, translation_requests, burst):
         with tempfile.TemporaryDirectory() as tmp:
             figures.update(asyncio.run(part(Path(tmp))))
     write_result("relay", figures, notes=(
@@ -425,6 +480,12 @@ def main() -> None:
         "in one process and one event loop, same warm-up, one run, from the dispatcher to the "
         "request as the fake records it (after reading its body). The machine has "
         f"{os.cpu_count()} CPUs shared with whatever else runs (see load_average). "
+        "machine_alone_*: the stall probe (bench/stalls.py) alone for 20 s: repetitions "
+        "of ~0.5 ms of arithmetic, 4 ms apart, counted as stalls when 5 times slower than "
+        "usual and over 4 ms. with_probe_*: one more latency run with the probe alongside "
+        "(not pooled): stalls seen during it, and how many relayed messages (and of the "
+        "slowest 1%) overlap one. The probe is busy about a ninth of the time, so it sees "
+        "only some of the stalls. "
         "Burst: 25 people, 100 messages in 60 s, Telegram's 20 posts/min enforced."))
 
 
