@@ -9,47 +9,46 @@ Syntax (flags before or after the poll):
     /poll [--anonymous|--public] [--multiple] [--for 2d] [--bridge] [xx:] Question | A | B
           [|| fr: Question | A | B] [|| es: …]
     /poll bridge <name> …     /poll list     /poll results <n>     /poll close <n>
+
+The text's reading is in bot/poll_text.py; the results and the closing in
+handlers/poll_closing.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from bot.charts import bar_chart
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.exports import write_export
-from bot.i18n import N_, _, format_datetime, format_ratio, ngettext, rtl_marked, use_language
-from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage, Poll, poll_key
-from bot.outbox import INTERACTIVE, SCHEDULED
+from bot.i18n import N_, _, format_datetime, ngettext
+from bot.model import OutboundMessage, Poll
+from bot.outbox import INTERACTIVE
+from bot.poll_text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
 from bot.relay import NoTranslation
-from bot.scheduler import Firing
 from bot.services import Services
+from handlers.poll_closing import (
+    chart,
+    close_poll,
+    copy_chat,
+    copy_key,
+    fire_close,
+    install_hook,
+    results_text,
+)
 from storage.bridges import BridgeChannel
-from storage.outbox import OutboxItem
-from storage.polls import PollCopy, PollRecord, PollRepository, Tally
-from storage.schedules import NewSchedule, Schedule
+from storage.polls import PollCopy, PollRecord, PollRepository
+from storage.schedules import NewSchedule
 
 log = logging.getLogger("handlers.polls")
 
 CLOSE = "poll_close"  # schedule kind: close a poll at its deadline
-COPY_KEY = "poll:"  # outbox dedupe keys "poll:<id>:<platform>:<chat>": the copies
-STOP_KEY = "pollstop:"
-RESULT_KEY = "pollresult:"
 
-MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MAX_QUESTION, MAX_OPTION = 300, 100
 # What each platform's native poll takes (Discord: 55 characters an option); a longer
 # copy is shortened there, and the results text carries the whole wording.
 OPTION_LIMIT = {"discord": 55}
-MIN_DURATION, MAX_DURATION = timedelta(minutes=5), timedelta(weeks=4)
-DEFAULT_DURATION = timedelta(days=1)
-BAR_CELLS = 10
 # Per the adapter contract (bot/adapters/base.py): Discord reports single votes added or
 # removed; the other platforms report the voter's whole current choice.
 INCREMENTAL_VOTES = frozenset({"discord"})
@@ -57,163 +56,6 @@ INCREMENTAL_VOTES = frozenset({"discord"})
 ACKNOWLEDGE_VOTES = frozenset({"console"})
 # Discord polls always show who voted: "anonymous" cannot be honoured there.
 VISIBLE_VOTERS = frozenset({"discord"})
-
-_DURATION = re.compile(r"(\d+)\s*(min|[mhdw])")
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_LANGUAGE_PREFIX = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.S)
-FLAGS = ("--anonymous", "--public", "--multiple", "--for", "--bridge")
-
-
-class PollInputError(Exception):
-    """What is wrong with a /poll, already in the reader's language."""
-
-
-@dataclass
-class PollSpec:
-    question: str
-    options: list[str]
-    language: str  # of the original wording
-    translations: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
-    anonymous: bool = False
-    multiple: bool = False
-    duration: timedelta = DEFAULT_DURATION
-    bridge: bool = False  # --bridge: every chat of this chat's bridge
-
-
-def parse_duration(text: str) -> timedelta:
-    """"30m", "2h", "3d", "1w", "1d12h" -> a duration within the limits; else
-    PollInputError."""
-    cleaned = text.strip().lower()
-    parts = _DURATION.findall(cleaned)
-    if not parts or _DURATION.sub("", cleaned).strip():
-        raise PollInputError(_("I could not read the duration \"{text}\": write minutes, "
-                               "hours, days or weeks, like 30m, 2h, 3d or 1w.").format(
-            text=text[:20]))
-    try:
-        duration = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
-    except OverflowError:  # more days than a timedelta holds ("--for 99999999999d")
-        duration = MAX_DURATION + timedelta(days=1)
-    if duration < MIN_DURATION:
-        raise PollInputError(_("A poll stays open at least 5 minutes."))
-    if duration > MAX_DURATION:
-        raise PollInputError(_("A poll stays open at most 4 weeks."))
-    return duration
-
-
-def _split_flags(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Flags (with --for's value) taken from the start and the end of the words; the words
-    in between are the poll, where "--" is just text."""
-    flags: list[str] = []
-    while tokens and tokens[0].startswith("--"):
-        flag = tokens.pop(0)
-        flags.append(flag)
-        if flag.lower() == "--for" and tokens:
-            flags.append(tokens.pop(0))
-    tail: list[str] = []
-    while tokens:
-        if len(tokens) >= 2 and tokens[-2].lower() == "--for":
-            tail[:0] = tokens[-2:]
-            del tokens[-2:]
-        elif tokens[-1].startswith("--"):
-            tail.insert(0, tokens.pop())
-        else:
-            break
-    return flags + tail, tokens
-
-
-def _check(question: str, options: list[str]) -> None:
-    if not question:
-        raise PollInputError(_("The question is empty: write it before the first |."))
-    if len(question) > MAX_QUESTION:
-        raise PollInputError(_("The question is too long: {length} characters, at most "
-                               "{max}.").format(length=len(question), max=MAX_QUESTION))
-    if len(options) < MIN_OPTIONS:
-        raise PollInputError(_("A poll needs at least {min} options; this one has {count}."
-                               ).format(min=MIN_OPTIONS, count=len(options)))
-    if len(options) > MAX_OPTIONS:
-        raise PollInputError(_("A poll has at most {max} options; this one has {count}."
-                               ).format(max=MAX_OPTIONS, count=len(options)))
-    for n, option in enumerate(options, 1):
-        if not option:
-            raise PollInputError(_("Option {n} is empty: remove the extra |.").format(n=n))
-        if len(option) > MAX_OPTION:
-            raise PollInputError(_("Option {n} is too long: {length} characters, at most "
-                                   "{max}.").format(n=n, length=len(option), max=MAX_OPTION))
-    seen: set[str] = set()
-    for option in options:
-        if option.casefold() in seen:
-            raise PollInputError(_("The option \"{option}\" is there twice.").format(
-                option=option))
-        seen.add(option.casefold())
-
-
-def _section(text: str) -> tuple[str, list[str]]:
-    question, *options = (part.strip() for part in text.split("|"))
-    return question, options
-
-
-def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec:
-    """Read `/poll`'s arguments; `language` is the original's unless it starts with "xx:".
-    Raises PollInputError with the specific problem."""
-    flags, words = _split_flags(text.split())
-    spec = PollSpec("", [], language)
-    chosen: set[str] = set()
-    i = 0
-    while i < len(flags):
-        flag = flags[i].lower()
-        name, _sep, value = flag.partition("=")
-        if name not in FLAGS:
-            raise PollInputError(_("I don't know the option {flag}. Options: {flags}.").format(
-                flag=flags[i][:30], flags=", ".join(FLAGS)))
-        chosen.add(name)
-        if name == "--for":
-            if not value:
-                i += 1
-                if i >= len(flags):
-                    raise PollInputError(_("Say how long after --for, like --for 2d."))
-                value = flags[i]
-            spec.duration = parse_duration(value)
-        i += 1
-    if {"--anonymous", "--public"} <= chosen:
-        raise PollInputError(_("Choose --anonymous or --public, not both."))
-    spec.anonymous = "--anonymous" in chosen
-    spec.multiple = "--multiple" in chosen
-    spec.bridge = "--bridge" in chosen
-    body = " ".join(words)
-    if "|" not in body:
-        raise PollInputError(_("Write the question, then the options, separated by |: "
-                               "{example}").format(
-            example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))
-    first, *others = body.split("||")
-    prefix = _LANGUAGE_PREFIX.match(first.strip())
-    if prefix and prefix.group(1).lower() in languages:
-        spec.language = prefix.group(1).lower()
-        first = prefix.group(2)
-    spec.question, spec.options = _section(first)
-    _check(spec.question, spec.options)
-    for section in others:
-        tagged = _LANGUAGE_PREFIX.match(section.strip())
-        if not tagged:
-            raise PollInputError(_("Each translation after {sep} starts with its language "
-                                   "code, like {sep} fr: Question | option | option.").format(
-                sep="||"))
-        code = tagged.group(1).lower()
-        if code not in languages:
-            raise PollInputError(_("{code} is not one of the bot's languages ({languages})."
-                                   ).format(code=code, languages=", ".join(languages)))
-        if code == spec.language or code in spec.translations:
-            raise PollInputError(_("The poll has its {code} wording twice.").format(code=code))
-        question, options = _section(tagged.group(2))
-        try:
-            _check(question, options)
-        except PollInputError as exc:
-            raise PollInputError(f"{code}: {exc}") from None
-        if len(options) != len(spec.options):
-            raise PollInputError(_("The {code} translation has {count} options; the poll has "
-                                   "{expected}.").format(code=code, count=len(options),
-                                                         expected=len(spec.options)))
-        spec.translations[code] = (question, options)
-    return spec
 
 
 # --- posting ----------------------------------------------------------------------------
@@ -263,14 +105,6 @@ def native_poll(copy: PollCopy, record: PollRecord, seconds: int) -> Poll:
     return Poll(question=_fit(copy.question, MAX_QUESTION),
                 options=[_fit(o, limit) for o in copy.options], anonymous=record.anonymous,
                 multiple=record.multiple, close_after_seconds=seconds)
-
-
-def copy_key(poll_id: int, copy: PollCopy, prefix: str = COPY_KEY) -> str:
-    return f"{prefix}{poll_id}:{copy.platform}:{copy.chat_id}"
-
-
-def _chat(copy: PollCopy) -> ChatRef:
-    return ChatRef(copy.platform, copy.chat_id, ChatKind(copy.chat_kind), title=copy.title)
 
 
 async def _targets(ctx: Context, spec: PollSpec, bridge_name: str | None
@@ -346,7 +180,7 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     assert record is not None
     seconds = int(spec.duration.total_seconds())
     for copy in copies:
-        msg = OutboundMessage(chat=_chat(copy), text=copy.question,
+        msg = OutboundMessage(chat=copy_chat(copy), text=copy.question,
                               poll=native_poll(copy, record, seconds),
                               dedupe_key=copy_key(poll_id, copy))
         await s.outbox.enqueue(msg, priority=INTERACTIVE)
@@ -433,106 +267,6 @@ async def on_poll_totals(ctx: Context) -> None:
         return
     await repo.set_totals(poll.id, copy.platform, copy.chat_id, list(counts), voters,
                           s.clock.timestamp())
-
-
-# --- results and closing ----------------------------------------------------------------
-
-def text_bar(share: float) -> str:
-    full = round(share * BAR_CELLS)
-    return "█" * full + "░" * (BAR_CELLS - full)
-
-
-def results_text(record: PollRecord, question: str, labels: list[str], tally: Tally,
-                 *, final: bool, closes: str = "") -> str:
-    """The results in the active language: one numbered line per option (the chart's
-    numbers), its votes, share of the voters and a text bar."""
-    if final:
-        lines = [_("📊 Results of the poll: {question}").format(question=question)]
-    else:
-        lines = [_("📊 Votes so far (poll #{n}, open until {when}): {question}").format(
-            n=record.id, when=closes, question=question)]
-    for n, (label, count) in enumerate(zip(labels, tally.counts, strict=True), 1):
-        share = count / tally.voters if tally.voters else 0.0
-        lines.append(_("{number}. {option}: {bar} {votes} ({percent})").format(
-            number=n, option=label, bar=text_bar(share),
-            votes=ngettext("{n} vote", "{n} votes", count).format(n=count),
-            percent=format_ratio(share)))
-    lines.append(ngettext("{n} person voted.", "{n} people voted.", tally.voters).format(
-        n=tally.voters))
-    if record.multiple:
-        lines.append(_("Several answers were allowed: each share is of the people who voted."))
-    return "\n".join(lines)
-
-
-def chart(services: Services, record: PollRecord, language: str, question: str,
-          labels: list[str], tally: Tally) -> Attachment:
-    data = bar_chart(labels, tally.counts, tally.voters, title=question)
-    return write_export(services, f"poll-{record.id}-{language}", ".png", data)
-
-
-async def close_poll(services: Services, poll_id: int) -> int | None:
-    """Close the poll (it takes no more votes), stop every native copy and post the results
-    in every copy's chat, each in the chat's language; returns the number of chats, None
-    for no such poll. Safe to run twice (after a crash, or a deadline after an early
-    close): the results go out once."""
-    repo = PollRepository(services.db)
-    record = await repo.get(poll_id)
-    if record is None:
-        return None
-    now = services.clock.timestamp()
-    await repo.close(poll_id, now)
-    copies = await repo.copies(poll_id)
-    already = await services.outbox.repo.counts_for_prefix(f"{RESULT_KEY}{poll_id}:")
-    if already.pending + already.sent + already.failed:
-        return len(copies)
-    tally = await repo.tally(poll_id, len(record.options))
-    charts: dict[str, Attachment] = {}
-    for copy in copies:
-        if copy.native_id:
-            await services.outbox.enqueue(OutboundMessage(
-                chat=_chat(copy), text="", action="stop_poll", target_native_id=copy.native_id,
-            ), priority=SCHEDULED, dedupe_key=copy_key(poll_id, copy, STOP_KEY))
-        with use_language(services.language_for(copy.language)) as pack:
-            text = results_text(record, copy.question, copy.options, tally, final=True)
-            if copy.language not in charts:
-                charts[copy.language] = chart(services, record, copy.language, copy.question,
-                                              copy.options, tally)
-            await services.outbox.enqueue(OutboundMessage(
-                chat=_chat(copy), text=rtl_marked(text, pack),
-                attachments=[charts[copy.language]],
-            ), priority=SCHEDULED, dedupe_key=copy_key(poll_id, copy, RESULT_KEY))
-    if record.schedule_id is not None and await services.schedules.cancel(record.schedule_id):
-        await services.scheduler.rearm()
-    log.info("poll %d closed: %d voters, results to %d chats", poll_id, tally.voters,
-             len(copies))
-    return len(copies)
-
-
-async def fire_close(services: Services, schedule: Schedule, firing: Firing) -> None:
-    await close_poll(services, int(schedule.data["poll"]))
-
-
-async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage,
-                      native_id: str) -> None:
-    """Outbox hook: a copy of a poll went out; remember its native id, which votes name.
-    A copy that went out after its poll was closed (its platform was down) is stopped."""
-    if msg.action != "send" or msg.poll is None or \
-            not (item.dedupe_key or "").startswith(COPY_KEY):
-        return
-    poll_id = int((item.dedupe_key or "").split(":")[1])
-    repo = PollRepository(services.db)
-    await repo.record_sent(poll_id, msg.chat.platform, msg.chat.chat_id, native_id,
-                           poll_key(native_id))
-    record = await repo.get(poll_id)
-    if record is not None and not record.is_open:
-        await services.outbox.enqueue(OutboundMessage(
-            chat=msg.chat, text="", action="stop_poll", target_native_id=native_id,
-        ), priority=SCHEDULED, dedupe_key=f"{STOP_KEY}{poll_id}:{msg.chat.platform}:"
-                                          f"{msg.chat.chat_id}")
-
-
-async def install_hook(services: Services) -> None:
-    services.outbox.on_sent.append(functools.partial(record_copy, services))
 
 
 # --- /poll list, results, close ---------------------------------------------------------

@@ -21,7 +21,7 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.app import Bot, command_menu
 from bot.i18n import Catalogs, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
-from handlers.polls import PollInputError, parse_duration, parse_poll
+from bot.poll_text import PollInputError, parse_duration, parse_poll
 from storage.polls import PollRepository, Tally
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord

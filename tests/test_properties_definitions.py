@@ -27,8 +27,7 @@ from hypothesis import strategies as st
 
 from bot.cohorts import Cohort
 from bot.content.academy import Academy, load_academy
-from bot.survey_model import build_survey
-from handlers.polls import (
+from bot.poll_text import (
     MAX_DURATION,
     MAX_OPTION,
     MAX_OPTIONS,
@@ -39,6 +38,7 @@ from handlers.polls import (
     PollSpec,
     parse_poll,
 )
+from bot.survey_model import build_survey
 from storage.practices import FIELDS, OPTIONAL_FIELDS
 from tests.harness import SAMPLE_ACADEMY
 
