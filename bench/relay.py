@@ -7,8 +7,10 @@
    for the whole machine). The headline interval, "frame -> request": from discord.py's
    gateway reader handing the MESSAGE_CREATE frame to discord.py (in the bot's process)
    to the fake Telegram server's handler starting on the copy's sendMessage request (in
-   the fakes' process). Two more intervals are reported beside it: from the fake writing
-   the frame to its socket, and from the dispatcher receiving the event. The first
+   the fakes' process). Three more intervals are reported beside it: "bot issued" (the
+   issue's own definition, all in the bot's process: the frame reaching discord.py ->
+   python-telegram-bot handing the copy's sendMessage to the HTTP transport), from the fake
+   writing the frame to its socket, and from the dispatcher receiving the event. The first
    `warm_up` messages (every person's first) are sent but not counted. The bot's CPU
    time per relayed message (event loop and SQLite thread) is given too: unlike the
    delays, it hardly depends on what else the machine is doing.
@@ -177,6 +179,25 @@ def _stamp_gateway_frames(frames: list[tuple[float, str]], first: str, cpu: list
     return original
 
 
+def _stamp_issued_requests(issued: dict[str, float]) -> Any:
+    """Wrap the Telegram transport (bot/adapters/telegram_http.py): the moment
+    python-telegram-bot hands it each benchmark copy's sendMessage. Returns the original."""
+    from bot.adapters.telegram_http import AiohttpRequest
+
+    original = AiohttpRequest.do_request
+
+    async def do_request(self: Any, url: str, method: str, request_data: Any = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if request_data is not None and url.endswith("/sendMessage"):
+            text = _text_of_copy(str(request_data.parameters.get("text", "")))
+            if text.startswith(BENCH_PREFIX):
+                issued.setdefault(text, time.monotonic())
+        return await original(self, url, method, request_data, *args, **kwargs)
+
+    AiohttpRequest.do_request = do_request  # type: ignore[method-assign]
+    return original
+
+
 def _frame_times(frames: list[tuple[float, str]]) -> dict[str, float]:
     times = {}
     for moment, raw in frames:
@@ -227,6 +248,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
     from bench.stalls import Probe
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
+    from bot.adapters.telegram_http import AiohttpRequest
     from bot.app import Bot, command_menu, settle_memory
     from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
     from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN
@@ -242,6 +264,8 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
     stall_probe: Probe | None = None
     cpu: list[float] = []  # the bot's CPU time when the first measured frame arrives
     original = _stamp_gateway_frames(frames, f"{BENCH_PREFIX}{warm_up:04d}", cpu)
+    issued: dict[str, float] = {}  # copy's text -> its sendMessage handed to the transport
+    original_transport = _stamp_issued_requests(issued)
     try:
         where = await loop.run_in_executor(None, parent.recv)
         config = make_config(
@@ -287,6 +311,7 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
             await bot.close()
     finally:
         DiscordWebSocket.received_message = original  # type: ignore[method-assign]
+        AiohttpRequest.do_request = original_transport  # type: ignore[method-assign]
         parent.send("stop")
         fakes.join(30)
         if fakes.is_alive():
@@ -314,6 +339,8 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
     }
     frame_times = _frame_times(frames)
     runs = {"bot_added_latency": delays(frame_times),
+            "bot_issued_latency": [(issued[t] - frame_times[t]) * 1000
+                                   for t in sorted(measured)],
             "fake_frame_written_to_request": delays(written),
             "dispatcher_to_request": delays(dispatched)}
     for name, values in runs.items():
@@ -470,6 +497,9 @@ def main() -> None:
         "(fakes' process), both stamped with time.monotonic (CLOCK_MONOTONIC, shared by "
         "processes); it includes the loopback hop of the request and the fake's aiohttp "
         "reading the request line and headers, nothing else outside the bot. "
+        "bot_issued_latency_*: the issue's interval, all in the bot's process: from the "
+        "frame reaching discord.py to python-telegram-bot handing the copy's sendMessage "
+        "to the HTTP transport (bot/adapters/telegram_http.py). "
         "fake_frame_written_to_request_*: from the fake writing the frame to its socket "
         "(adds the loopback hop and the bot's socket read). dispatcher_to_request_*: from "
         "the dispatcher receiving the event (the interval of the old figures). "
