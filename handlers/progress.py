@@ -12,7 +12,7 @@ from bot.content.academy import Academy
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_datetime, format_number
-from handlers.units import localized, release_at
+from handlers.unit_content import localized, release_at
 from storage.units import Member, Progress, UnitStore
 
 
