@@ -49,6 +49,7 @@ from handlers import (
     progress,
     relay,
     reminders,
+    slots,
     stats,
     surveys,
     units,
@@ -71,7 +72,7 @@ log = logging.getLogger("bot.app")
 # Every feature module; each registers its commands in its setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
-    bridges, admin, facilitation_roles, polls, units, progress, surveys, assessment,
+    bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
     animation, stats,
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )

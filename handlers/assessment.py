@@ -14,6 +14,7 @@ from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_date, format_number, format_ratio, ngettext
 from bot.survey_model import Question, Survey
+from bot.survey_taking import take
 from bot.surveys import PRE_ASSESSMENT
 from handlers.surveys import bar, pick_cohort
 from storage.surveys import Response
@@ -47,7 +48,7 @@ async def assessment(ctx: Context) -> None:
         return
     if not ctx.event.chat.is_private:
         await ctx.reply(_("I have sent it to you in a private message."))
-    await engine.take(ctx, wave, survey)
+    await take(ctx, wave, survey)
 
 
 @dataclass

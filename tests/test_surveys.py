@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import surveys as engine
 from bot import timeline
+from bot.survey_waves import REMINDER_KIND, WAVE_KIND
 from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
 
 DETAILS = "A triangular project with Brazil and Mozambique on green jobs"
@@ -224,7 +225,7 @@ async def test_reminders_go_only_to_those_who_have_not_finished(tmp_path: Path) 
 
         async def planned() -> list[int | None]:
             return [s.participant_id for s in await services.schedules.active(
-                kind=engine.REMINDER_KIND) if s.data["wave"] == wave.id]
+                kind=REMINDER_KIND) if s.data["wave"] == wave.id]
 
         bea = await services.participants.account("console", "bea")
         assert bea is not None
@@ -338,7 +339,7 @@ async def test_newcomers_are_invited_and_scheduled_waves_open_by_themselves(tmp_
 async def test_scheduled_waves_are_planned_once_across_restarts(tmp_path: Path) -> None:
     for _ in range(2):
         async with open_console(tmp_path, cohorts=[demo_cohort()]) as h:
-            rows = await h.bot.services.schedules.active(kind=engine.WAVE_KIND)
+            rows = await h.bot.services.schedules.active(kind=WAVE_KIND)
             # The pre-assessment's wave already opened; assessment and impact wait.
             assert sorted(s.data["survey"] for s in rows) == ["assessment", "impact"]
 

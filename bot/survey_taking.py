@@ -1,0 +1,378 @@
+"""Taking a survey: one question at a time in a private chat, resumable, reviewed before
+submitting (what the engine's parts share is in bot/surveys.py).
+
+A session's state is in the database (storage/surveys.py), so a survey survives a pause,
+a restart, or a switch to another linked platform. An answer is stored as JSON: an option
+number (counted from 1) for single, a list of them for multiple, a number for scale,
+"yes"/"no", the text itself, or null for a skipped optional question.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from bot.i18n import _
+from bot.model import Button
+from bot.survey_interviews import offer_slots
+from bot.survey_model import Question, Survey, answer_text, parse_typed
+from bot.survey_waves import cancel_reminders, invite
+from bot.surveys import button_data, repository, start_button, survey_named
+from storage.surveys import Session, SurveyRepository, Wave
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+log = logging.getLogger("bot.surveys")
+
+MAX_TEXT_ANSWER = 2000
+BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL else text[:BUTTON_LABEL - 1].rstrip() + "…"
+
+
+# --- taking a survey -------------------------------------------------------------------
+def anonymous_prefix(wave_id: int, participant_id: int) -> str:
+    return f"survey-anon:{wave_id}:{participant_id}:"
+
+
+def _choices_text(survey: Survey, q: Question, language: str) -> str:
+    """The possible answers, as the reply to a typed answer that matches none repeats them."""
+    if q.kind == "yesno":
+        return _("Answer with the buttons, or type {yes} or {no}.").format(
+            yes=_("Yes"), no=_("No"))
+    if q.kind == "scale":
+        return _("Choose a number from {low} to {high}.").format(low=q.low, high=q.high)
+    lines = [f"{n}. {o}" for n, o in enumerate(survey.options(q, language), 1)]
+    if q.kind == "multiple":
+        head = _("Type the numbers of your choices (for example 1, 3), or use the buttons "
+                 "and press Done:")
+    else:
+        head = _("Type the number or the text of one option, or use the buttons:")
+    return head + "\n" + "\n".join(lines)
+
+
+def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
+                     language: str) -> tuple[str, list[list[Button]]]:
+    applicable = [a for a in survey.questions if survey.may_apply(a, session.answers)]
+    position = next((n for n, a in enumerate(applicable, 1) if a.id == q.id), 1)
+    lines = [_("{title} · question {n} of {total}").format(
+        title=survey.t(survey.title, language), n=position, total=max(position,
+                                                                      len(applicable))),
+        "", survey.t(q.text, language)]
+    buttons: list[list[Button]] = []
+    if q.kind == "scale":
+        low, high = survey.t(q.low_label, language), survey.t(q.high_label, language)
+        if low or high:
+            lines.append(_("{low} = {low_label} · {high} = {high_label}").format(
+                low=q.low, low_label=low or "…", high=q.high, high_label=high or "…"))
+        values = list(range(q.low, q.high + 1))
+        for start in range(0, len(values), 6):
+            buttons.append([Button(str(v), button_data(wave, "a", q.index, v))
+                            for v in values[start:start + 6]])
+    elif q.kind == "yesno":
+        buttons.append([Button(_("Yes"), button_data(wave, "a", q.index, "yes")),
+                        Button(_("No"), button_data(wave, "a", q.index, "no"))])
+    elif q.kind == "single":
+        for n, option in enumerate(survey.options(q, language), 1):
+            buttons.append([Button(_label(option), button_data(wave, "a", q.index, n))])
+    elif q.kind == "multiple":
+        options = survey.options(q, language)
+        lines.append(_("Choose all that apply, then press Done."))
+        if session.selection:
+            lines.append(_("Selected: {choices}").format(choices="; ".join(
+                options[n - 1] for n in session.selection if 1 <= n <= len(options))))
+        for n, option in enumerate(options, 1):
+            mark = "✓ " if n in session.selection else ""
+            buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
+        buttons.append([Button(_("Done"), button_data(wave, "d", q.index))])
+    else:
+        lines.append(_("Type your answer in a message."))
+    if q.optional:
+        lines.append(_("(optional)"))
+    last = [Button(_("Skip"), button_data(wave, "s", q.index))] if q.optional else []
+    last.append(Button(_("Continue later"), button_data(wave, "p")))
+    buttons.append(last)
+    return "\n".join(lines), buttons
+
+
+def review_message(survey: Survey, wave: Wave, session: Session, language: str
+                   ) -> tuple[str, list[list[Button]]]:
+    lines = [_("Please check your answers before you submit them:")]
+    changes: list[Button] = []
+    for n, q in enumerate(survey.applicable(session.answers), 1):
+        if q.id not in session.answers:
+            continue
+        text = survey.t(q.text, language)
+        answer = answer_text(survey, q, session.answers[q.id], language)
+        lines.append(f"{n}. {_label(text)}\n   → {answer}")
+        changes.append(Button(_("Change {n}").format(n=n), button_data(wave, "c", q.index)))
+    lines.append(_("Press Submit to send them, or Change to correct one. Once submitted, "
+                   "they cannot be changed."))
+    buttons = [changes[i:i + 4] for i in range(0, len(changes), 4)]
+    buttons.append([Button(_("Submit"), button_data(wave, "ok"))])
+    return "\n".join(lines), buttons
+
+
+@dataclass
+class Taking:
+    """One participant's survey in one wave, as a handler works on it."""
+
+    ctx: Context
+    survey: Survey
+    wave: Wave
+    session: Session
+
+    @property
+    def repo(self) -> SurveyRepository:
+        return repository(self.ctx.services)
+
+    @property
+    def language(self) -> str:
+        return self.ctx.language.code
+
+    def _settle(self) -> None:
+        """Point the session at the question to ask, or at the review."""
+        s = self.session
+        if s.state != "review" and s.current is None:
+            s.current = self.survey.next_index(s.answers)
+            if s.current is None:
+                s.state = "review"
+
+    async def save(self) -> None:
+        self._settle()
+        await self.repo.save_session(self.session, self.ctx.services.clock.timestamp())
+
+    async def show(self, prefix: str = "") -> None:
+        """Ask the current question, or show the review."""
+        s = self.session
+        self._settle()
+        if s.state == "review":
+            text, buttons = review_message(self.survey, self.wave, s, self.language)
+        else:
+            assert s.current is not None
+            text, buttons = question_message(self.survey, self.wave, s,
+                                             self.survey.questions[s.current], self.language)
+        await self.say((prefix + "\n\n" if prefix else "") + text, buttons)
+
+    async def say(self, text: str, buttons: list[list[Button]] | None = None) -> None:
+        """Write to the participant in the private chat they answer in. Messages that may
+        repeat answers to an anonymous survey carry a key, so that submitting can remove
+        their text from the outbox (otherwise the outbox would keep answers and recipient
+        together)."""
+        key = None
+        if self.survey.anonymous:
+            key = f"{anonymous_prefix(self.wave.id, self.ctx.participant.id)}{uuid4().hex}"
+        await self.ctx.send(self.ctx.private_chat, text, buttons=buttons, dedupe_key=key)
+
+    async def answer(self, q: Question, value: Any) -> None:
+        s = self.session
+        s.answers[q.id] = value
+        s.selection = []
+        s.current = self.survey.next_index(s.answers)
+        s.state = "answering" if s.current is not None else "review"
+        await self.save()
+        await self.show()
+
+    async def submit(self) -> None:
+        ctx = self.ctx
+        services = ctx.services
+        answers = self.survey.clean(self.session.answers)
+        missing = self.survey.next_index(answers)
+        if missing is not None:  # a changed answer brought a new question in
+            self.session.state, self.session.current = "answering", missing
+            await self.save()
+            await self.show()
+            return
+        stored = await self.repo.submit(self.session, answers, anonymous=self.survey.anonymous,
+                                        language=self.language, platform=ctx.platform,
+                                        now=services.clock.timestamp())
+        if stored is None:
+            await ctx.reply_private(_("These answers were already submitted. Thank you!"))
+            return
+        if self.survey.anonymous:
+            await self.repo.redact_outbox(anonymous_prefix(self.wave.id, ctx.participant.id),
+                                          "[anonymous survey]")
+        log.info("survey %s: a response was submitted (wave %d)", self.survey.name,
+                 self.wave.id)
+        await cancel_reminders(services, self.wave.id, ctx.participant.id)
+        text = _("Thank you! Your answers to \"{title}\" are submitted.").format(
+            title=self.survey.t(self.survey.title, self.language))
+        if self.survey.anonymous:
+            text += " " + _("They are stored without your name.")
+        await ctx.reply_private(text)
+        if not self.survey.anonymous and self.survey.shortlisted(answers) and \
+                not self.survey.declined_interview(answers):
+            await offer_slots(services, ctx.participant.id, first=True)
+
+
+async def taking(ctx: Context, wave: Wave, survey: Survey) -> Taking | None:
+    session = await repository(ctx.services).session(wave.id, ctx.participant.id)
+    return Taking(ctx, survey, wave, session) if session else None
+
+
+async def take(ctx: Context, wave: Wave, survey: Survey) -> None:
+    """Start or resume this survey for the author, in their private chat."""
+    services = ctx.services
+    repo = repository(services)
+    invitation = await repo.invitation(wave.id, ctx.participant.id)
+    if invitation is None:
+        await invite(services, wave, survey, ctx.participant.id, send=False)
+        invitation = await repo.invitation(wave.id, ctx.participant.id)
+    if invitation is not None and invitation.completed:
+        await ctx.reply_private(_("You have already answered \"{title}\". Thank you!").format(
+            title=survey.t(survey.title, ctx.language.code)))
+        return
+    session = await repo.session(wave.id, ctx.participant.id)
+    prefix = ""
+    if session is None:
+        session = Session(wave.id, ctx.participant.id, "answering", None, {}, [], 0.0)
+        title = survey.t(survey.title, ctx.language.code)
+        intro = survey.t(survey.intro, ctx.language.code)
+        prefix = f"📋 {title}" + (f"\n{intro}" if intro else "") + "\n" + _(
+            "You can stop at any time with Continue later and come back where you left off.")
+    else:
+        if session.state == "paused":
+            session.state = "review" if session.current is None and \
+                survey.next_index(session.answers) is None else "answering"
+        prefix = _("Welcome back: let us continue where you left off.")
+    run = Taking(ctx, survey, wave, session)
+    await run.save()
+    await run.show(prefix)
+
+
+async def on_button(ctx: Context) -> None:
+    """sv:<wave>:<action>[:<question>[:<value>]]"""
+    parts = ctx.callback_payload.split(":")
+    services = ctx.services
+    wave = await repository(services).wave(int(parts[0])) if parts[0].isdigit() else None
+    survey = survey_named(services, wave.survey) if wave else None
+    if wave is None or survey is None or len(parts) < 2:
+        await ctx.reply(_("This survey is no longer available."))
+        return
+    action, args = parts[1], parts[2:]
+    if action == "go":
+        await take(ctx, wave, survey)
+        return
+    run = await taking(ctx, wave, survey)
+    if run is None:
+        invitation = await repository(services).invitation(wave.id, ctx.participant.id)
+        if invitation is not None and invitation.completed:
+            await ctx.reply_private(_("These answers were already submitted. Thank you!"))
+        else:
+            await take(ctx, wave, survey)
+        return
+    s = run.session
+    if action == "p":
+        s.state = "paused"
+        await run.save()
+        await ctx.reply_private(_("Paused. Your answers so far are saved; press the button "
+                                  "when you want to continue."),
+                                buttons=start_button(wave, _("Continue")))
+        return
+    if action == "ok":
+        if s.state != "review":
+            await _stale(run)
+            return
+        await run.submit()
+        return
+    index = int(args[0]) if args and args[0].isdigit() else -1
+    if not 0 <= index < len(survey.questions):
+        await _stale(run)
+        return
+    q = survey.questions[index]
+    if action == "c":
+        if s.state != "review" or q.id not in s.answers:
+            await _stale(run)
+            return
+        previous = s.answers.pop(q.id)
+        s.state, s.current = "answering", index
+        s.selection = list(previous) if q.kind == "multiple" and previous else []
+        await run.save()
+        await run.show(_("Your answer was: {answer}").format(
+            answer=answer_text(survey, q, previous, run.language)))
+        return
+    if s.state != "answering" or s.current != index:
+        await _stale(run)
+        return
+    if action == "s" and q.optional:
+        await run.answer(q, None)
+    elif action == "a" and len(args) > 1:
+        value = _button_value(q, args[1], len(survey.options(q, run.language)))
+        if value is None:
+            await _stale(run)
+            return
+        await run.answer(q, value)
+    elif action == "t" and q.kind == "multiple" and len(args) > 1 and args[1].isdigit():
+        n = int(args[1])
+        s.selection = sorted(set(s.selection) ^ {n})
+        await run.save()
+        await run.show()
+    elif action == "d" and q.kind == "multiple":
+        if not s.selection:
+            await run.show(_("Choose at least one option first.") + (
+                " " + _("Or press Skip.") if q.optional else ""))
+            return
+        await run.answer(q, list(s.selection))
+    else:
+        await _stale(run)
+
+
+def _button_value(q: Question, raw: str, options: int) -> Any | None:
+    if q.kind == "yesno":
+        return raw if raw in ("yes", "no") else None
+    if not re.fullmatch(r"-?\d+", raw):
+        return None
+    value = int(raw)
+    if q.kind == "scale":
+        return value if q.low <= value <= q.high else None
+    if q.kind == "single":
+        return value if 1 <= value <= options else None
+    return None
+
+
+async def _stale(run: Taking) -> None:
+    await run.show(_("That button belongs to an earlier step; here is where you are now."))
+
+
+async def on_message(ctx: Context) -> bool:
+    """Typed text in a private chat while a survey is being answered goes to it."""
+    if not ctx.event.chat.is_private or not ctx.participant.id:
+        return False
+    services = ctx.services
+    session = await repository(services).active_session(ctx.participant.id)
+    if session is None:
+        return False
+    wave = await repository(services).wave(session.wave_id)
+    survey = survey_named(services, wave.survey) if wave else None
+    if wave is None or survey is None:
+        return False
+    run = Taking(ctx, survey, wave, session)
+    text = ctx.event.text.strip()
+    if session.state == "review" or session.current is None:
+        await run.show(_("Please use the buttons: Submit, or Change to correct an answer."))
+        return True
+    q = survey.questions[session.current]
+    if q.kind == "text":
+        if not text:
+            await ctx.reply_private(_("Please type your answer as text."))
+            return True
+        if len(text) > MAX_TEXT_ANSWER:
+            await ctx.reply_private(_("Your answer is too long: {max} characters at most. "
+                                      "Please shorten it.").format(max=MAX_TEXT_ANSWER))
+            return True
+        await run.answer(q, text)
+        return True
+    value = parse_typed(survey, q, text, run.language)
+    if value is None:
+        await run.say(_("\"{text}\" is not one of the answers to this question.").format(
+            text=text[:60]) + "\n" + _choices_text(survey, q, run.language),
+            question_message(survey, wave, session, q, run.language)[1])
+        return True
+    await run.answer(q, value)
+    return True
