@@ -126,3 +126,29 @@ async def test_it_must_be_initialized_and_can_be_shut_down_twice() -> None:
     await request.initialize()
     await request.shutdown()
     await request.shutdown()
+
+
+async def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with PTB's own transport, HTTP(S)_PROXY applies (a training centre's network)."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(f"{request.host} {request.raw_path}")
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        async with AiohttpRequest() as request:
+            assert await request.post("http://api.telegram.invalid/botX/getMe", None) is True
+    finally:
+        await runner.cleanup()
+    assert seen and seen[0].startswith("api.telegram.invalid")

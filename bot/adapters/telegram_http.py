@@ -44,7 +44,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT})
+                headers={"User-Agent": self.USER_AGENT},
+                # As PTB's httpx did: HTTPS_PROXY / NO_PROXY from the environment apply.
+                trust_env=True)
 
     async def shutdown(self) -> None:
         session, self._session = self._session, None
