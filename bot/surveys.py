@@ -24,11 +24,15 @@ PRE_ASSESSMENT = "pre-assessment"
 
 
 def surveys(services: Services) -> dict[str, Survey]:
+    """The academy's surveys, built from their checked TOML on first use and kept: every
+    answer and button press asks."""
     academy = services.academy
     if academy is None:
         return {}
-    return {name: build_survey(data, academy.default_language)
-            for name, data in academy.surveys.items()}
+    if academy.built_surveys is None:
+        academy.built_surveys = {name: build_survey(data, academy.default_language)
+                                 for name, data in academy.surveys.items()}
+    return academy.built_surveys
 
 
 def survey_named(services: Services, name: str) -> Survey | None:
