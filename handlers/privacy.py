@@ -113,7 +113,7 @@ async def mydata(ctx: Context) -> None:
     path = write_export(exports_dir(s.db), pid, now.strftime("%Y%m%dT%H%M%SZ"), document)
     rows = sum(len(r) for r in tables.values())
     chat = _private_chat(ctx)
-    await _send(ctx, OutboundMessage(
+    item_id = await _send(ctx, OutboundMessage(
         chat, _("Here is everything I store about you: {rows} records from {tables} tables, "
                 "in one JSON file. Type {command} if you want me to delete it all.").format(
             rows=rows, tables=len(tables), command=ctx.command("forgetme")),
@@ -121,16 +121,30 @@ async def mydata(ctx: Context) -> None:
                                 mime="application/json")]))
     await s.schedules.add(NewSchedule(
         kind=EXPORT_EXPIRY, participant_id=pid, platform=chat.platform, chat_id=chat.chat_id,
-        chat_kind=chat.kind.value, payload={"file": path.name}, timezone="UTC",
-        next_at=(now + EXPORT_KEPT).timestamp()), s.clock.timestamp())
+        chat_kind=chat.kind.value, payload={"file": path.name, "message": item_id},
+        timezone="UTC", next_at=(now + EXPORT_KEPT).timestamp()), s.clock.timestamp())
     await s.scheduler.rearm()
     await _in_group_note(ctx)
 
 
 async def export_expired(services: Services, schedule: Schedule, firing: Firing) -> None:
+    """Delete the export a day after it was made, unless the message carrying it is still
+    waiting for its platform: then a day after that, and so on until it has gone out (or
+    failed for good)."""
     name = Path(str(schedule.data.get("file", ""))).name  # never a path out of the folder
-    if name:
-        (exports_dir(services.db) / name).unlink(missing_ok=True)
+    if not name:
+        return
+    message = schedule.data.get("message")
+    item = await services.outbox.repo.get(int(message)) if isinstance(message, int) else None
+    if item is not None and item.status in ("pending", "sending"):
+        await services.schedules.add(NewSchedule(
+            kind=EXPORT_EXPIRY, participant_id=schedule.participant_id,
+            platform=schedule.platform, chat_id=schedule.chat_id,
+            chat_kind=schedule.chat_kind, payload=schedule.data, timezone="UTC",
+            next_at=(firing.occurrence + EXPORT_KEPT).timestamp()),
+            services.clock.timestamp())
+        return
+    (exports_dir(services.db) / name).unlink(missing_ok=True)
 
 
 # --- /forgetme -------------------------------------------------------------------------

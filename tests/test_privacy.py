@@ -312,3 +312,40 @@ async def test_tables_added_later_are_exported_and_erased_without_a_change(db: D
          '{"awarded_participant_id": null, "n": 7001, "by": "a participant"}'),
         (7002, "kept", "{}")]
     assert await data.export(7001) == {}
+
+
+def present(path: Path) -> bool:
+    return path.exists()
+
+
+async def test_an_export_waits_for_its_message_before_it_is_deleted(tmp_path: Path) -> None:
+    """The file is kept a day after it went out, however long the platform was away."""
+    async with open_console(tmp_path) as h:
+        db = h.bot.services.db
+        await h.send("ana", "/mydata")
+        message = await last_payload(h, "console", "ana")
+        path = Path(message["attachments"][0]["path"])
+        [[item_id]] = await db.fetchall(
+            "SELECT id FROM outbox WHERE payload LIKE ? ", (f"%{path.name}%",))
+        # As if the platform had been down since: the message waits for a retry.
+        later = h.bot.services.clock.timestamp() + timedelta(days=10).total_seconds()
+        await db.execute("UPDATE outbox SET status = 'pending', not_before = ? WHERE id = ?",
+                         (later, item_id))
+
+        await h.advance(timedelta(days=1, hours=1))
+        assert present(path)  # still waiting to be sent: kept
+        await db.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (item_id,))
+        await h.advance(timedelta(hours=12))
+        assert present(path)  # a day after the last look, not at once
+        await h.advance(timedelta(hours=13))
+        assert not present(path)
+
+
+async def test_an_export_is_deleted_a_day_after_it_was_sent(tmp_path: Path) -> None:
+    async with open_console(tmp_path) as h:
+        await h.send("ana", "/mydata")
+        path = Path((await last_payload(h, "console", "ana"))["attachments"][0]["path"])
+        await h.advance(timedelta(hours=23))
+        assert present(path)
+        await h.advance(timedelta(hours=2))
+        assert not present(path)
