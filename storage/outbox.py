@@ -163,12 +163,6 @@ class OutboxRepository:
         return [OutboxItem(**{**dict(r), "status": "sending", "attempts": r["attempts"] + 1})
                 for r in rows]
 
-    async def next_due_at(self, platform: str, after: float | None = None) -> float | None:
-        """When the next pending message falls due; with `after`, the next one due later
-        than that."""
-        due, _pending = await self.waiting(platform, after)
-        return due
-
     async def waiting(self, platform: str, after: float | None = None,
                       chats: set[str] | frozenset[str] = frozenset()
                       ) -> tuple[float | None, set[str]]:
