@@ -198,6 +198,9 @@ class Taking:
         if self.survey.anonymous:
             await self.repo.redact_outbox(anonymous_prefix(self.wave.id, ctx.participant.id),
                                           "[anonymous survey]")
+            if services.outbox.tokens is not None:  # which questions applied says too much
+                await services.outbox.tokens.forget(ctx.participant.id,
+                                                    button_data(self.wave, ""))
         log.info("survey %s: a response was submitted (wave %d)", self.survey.name,
                  self.wave.id)
         await cancel_reminders(services, self.wave.id, ctx.participant.id)
