@@ -53,15 +53,19 @@ class ButtonTokenRepository:
         return cur.rowcount or 0
 
     async def sent_raw(self, platform: str, chat_id: str, data: str, since: float) -> bool:
-        """Whether a message the bot sent to this chat since `since` carried a button with
-        exactly this data, written out (as buttons were before tokens)."""
+        """Whether a message the bot sent to this chat before tokens existed, and since
+        `since`, carried a button with exactly this data, written out."""
         row = await self.db.fetchone(
+            "SELECT CAST(u.value AS INTEGER), CAST(a.value AS REAL) FROM meta AS u, meta AS a "
+            "WHERE u.key = 'raw_buttons_until' AND a.key = 'raw_buttons_at'")
+        if row is None or int(row[0]) == 0 or float(row[1]) < since:
+            return False  # none, or all of them too old: nothing to scan
+        found = await self.db.fetchone(
             "SELECT 1 FROM outbox AS o, json_each(o.payload, '$.buttons') AS r, "
-            "json_each(r.value) AS b WHERE o.platform = ? AND o.chat_id = ? "
-            "AND o.created_at >= ? "
-            "AND json_extract(b.value, '$.data') = ? LIMIT 1",
-            (platform, chat_id, since, data))
-        return row is not None
+            "json_each(r.value) AS b WHERE o.id <= ? AND o.platform = ? AND o.chat_id = ? "
+            "AND o.created_at >= ? AND json_extract(b.value, '$.data') = ? LIMIT 1",
+            (int(row[0]), platform, chat_id, since, data))
+        return found is not None
 
     async def forget(self, participant_id: int, data_prefix: str) -> int:
         cur = await self.db.execute(

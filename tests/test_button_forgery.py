@@ -251,6 +251,36 @@ def reply_label(row: Any) -> str:
     return str(message["buttons"][0][0]["label"])
 
 
+async def test_a_button_sent_before_tokens_works_in_its_own_chat_only(tmp_path: Path) -> None:
+    """Buttons sent before the upgrade carry their data written out: honoured when that
+    very data was sent to that chat, refused anywhere else or once too old."""
+    async with open_console(tmp_path) as h:
+        await h.send("eve", "/start", language="en")
+        await h.send("ana", "/start", language="en")
+        db, s = h.bot.services.db, h.bot.services
+        old = OutboundMessage(ChatRef("console", "eve", ChatKind.PRIVATE), "Do you agree?",
+                              buttons=[[Button("I agree", "consent:yes")]])
+        cur = await db.execute(
+            "INSERT INTO outbox (platform, chat_id, payload, priority, status, created_at) "
+            "VALUES ('console', 'eve', ?, 0, 'sent', ?)", (old.to_json(),
+                                                          s.clock.timestamp() - 86400))
+        await db.execute("UPDATE meta SET value = ? WHERE key = 'raw_buttons_until'",
+                         (str(cur.lastrowid),))
+        eve = await s.participants.account("console", "eve")
+        assert eve is not None
+        for user, data in (("ana", "consent:yes"), ("eve", "consent:no")):
+            [refused] = await press_data(h, user, data, token=False)
+            assert refused.text.startswith(NO_LONGER), (user, data)
+        [thanks] = await press_data(h, "eve", "consent:yes", token=False)
+        assert thanks.text.startswith("Thank you!")
+        participant = await s.participants.get(eve.participant_id)
+        assert participant is not None and participant.consent == "given"
+        await db.execute("UPDATE meta SET value = ? WHERE key = 'raw_buttons_at'",
+                         (str(s.clock.timestamp() - 121 * 86400),))
+        [expired] = await press_data(h, "eve", "consent:yes", token=False)
+        assert expired.text.startswith(NO_LONGER)
+
+
 # --- every registered prefix ----------------------------------------------------------
 class Forger(tuple):  # type: ignore[type-arg]
     """(loop, harness, world), shown short in hypothesis' reports."""

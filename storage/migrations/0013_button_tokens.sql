@@ -12,3 +12,11 @@ CREATE TABLE button_tokens (
 );
 CREATE INDEX button_tokens_participant ON button_tokens(participant_id);
 CREATE INDEX button_tokens_created ON button_tokens(created_at);
+
+-- Messages up to this outbox id, sent before this moment (Unix time), came before tokens:
+-- their buttons carry their data written out, honoured when pressed in the chat they were
+-- sent to (bot/buttons.py).
+INSERT OR REPLACE INTO meta (key, value)
+    SELECT 'raw_buttons_until', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM outbox;
+INSERT OR REPLACE INTO meta (key, value)
+    VALUES ('raw_buttons_at', CAST((julianday('now') - 2440587.5) * 86400.0 AS TEXT));
