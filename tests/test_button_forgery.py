@@ -15,6 +15,7 @@ is unchanged, apart from the rows the reply itself adds.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -246,7 +247,7 @@ async def test_someone_elses_button_is_refused(tmp_path: Path) -> None:
 
 
 def reply_label(row: Any) -> str:
-    import json
+    """The label of the first button of an outbox row's message."""
     message = json.loads(row[0])
     return str(message["buttons"][0][0]["label"])
 
