@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.base import CommandMenu, PlatformAdapter
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
+from bot.buttons import ButtonTokens
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
@@ -58,6 +59,7 @@ from handlers import help as help_feature
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.bridges import BridgeRepository
+from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
 from storage.cohorts import EnrolmentRepository
 from storage.db import Database
@@ -95,8 +97,10 @@ async def build_services(config: Config, clock: Clock | None = None,
     requeued = await outbox_repo.requeue_in_flight(not_before=clock.timestamp() + 3.0)
     if requeued:
         log.info("re-queued %d message(s) that were being sent when the bot stopped", requeued)
+    tokens = ButtonTokens(ButtonTokenRepository(db), clock)
+    await tokens.prune()
     outbox = Outbox(outbox_repo, clock, RetryPolicy(max_attempts=config.outbox.max_attempts),
-                    senders=config.outbox.senders_per_platform)
+                    senders=config.outbox.senders_per_platform, tokens=tokens)
     catalogs = Catalogs(tuple(config.bot.languages), config.bot.default_language)
     services = Services(
         config=config,

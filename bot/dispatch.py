@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import logging
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
+from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
 from bot.i18n import _, use_language
@@ -131,10 +133,19 @@ class Dispatcher:
                         self.services.clock.now(), detail=event.args_text[:200],
                     )
         elif event.kind is EventKind.CALLBACK:
+            tokens = self.services.outbox.tokens
+            if tokens is not None:
+                # The platform carried a token (bot/buttons.py): the handler sees the data
+                # it stands for, or nothing when it is unknown, expired or someone else's.
+                data = await tokens.resolve(event, ctx.participant.id)
+                if data is None:
+                    log.info("refused a button press on %s: not a button sent to participant"
+                             " %d", event.platform, ctx.participant.id)
+                ctx.event = event = replace(event, callback_data=data)
             prefix = (event.callback_data or "").split(":", 1)[0]
-            handler = registry.callbacks.get(prefix)
+            handler = registry.callbacks.get(prefix) if event.callback_data else None
             if handler is None:
-                await ctx.reply(_("This button no longer works. Please use the command again."))
+                await ctx.reply(no_longer_works())
             else:
                 await handler(ctx)
         elif event.kind is EventKind.MESSAGE:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
+from bot.buttons import ButtonTokens
 from bot.clock import Clock
 from bot.model import OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
@@ -129,6 +130,9 @@ class Outbox:
     senders: int = 8
     on_sent: list[SentHook] = field(default_factory=list)
     on_failed: list[FailedHook] = field(default_factory=list)
+    # Buttons leave as short tokens bound to their reader (bot/buttons.py); None keeps
+    # the features' data as written (tests of the outbox alone).
+    tokens: ButtonTokens | None = None
     _lanes: dict[str, _Lane] = field(default_factory=dict, init=False)
     _finishing: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
@@ -140,6 +144,8 @@ class Outbox:
         dedupe_key: str | None = None,
         not_before: float = 0.0,
     ) -> int | None:
+        if self.tokens is not None and msg.buttons:
+            msg = await self.tokens.seal(msg)
         item_id = await self.repo.add(
             msg.chat.platform,
             msg.chat.chat_id,
@@ -155,6 +161,9 @@ class Outbox:
     async def enqueue_many(self, items: list[tuple[OutboundMessage, str | None]],
                            priority: int = BULK) -> int:
         """Many messages in one transaction (a broadcast); returns how many were new."""
+        if self.tokens is not None and any(m.buttons for m, _ in items):
+            sealed = await self.tokens.seal_many([m for m, _ in items])
+            items = [(m, key) for m, (_, key) in zip(sealed, items, strict=True)]
         added = await self.repo.add_many(
             [(m.chat.platform, m.chat.chat_id, m.to_json(), priority, key or m.dedupe_key)
              for m, key in items],

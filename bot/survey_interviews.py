@@ -59,6 +59,13 @@ async def shortlist(services: Services, names: list[str] | None = None,
     return found
 
 
+async def may_book(services: Services, participant_id: int) -> bool:
+    """Whether slots are for this participant: shortlisted, and not marked as not wanting
+    an interview (a slot button names its slot, and a client may send any number)."""
+    return any(entry.participant_id == participant_id and not entry.declined
+               for entry in await shortlist(services))
+
+
 async def participant_zone(services: Services, participant_id: int) -> ZoneInfo:
     participant = await services.participants.get(participant_id)
     if participant is not None and participant.timezone:

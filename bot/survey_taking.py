@@ -10,16 +10,16 @@ number (counted from 1) for single, a list of them for multiple, a number for sc
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from bot.buttons import MAX_INT, no_longer_works, parse_int
 from bot.i18n import _
 from bot.model import Button
 from bot.survey_interviews import offer_slots
 from bot.survey_model import Question, Survey, answer_text, parse_typed
-from bot.survey_waves import cancel_reminders, invite
+from bot.survey_waves import cancel_reminders, invite, may_take
 from bot.surveys import button_data, repository, start_button, survey_named
 from storage.surveys import Session, SurveyRepository, Wave
 
@@ -30,6 +30,8 @@ log = logging.getLogger("bot.surveys")
 
 MAX_TEXT_ANSWER = 2000
 BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
+# go, pause, submit, change, skip, answer, toggle, done (see on_button)
+ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
 
 
 def _label(text: str) -> str:
@@ -198,6 +200,9 @@ class Taking:
         if self.survey.anonymous:
             await self.repo.redact_outbox(anonymous_prefix(self.wave.id, ctx.participant.id),
                                           "[anonymous survey]")
+            if services.outbox.tokens is not None:  # which questions applied says too much
+                await services.outbox.tokens.forget(ctx.participant.id,
+                                                    button_data(self.wave, ""))
         log.info("survey %s: a response was submitted (wave %d)", self.survey.name,
                  self.wave.id)
         await cancel_reminders(services, self.wave.id, ctx.participant.id)
@@ -250,10 +255,15 @@ async def on_button(ctx: Context) -> None:
     """sv:<wave>:<action>[:<question>[:<value>]]"""
     parts = ctx.callback_payload.split(":")
     services = ctx.services
-    wave = await repository(services).wave(int(parts[0])) if parts[0].isdigit() else None
+    number = parse_int(parts[0], 1)
+    wave = await repository(services).wave(number) if number is not None else None
     survey = survey_named(services, wave.survey) if wave else None
-    if wave is None or survey is None or len(parts) < 2:
-        await ctx.reply(_("This survey is no longer available."))
+    if wave is None or survey is None or len(parts) < 2 or parts[1] not in ACTIONS:
+        await ctx.reply(no_longer_works())
+        return
+    if not await may_take(services, wave, ctx.participant.id):
+        await ctx.reply(_("\"{title}\" is not open for you at the moment.").format(
+            title=survey.t(survey.title, ctx.language.code)))
         return
     action, args = parts[1], parts[2:]
     if action == "go":
@@ -281,8 +291,8 @@ async def on_button(ctx: Context) -> None:
             return
         await run.submit()
         return
-    index = int(args[0]) if args and args[0].isdigit() else -1
-    if not 0 <= index < len(survey.questions):
+    index = parse_int(args[0], 0, len(survey.questions) - 1) if args else None
+    if index is None:
         await _stale(run)
         return
     q = survey.questions[index]
@@ -308,12 +318,14 @@ async def on_button(ctx: Context) -> None:
             await _stale(run)
             return
         await run.answer(q, value)
-    elif action == "t" and q.kind == "multiple" and len(args) > 1 and args[1].isdigit():
-        n = int(args[1])
+    elif action == "t" and q.kind == "multiple" and len(args) > 1 and \
+            (n := parse_int(args[1], 1, len(survey.options(q, run.language)))) is not None:
         s.selection = sorted(set(s.selection) ^ {n})
         await run.save()
         await run.show()
     elif action == "d" and q.kind == "multiple":
+        count = len(survey.options(q, run.language))
+        s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]
         if not s.selection:
             await run.show(_("Choose at least one option first.") + (
                 " " + _("Or press Skip.") if q.optional else ""))
@@ -326,9 +338,9 @@ async def on_button(ctx: Context) -> None:
 def _button_value(q: Question, raw: str, options: int) -> Any | None:
     if q.kind == "yesno":
         return raw if raw in ("yes", "no") else None
-    if not re.fullmatch(r"-?\d+", raw):
+    value = parse_int(raw, -MAX_INT)
+    if value is None:
         return None
-    value = int(raw)
     if q.kind == "scale":
         return value if q.low <= value <= q.high else None
     if q.kind == "single":

@@ -88,6 +88,17 @@ async def invite(services: Services, wave: Wave, survey: Survey, participant_id:
     return True
 
 
+async def may_take(services: Services, wave: Wave, participant_id: int) -> bool:
+    """Whether this participant may answer this wave (a survey button names its wave, and
+    the data of a button is whatever a client sends): the wave is open, and they were
+    invited to it or belong to its cohort."""
+    if wave.status != "open":
+        return False
+    if await repository(services).invitation(wave.id, participant_id) is not None:
+        return True
+    return wave.cohort in {c.code for c in await services.cohorts.of_participant(participant_id)}
+
+
 async def invite_cohort(services: Services, wave: Wave, survey: Survey) -> int:
     count = 0
     for member in await services.cohorts.repo.members(wave.cohort):

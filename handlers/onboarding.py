@@ -116,6 +116,9 @@ async def language_chosen(ctx: Context) -> None:
 
 
 async def consent_chosen(ctx: Context) -> None:
+    if ctx.callback_payload not in ("yes", "no"):
+        await ctx.reply(_("This button no longer works. Please use the command again."))
+        return
     given = ctx.callback_payload == "yes"
     await ctx.services.participants.set_consent(ctx.participant.id, given, ctx.services.clock.now())
     if given:

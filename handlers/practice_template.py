@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.buttons import no_longer_works, parse_int
 from bot.context import Context
 from bot.i18n import N_, _
 from bot.model import Button
@@ -238,11 +239,12 @@ async def on_button(ctx: Context) -> None:
     action, _sep, rest = ctx.callback_payload.partition(":")
     number, _sep, name = rest.partition(":")
     repo = repository(ctx.services)
-    practice = await repo.get(int(number)) if number.isdigit() else None
+    practice_id = parse_int(number, 1)
+    practice = await repo.get(practice_id) if practice_id is not None else None
     if practice is None or practice.author_id != ctx.participant.id or \
             practice.status not in ("draft", "returned") or \
             (action == "edit" and name not in FIELDS) or action not in ("edit", "submit"):
-        await ctx.reply(_("This button no longer works. Please use the command again."))
+        await ctx.reply(no_longer_works())
         return
     if action == "edit":
         await _ask(ctx, repo, practice, name, editing=True)

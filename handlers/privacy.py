@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from bot.buttons import parse_int
 from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -200,14 +201,15 @@ async def typed_answer(ctx: Context) -> bool:
 
 async def forget_chosen(ctx: Context) -> None:
     answer, *rest = ctx.callback_payload.split(":")
-    if answer != "yes":
+    if answer == "no" and not rest:
         await ctx.reply(_("Nothing was deleted."))
         return
-    if len(rest) != 2 or not all(r.isdigit() for r in rest) \
-            or int(rest[0]) != ctx.participant.id:
+    numbers = [parse_int(r) for r in rest]
+    stamp = numbers[1] if len(numbers) == 2 else None
+    if answer != "yes" or stamp is None or numbers[0] != ctx.participant.id:
         await ctx.reply(_("This button no longer works. Please use the command again."))
         return
-    if ctx.services.clock.timestamp() - int(rest[1]) > CONFIRM_WITHIN.total_seconds():
+    if not 0 <= ctx.services.clock.timestamp() - stamp <= CONFIRM_WITHIN.total_seconds():
         await ctx.reply(_("This confirmation has expired. Type {command} to start again."
                           ).format(command=ctx.command("forgetme")))
         return

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import surveys as engine
+from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, format_datetime, ngettext, rtl_marked, use_language
@@ -19,6 +20,7 @@ from bot.services import Services
 from bot.survey_interviews import (
     INTERVIEW_REMINDER_KIND,
     SLOT_CALLBACK,
+    may_book,
     offer_slots,
     participant_zone,
     shortlist,
@@ -172,8 +174,15 @@ async def book(ctx: Context) -> None:
     """A slot button: book it, unless someone was faster."""
     services = ctx.services
     repo = engine.repository(services)
-    payload = ctx.callback_payload
-    slot = await repo.slot(int(payload)) if payload.isdigit() else None
+    slot_id = parse_int(ctx.callback_payload, 1)
+    if slot_id is None:
+        await ctx.reply(no_longer_works())
+        return
+    if not await may_book(services, ctx.participant.id):
+        await ctx.reply(_("Interview times are only for the participants invited to an "
+                          "interview."))
+        return
+    slot = await repo.slot(slot_id)
     now = services.clock.timestamp()
     existing = await repo.booking_of(ctx.participant.id, now)
     if existing is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from bot.buttons import no_longer_works, parse_int
 from bot.content.units import Unit
 from bot.context import Context
 from bot.i18n import _
@@ -72,15 +73,18 @@ async def answered(ctx: Context, number: int, attempt: int, index: int, chosen: 
                    from_button: bool) -> None:
     s = ctx.services
     opening = (await openings(s, ctx.participant.id)).get(number)
-    if s.academy is None or opening is None:
-        return
-    found = localized(s.academy, number, ctx.language.code, opening.cohort.default_language)
-    if found is None or not 0 <= index < len(found[0].questions):
+    found = localized(s.academy, number, ctx.language.code, opening.cohort.default_language) \
+        if s.academy is not None and opening is not None and opening.at <= s.clock.now() \
+        else None
+    # Not a unit released to them, not a question of it, not one of its options: a button
+    # of another content, or forged (a quiz poll's votes are the platform's own).
+    if found is None or not 0 <= index < len(found[0].questions) or \
+            not 1 <= chosen <= len(found[0].questions[index].options):
+        if from_button:
+            await ctx.reply(no_longer_works())
         return
     unit = found[0]
     question = unit.questions[index]
-    if not 1 <= chosen <= len(question.options):
-        return
     right = chosen == question.answer
     store = unit_store(s)
     if not await store.answer(ctx.participant.id, number, attempt, index, chosen, right,
@@ -116,11 +120,11 @@ async def answered(ctx: Context, number: int, attempt: int, index: int, chosen: 
 
 
 async def quiz_button(ctx: Context) -> None:
-    parts = ctx.callback_payload.split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
-        await ctx.reply(_("This button no longer works. Please use the command again."))
+    parts = [parse_int(p) for p in ctx.callback_payload.split(":")]
+    if len(parts) != 4 or None in parts:
+        await ctx.reply(no_longer_works())
         return
-    number, attempt, index, chosen = (int(p) for p in parts)
+    number, attempt, index, chosen = (int(p or 0) for p in parts)
     await answered(ctx, number, attempt, index, chosen, from_button=True)
 
 

@@ -21,6 +21,7 @@ handlers/unit_releases.py (planning, release, nudges, timeline) and handlers/uni
 
 from __future__ import annotations
 
+from bot.buttons import no_longer_works, parse_int
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -171,16 +172,17 @@ async def unit_button(ctx: Context) -> None:
     """"unit:open:<n>" (from a nudge) reads it; "unit:quiz:<n>" (under a released unit)
     starts its knowledge check."""
     action, _sep, wanted = ctx.callback_payload.partition(":")
+    number = parse_int(wanted, 1)
     opening = (await openings(ctx.services, ctx.participant.id)).get(
-        int(wanted)) if wanted.isdigit() else None
-    if action not in ("open", "quiz") or opening is None:
-        await ctx.reply(_("This button no longer works. Please use the command again."))
+        number) if number is not None else None
+    if action not in ("open", "quiz") or number is None or opening is None:
+        await ctx.reply(no_longer_works())
         return
     if opening.at > ctx.services.clock.now():  # its date was moved since
         await ctx.reply(_("Unit {n} opens on {date}. I will send it to you then.").format(
-            n=int(wanted), date=format_datetime(opening.at, opening.cohort.zone)))
+            n=number, date=format_datetime(opening.at, opening.cohort.zone)))
         return
-    await open_unit(ctx, int(wanted), opening.cohort, with_body=action == "open")
+    await open_unit(ctx, number, opening.cohort, with_body=action == "open")
 
 
 def setup(registry: CommandRegistry) -> None:

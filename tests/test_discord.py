@@ -107,7 +107,10 @@ async def test_a_button_press_is_a_callback_acknowledged_silently(dc: DiscordHar
     replies = await dc.press("alice", "J'accepte")
 
     [callback] = events(dc, EventKind.CALLBACK)
-    assert callback.callback_data == "consent:yes" and callback.author.language_hint == "fr"
+    # The custom_id is a token standing for "consent:yes" (bot/buttons.py).
+    assert callback.callback_data is not None and callback.author.language_hint == "fr"
+    stored = await dc.bot.services.outbox.tokens.repo.get(callback.callback_data)
+    assert stored is not None and stored.data == "consent:yes"
     press = list(dc.fake.interactions.values())[-1]
     assert press.type == 3 and press.callbacks == [6]  # deferred update, no "thinking…"
     assert [r.text for r in replies] == ["Merci ! Tapez !help pour voir ce que vous pouvez faire."]

@@ -179,7 +179,12 @@ async def test_buttons_become_callbacks_and_are_answered(tg: TelegramHarness) ->
     (picker,) = await tg.send("dina", "/start")  # no language from Telegram: the picker
     assert set(picker.buttons) == PICKER_LABELS
     markup = tg.fake.calls_to("sendMessage")[-1].params["reply_markup"]
-    assert markup["inline_keyboard"][0][0] == {"text": "English", "callback_data": "lang:en"}
+    # The button carries a short token standing for "lang:en" (bot/buttons.py).
+    english = markup["inline_keyboard"][0][0]
+    assert english["text"] == "English" and english["callback_data"].startswith("~")
+    assert len(english["callback_data"].encode()) <= 64
+    stored = await tg.bot.services.outbox.tokens.repo.get(english["callback_data"])
+    assert stored is not None and stored.data == "lang:en"
     replies = await tg.press("dina", "English")
     assert replies[0].text.startswith("Welcome, dina!")
     assert len(replies[-1].buttons) == 2  # consent

@@ -224,9 +224,13 @@ async def test_restart_in_the_middle_of_a_quiz_resumes(tmp_path: Path) -> None:
     async with open_console(tmp_path, cohorts=[demo_cohort()]) as h:
         # A button sent before the restart still answers (Telegram and Discord keep them).
         ana = await pid(h, "ana")
+        # The button's token, as the platform kept it.
+        row = await h.bot.services.db.fetchone(
+            "SELECT token FROM button_tokens WHERE data = 'quiz:1:1:2:1'")
+        assert row is not None
         event = Event(EventKind.CALLBACK, "console", ChatRef("console", "ana", ChatKind.PRIVATE),
                       UserRef("console", "ana", "ana"), h.bot.services.clock.now(),
-                      callback_data="quiz:1:1:2:1")
+                      callback_data=row[0])
         await h.bot.dispatcher.handle(event)
         replies = await h._new_replies()
         assert replies[0].text.startswith("✅ Right!")

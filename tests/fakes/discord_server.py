@@ -383,6 +383,14 @@ class FakeDiscord:
         return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
                                     message=msg)
 
+    async def press_forged(self, user: FakeUser, message_id: int, custom_id: str,
+                           locale: str = "en-US") -> FakeInteraction:
+        """What a modified client can send: a component interaction with any custom_id."""
+        msg = self.messages[message_id]
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
+                                    message=msg)
+
     def create_webhook(self, channel_id: int, name: str = "relay") -> tuple[int, str]:
         wid, token = self._snowflake(), uuid.uuid4().hex
         self.webhooks[wid] = (token, self.channels[channel_id], name)

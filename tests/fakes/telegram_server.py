@@ -356,6 +356,16 @@ class FakeTelegram:
             "chat_instance": str(message["chat"]["id"]), "data": data})
         return query_id
 
+    def press_forged(self, user: UserLike, message: Json, data: str) -> str:
+        """What a modified client can send: a callback query with any `data` on `message`
+        (Telegram does not check callback_data against the message's buttons)."""
+        query_id = str(next(self._other_ids))
+        self._queries.add(query_id)
+        self.push_update("callback_query", {
+            "id": query_id, "from": self._user(user), "message": message,
+            "chat_instance": str(message["chat"]["id"]), "data": data})
+        return query_id
+
     def add_member(self, chat: Json | int, *users: UserLike, by: UserLike | None = None
                    ) -> Json:
         members = [self._user(u) for u in users]
