@@ -21,7 +21,7 @@ from handlers.practice_template import repository as practice_repository
 from storage.polls import PollRepository
 from tests.harness import ConsoleHarness, Reply, open_console
 from tests.harness_discord import open_discord
-from tests.harness_telegram import open_telegram
+from tests.harness_telegram import open_telegram, telegram_id
 
 OPENERS: dict[str, Callable[..., Any]] = {
     "console": open_console, "telegram": open_telegram, "discord": open_discord}
@@ -355,3 +355,54 @@ async def test_a_cohort_facilitator_reaches_nothing_of_another_cohort(form: str,
         assert reached == set(), (form, reached)
         shown = [r.text for r in w.seen if MARK in r.text]
         assert shown == [], (form, shown)
+
+
+async def test_over_telegram_a_cohort_facilitator_announces_and_polls_only_in_their_cohort(
+        tmp_path: Path) -> None:
+    room_a, room_b = -1_001_001, -1_001_002
+    cohorts = [{"code": "a", "name": "Cohort A", "face_to_face_start": 10,
+                "channels": [{"platform": "telegram", "chat_id": room_a}]},
+               {"code": "b", "name": "Cohort B", "face_to_face_start": 12,
+                "channels": [{"platform": "telegram", "chat_id": room_b}],
+                "facilitators": {"telegram": [str(telegram_id("bfac"))]}}]
+    async with open_telegram(tmp_path, facilitators=["chief"], cohorts=cohorts) as h:
+        fake = h.fake
+        group_a = fake.add_group("A room", chat_id=room_a)
+        group_b = fake.add_group("B room", chat_id=room_b)
+        await h.join_group("chief", group_a, language="en")
+        await h.join_group("bfac", group_a, language="en")
+        await h.join_group("bfac", group_b, language="en")
+        await h.send("ana", "/join a", language="en")
+        await h.send("bo", "/join b", language="en")
+        fake.push_command(h.user("chief"), "poll", f"{MARK} which day? | Monday | Tuesday",
+                          chat=group_a)
+        await h.settle(fake.last_update_id)
+        [poll] = [m for m in fake.bot_messages(group_a) if "poll" in m]
+        before = {chat: len(fake.bot_messages(chat)) for chat in
+                  (room_a, h.user("ana")["id"], h.user("chief")["id"])}
+        h.new_replies(group_b)
+
+        sent = [r.text for r in await h.send("bfac", "/announce Hello cohort B")]
+        # B's chat, bo, and bfac (who joined b by joining its chat)
+        assert any(t.startswith("Announcement #1 is on its way to 3 chats.") for t in sent), sent
+        assert await h.bot.services.outbox.wait_idle("telegram", limit=10)
+        assert [r.text for r in h.new_replies(group_b)] == [
+            "📢 Announcement from the facilitators:\nHello cohort B"]
+        assert h.new_replies(h.user("bo"))[-1].text.endswith("Hello cohort B")
+
+        listed = await h.send("bfac", "/poll list")
+        assert MARK not in "\n".join(r.text for r in listed)
+        for sub in ("results", "close"):
+            [answer] = await h.send("bfac", f"/poll {sub} 1")
+            assert answer.text == "There is no poll #1. See /poll list.", answer.text
+        fake.push_command(h.user("bfac"), "poll", "Which room? | x | y", chat=group_a)
+        await h.settle(fake.last_update_id)
+        [refused] = h.new_replies(group_a)[-1:]
+        assert refused.text.startswith(NOT_YOURS), refused.text
+
+        record = await PollRepository(h.bot.services.db).get(1)
+        assert record is not None and record.is_open and poll["poll"]["question"].startswith(MARK)
+        assert [p.id for p in await PollRepository(h.bot.services.db).latest(5)] == [1]
+        after = {chat: len(fake.bot_messages(chat)) for chat in before}
+        after[room_a] -= 1  # the refusal of the command typed there
+        assert after == before
