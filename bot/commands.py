@@ -3,9 +3,12 @@ conversation steps explicitly in its `setup()` (Red's cog pattern)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+from bot.scope import Reach
 
 if TYPE_CHECKING:
     from bot.cohorts import EnrolHandler
@@ -28,6 +31,23 @@ class Command:
     help: str  # English, marked with N_() where it is written; translated when shown
     usage: str = ""  # argument synopsis, e.g. "[code]"
     facilitator_only: bool = False
+    # What a facilitator-only command may reach (bot/scope.py): required for one.
+    scope: Reach | None = None
+    # Facilitator sub-commands ("review" of /practice) and what each may reach: those of a
+    # command open to everyone, or those whose reach differs from the command's.
+    subcommands: Mapping[str, Reach] = field(default_factory=lambda: MappingProxyType({}))
+
+    def reach_of(self, args: list[str]) -> Reach | None:
+        """What this command, with these arguments, may reach; None for a participant's."""
+        sub = args[0].lower() if args else ""
+        if sub in self.subcommands:
+            return self.subcommands[sub]
+        return self.scope if self.facilitator_only else None
+
+    def facilitator_forms(self) -> list[str]:
+        """The command and sub-commands a facilitator types: "announce", "practice review"."""
+        forms = [self.name] if self.facilitator_only else []
+        return forms + [f"{self.name} {sub}" for sub in self.subcommands]
 
 
 @dataclass
@@ -51,6 +71,8 @@ class CommandRegistry:
     def add(self, command: Command) -> None:
         if command.name in self.commands:
             raise ValueError(f"command /{command.name} is registered twice")
+        if command.facilitator_only and command.scope is None:
+            raise ValueError(f"facilitator command /{command.name} declares no scope")
         self.commands[command.name] = command
 
     def add_callback(self, prefix: str, handler: Handler) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
 from bot.model import Attachment, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
+from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.participants import Account, Participant
 
@@ -22,6 +23,9 @@ class Context:
     # Known for commands and button presses; False for other events, whose handlers
     # must not depend on it (the dispatcher does not ask, to spare every message two reads).
     is_facilitator: bool
+    # What a facilitator may reach (bot/scope.py), for commands and button presses; it
+    # covers nothing for anyone else, and for other events.
+    scope: FacilitatorScope = field(default_factory=FacilitatorScope.nothing)
 
     @property
     def platform(self) -> str:

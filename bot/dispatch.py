@@ -18,6 +18,7 @@ from bot.commands import Command
 from bot.context import Context
 from bot.i18n import _, use_language
 from bot.model import Event, EventKind
+from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.busy import database_locked, when_unlocked
 from storage.participants import Account, Participant
@@ -105,15 +106,17 @@ class Dispatcher:
             or chat.language
             or s.config.bot.default_language
         )
+        # Asked only where it decides something: two reads saved on every message.
+        scope = await FacilitatorScope.of(s, participant.id) \
+            if event.kind in _AUTHORISED else FacilitatorScope.nothing()
         return Context(
             event=event,
             services=s,
             participant=participant,
             account=account,
             language=s.catalogs.pack(language),
-            # Asked only where it decides something: two reads saved on every message.
-            is_facilitator=event.kind in _AUTHORISED
-            and await s.authorizer.is_facilitator(participant.id),
+            is_facilitator=scope.is_facilitator,
+            scope=scope,
         )
 
     async def _route(self, ctx: Context) -> None:

@@ -6,9 +6,35 @@ from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, format_datetime
+from bot.scope import Reach
+from storage.audit import AuditEntry
 
 DEFAULT_AUDIT_LINES = 10
 MAX_AUDIT_LINES = 50
+AUDIT_PAGE = 500  # entries read at a time while looking for those a reader may see
+
+
+async def visible_entries(ctx: Context, limit: int) -> list[AuditEntry]:
+    """The latest `limit` entries the reader may see: all for a facilitator of every
+    cohort; else those whose actor is in their cohorts (bot/scope.py `covers_actor`)."""
+    scope = ctx.scope
+    if scope.everywhere:
+        return await ctx.services.audit.latest(limit)
+    found: list[AuditEntry] = []
+    verdicts: dict[int | None, bool] = {}
+    before: int | None = None
+    while len(found) < limit:
+        page = await ctx.services.audit.latest(AUDIT_PAGE, before_id=before)
+        for entry in page:
+            actor = entry.actor_participant_id
+            if actor not in verdicts:
+                verdicts[actor] = await scope.covers_actor(actor)
+            if verdicts[actor]:
+                found.append(entry)
+        if len(page) < AUDIT_PAGE:
+            break
+        before = page[-1].id
+    return found[:limit]
 
 
 async def audit(ctx: Context) -> None:
@@ -21,7 +47,7 @@ async def audit(ctx: Context) -> None:
                                                    example=ctx.command("audit 20")))
             return
         limit = int(raw)
-    entries = await ctx.services.audit.latest(limit)
+    entries = await visible_entries(ctx, limit)
     if not entries:
         await ctx.reply(_("The audit log is empty."))
         return
@@ -46,4 +72,4 @@ async def audit(ctx: Context) -> None:
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("audit", audit, N_("Show the latest admin actions"), usage="[n]",
-                         facilitator_only=True))
+                         facilitator_only=True, scope=Reach.REPORT))

@@ -9,10 +9,12 @@ from bot.context import Context
 from bot.i18n import N_, _, format_datetime, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import BULK
+from bot.scope import FacilitatorScope, Reach
 from bot.services import Services
 
 AUDIENCES = ("all", "channels", "participants")
 MAX_TEXT = 3500
+STATUS_SCAN = 100  # the latest announcements looked at for the ones the reader may see
 
 
 def _header(services: Services, language: str | None, text: str) -> str:
@@ -21,15 +23,22 @@ def _header(services: Services, language: str | None, text: str) -> str:
 
 
 async def _queue(services: Services, announcement_id: int, audience: str, text: str,
-                 sender_participant_id: int) -> int:
+                 scope: FacilitatorScope) -> int:
+    """Queue the copies; a facilitator of some cohorts reaches only their cohorts' group
+    chats (their configured channels) and members."""
     batch: list[tuple[OutboundMessage, str | None]] = []
     if audience in ("all", "channels"):
         for chat in await services.chats.groups():
+            if not scope.covers_chat(chat.platform, chat.chat_id):
+                continue
             ref = ChatRef(chat.platform, chat.chat_id, ChatKind.GROUP, title=chat.title)
             batch.append((OutboundMessage(ref, _header(services, chat.language, text)),
                           f"announce:{announcement_id}:{chat.platform}:{chat.chat_id}"))
     if audience in ("all", "participants"):
+        members = await scope.members()
         for r in await services.participants.reachable():
+            if members is not None and r.participant_id not in members:
+                continue
             ref = ChatRef(r.platform, r.user_id, ChatKind.PRIVATE)
             batch.append((OutboundMessage(ref, _header(services, r.language, text)),
                           f"announce:{announcement_id}:{r.platform}:{r.user_id}"))
@@ -61,7 +70,7 @@ async def announce(ctx: Context) -> None:
         return
     announcement_id = await s.announcements.create(ctx.participant.id, audience, text,
                                                    s.clock.timestamp())
-    count = await _queue(s, announcement_id, audience, text, ctx.participant.id)
+    count = await _queue(s, announcement_id, audience, text, ctx.scope)
     await s.announcements.set_recipients(announcement_id, count)
     await ctx.reply(_("Announcement #{n} is on its way to {count} chats. {status} shows the "
                       "delivery.").format(n=announcement_id, count=count,
@@ -70,7 +79,8 @@ async def announce(ctx: Context) -> None:
 
 async def status(ctx: Context) -> None:
     s = ctx.services
-    latest = await s.announcements.latest(3)
+    latest = [a for a in await s.announcements.latest(STATUS_SCAN)
+              if await ctx.scope.covers_facilitator(a.created_by)][:3]
     if not latest:
         await ctx.reply(_("No announcement yet."))
         return
@@ -87,4 +97,5 @@ async def status(ctx: Context) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("announce", announce,
                          N_("Send an announcement to every chat; also status"),
-                         usage=N_("[channels|participants] <text>"), facilitator_only=True))
+                         usage=N_("[channels|participants] <text>"), facilitator_only=True,
+                         scope=Reach.COHORT))

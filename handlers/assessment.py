@@ -13,6 +13,7 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_date, format_number, format_ratio, ngettext
+from bot.scope import Reach
 from bot.survey_model import Question, Survey
 from bot.survey_taking import take
 from bot.surveys import PRE_ASSESSMENT
@@ -219,7 +220,7 @@ def setup(registry: CommandRegistry) -> None:
                          N_("Answer the pre-assessment of your needs (or continue it)")))
     registry.add(Command("gaps", gaps, N_("The cohort's top needs from the pre-assessment; "
                                           "csv for a file"), usage="[cohort] [csv]",
-                         facilitator_only=True))
+                         facilitator_only=True, scope=Reach.REPORT))
     registry.add(Command("electives", electives,
                          N_("Elective modules chosen in the pre-assessment; csv for a file"),
-                         usage="[cohort] [csv]", facilitator_only=True))
+                         usage="[cohort] [csv]", facilitator_only=True, scope=Reach.REPORT))

@@ -7,6 +7,7 @@ import re
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import LANGUAGE_NAMES, N_, _, use_language
+from bot.scope import Reach, not_your_chat
 
 NAME = re.compile(r"^[\w-]{1,40}$")
 
@@ -14,6 +15,11 @@ NAME = re.compile(r"^[\w-]{1,40}$")
 async def bridge(ctx: Context) -> None:
     args = ctx.event.args
     sub = args[0].lower() if args else ""
+    chat = ctx.event.chat
+    if sub in ("join", "leave") and not chat.is_private and \
+            not ctx.scope.covers_chat(chat.platform, chat.chat_id):
+        await ctx.reply(not_your_chat(ctx.command("bridge")))
+        return
     if sub == "list":
         await _list(ctx)
     elif sub == "create" and len(args) == 2:
@@ -32,7 +38,9 @@ async def bridge(ctx: Context) -> None:
 
 async def _list(ctx: Context) -> None:
     s = ctx.services
-    names = await s.relay.bridges.names()
+    names = [(name, count) for name, count in await s.relay.bridges.names()
+             if await ctx.scope.covers_bridge(s.relay.bridges,
+                                              await s.relay.bridges.id_of(name) or 0)]
     if not names:
         await ctx.reply(_("There is no bridge yet. Create one with {command}.").format(
             command=ctx.command("bridge create <name>")))
@@ -46,7 +54,7 @@ async def _list(ctx: Context) -> None:
         lines.append(_("{name}: {count} chats — {where}").format(name=name, count=count,
                                                                   where=where or "—"))
     here = await s.relay.channel_of(ctx.event)
-    if here is not None:
+    if here is not None and any(name == here.bridge_name for name, _count in names):
         lines.append(_("This chat is in {name}.").format(name=here.bridge_name))
     await ctx.reply("\n".join(lines))
 
@@ -72,6 +80,9 @@ async def _join(ctx: Context, name: str, language: str | None) -> None:
         await ctx.reply(_("Type this in the group chat you want to link, not here."))
         return
     bridge_id = await s.relay.bridges.id_of(name)
+    if bridge_id is not None and not await ctx.scope.covers_bridge(s.relay.bridges,
+                                                                   bridge_id):
+        bridge_id = None  # another cohort's bridge is answered as one that does not exist
     if bridge_id is None:
         await ctx.reply(_("There is no bridge called {name}. See {command}.").format(
             name=name[:40], command=ctx.command("bridge list")))
@@ -103,4 +114,5 @@ async def _leave(ctx: Context) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("bridge", bridge, N_("Link group chats across platforms: create, "
                                               "join, leave, list"),
-                         usage="create|join|leave|list", facilitator_only=True))
+                         usage="create|join|leave|list", facilitator_only=True,
+                         scope=Reach.COHORT))

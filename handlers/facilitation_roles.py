@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.i18n import N_, _, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.relay import PLATFORM_NAMES
+from bot.scope import Reach
 from storage.participants import Account
 
 _MENTION = re.compile(r"^<@!?(\d+)>$")
@@ -245,8 +246,7 @@ async def facilitator(ctx: Context) -> None:
     args = ctx.event.args
     action = args[0].lower() if args else ""
     words = " ".join(args[1:])
-    if action in ("add", "remove") and \
-            await ctx.services.authorizer.cohort_scope(ctx.participant.id) is not None:
+    if action in ("add", "remove") and not ctx.scope.everywhere:
         # The role granted in chat is for every cohort: a facilitator of one cohort only
         # cannot grant (or take) more than they have.
         await ctx.reply(_("Only a facilitator of every cohort can give or take the "
@@ -270,4 +270,6 @@ async def facilitator(ctx: Context) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("facilitator", facilitator,
                          N_("Give or take the facilitator role, or list facilitators"),
-                         usage="add|remove|list", facilitator_only=True))
+                         usage="add|remove|list", facilitator_only=True, scope=Reach.REPORT,
+                         subcommands={"add": Reach.ALL_COHORTS,
+                                      "remove": Reach.ALL_COHORTS}))

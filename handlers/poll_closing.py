@@ -14,6 +14,7 @@ from bot.i18n import _, format_ratio, ngettext, rtl_marked, use_language
 from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage, poll_key
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing
+from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.outbox import OutboxItem
 from storage.polls import PollCopy, PollRecord, PollRepository, Tally
@@ -25,6 +26,15 @@ COPY_KEY = "poll:"  # outbox dedupe keys "poll:<id>:<platform>:<chat>": the copi
 STOP_KEY = "pollstop:"
 RESULT_KEY = "pollresult:"
 BAR_CELLS = 10
+
+
+async def in_scope(services: Services, scope: FacilitatorScope, record: PollRecord) -> bool:
+    """A poll the reader may list, read and close: theirs, or one whose every copy is in
+    a chat of their cohorts."""
+    if scope.everywhere or record.created_by == scope.participant_id:
+        return True
+    copies = await PollRepository(services.db).copies(record.id)
+    return bool(copies) and scope.covers_chats((c.platform, c.chat_id) for c in copies)
 
 
 def copy_key(poll_id: int, copy: PollCopy, prefix: str = COPY_KEY) -> str:

@@ -28,6 +28,7 @@ from bot.model import OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
 from bot.poll_text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
 from bot.relay import NoTranslation
+from bot.scope import Reach, not_your_chat
 from bot.services import Services
 from handlers.poll_closing import (
     chart,
@@ -35,6 +36,7 @@ from handlers.poll_closing import (
     copy_chat,
     copy_key,
     fire_close,
+    in_scope,
     install_hook,
     results_text,
 )
@@ -45,6 +47,7 @@ from storage.schedules import NewSchedule
 log = logging.getLogger("handlers.polls")
 
 CLOSE = "poll_close"  # schedule kind: close a poll at its deadline
+LIST_SCAN = 200  # the latest polls looked at for the ten a reader may see
 
 # What each platform's native poll takes (Discord: 55 characters an option); a longer
 # copy is shortened there, and the results text carries the whole wording.
@@ -123,6 +126,9 @@ async def _targets(ctx: Context, spec: PollSpec, bridge_name: str | None
         bridge_name = here.bridge_name
     if bridge_name is not None:
         bridge_id = await s.relay.bridges.id_of(bridge_name)
+        if bridge_id is not None and not await ctx.scope.covers_bridge(s.relay.bridges,
+                                                                       bridge_id):
+            bridge_id = None  # another cohort's bridge is answered as one that does not exist
         if bridge_id is None:
             await ctx.reply(_("There is no bridge called {name}. See {command}.").format(
                 name=bridge_name[:40], command=ctx.command("bridge list")))
@@ -157,6 +163,9 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
         return
     channels = await _targets(ctx, spec, bridge_name)
     if channels is None:
+        return
+    if not ctx.scope.covers_chats((c.platform, c.chat_id) for c in channels):
+        await ctx.reply(not_your_chat(ctx.command("poll")))
         return
     texts = await wordings(s, spec, {c.language for c in channels})
     copies = [PollCopy(0, c.platform, c.chat_id, c.chat_kind, c.title, c.language,
@@ -279,6 +288,8 @@ def _number(text: str) -> int | None:
 async def _find(ctx: Context, text: str) -> PollRecord | None:
     poll_id = _number(text)
     record = await PollRepository(ctx.services.db).get(poll_id) if poll_id else None
+    if record is not None and not await in_scope(ctx.services, ctx.scope, record):
+        record = None  # another cohort's poll is answered as one that does not exist
     if record is None:
         await ctx.reply(_("There is no poll #{n}. See {command}.").format(
             n=text[:10], command=ctx.command("poll list")))
@@ -303,7 +314,8 @@ async def show_results(ctx: Context, record: PollRecord) -> None:
 async def list_polls(ctx: Context) -> None:
     s = ctx.services
     repo = PollRepository(s.db)
-    latest = await repo.latest(10)
+    latest = [r for r in await repo.latest(LIST_SCAN)
+              if await in_scope(s, ctx.scope, r)][:10]
     if not latest:
         await ctx.reply(_("No poll yet. Create one with {example}").format(
             example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))
@@ -373,7 +385,7 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("poll", poll,
                          N_("Post a poll here or into a bridge; also list, results, close"),
                          usage=N_("<question> | <option> | <option> …"),
-                         facilitator_only=True))
+                         facilitator_only=True, scope=Reach.COHORT))
     registry.add_event_handler("poll_answer", on_poll_answer)
     registry.add_event_handler("poll_totals", on_poll_totals)
     registry.add_timed(CLOSE, fire_close)

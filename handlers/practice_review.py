@@ -27,6 +27,16 @@ async def _refused(ctx: Context, action: str) -> bool:
     return True
 
 
+async def in_scope(ctx: Context, practices: list[Practice], *, academy: bool = False
+                   ) -> list[Practice]:
+    """The practices whose author is in the reader's cohorts (every practice for a
+    facilitator of every cohort); with `academy`, also the academy's own (no author)."""
+    return [p for p in practices
+            if (academy and p.author_id is None and p.seed_key is not None)
+            or (p.author_id is not None and await ctx.scope.covers_participant(p.author_id))
+            or ctx.scope.everywhere]
+
+
 async def _audit(ctx: Context, action: str, detail: str) -> None:
     s = ctx.services
     await s.audit.record(ctx.participant.id, ctx.platform, f"practice {action}", "done",
@@ -36,7 +46,7 @@ async def _audit(ctx: Context, action: str, detail: str) -> None:
 async def review(ctx: Context) -> None:
     if await _refused(ctx, "review"):
         return
-    waiting = await repository(ctx.services).with_status("submitted")
+    waiting = await in_scope(ctx, await repository(ctx.services).with_status("submitted"))
     if not waiting:
         await ctx.reply(_("No practice is waiting for review."))
         return
@@ -56,7 +66,8 @@ async def _submitted(ctx: Context, args: list[str], usage: str) -> Practice | No
     if not number:
         await ctx.reply(_("Which practice? {usage}").format(usage=ctx.command(usage)))
         return None
-    if practice is None or practice.status != "submitted":
+    if practice is None or practice.status != "submitted" or not await in_scope(ctx, [practice]):
+        # Another cohort's practice is answered as one that is not waiting.
         await ctx.reply(_("Practice #{n} is not waiting for review. See the list with "
                           "{command}.").format(n=number[:10],
                                                command=ctx.command("practice review")))
@@ -144,7 +155,8 @@ async def export(ctx: Context) -> None:
     if await _refused(ctx, "export"):
         return
     s = ctx.services
-    approved = await repository(s).with_status("approved")
+    approved = await in_scope(ctx, await repository(s).with_status("approved"),
+                              academy=True)
     if not approved:
         await ctx.reply(_("There is no approved practice to export yet."))
         return

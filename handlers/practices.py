@@ -17,6 +17,7 @@ from bot.content.practices import load_seed_practices
 from bot.context import Context
 from bot.i18n import N_, _
 from bot.relay import NoTranslation
+from bot.scope import Reach
 from handlers.practice_review import approve, export, return_practice, review
 from handlers.practice_template import (
     CALLBACK,
@@ -94,7 +95,8 @@ async def show(ctx: Context, number_text: str) -> None:
     number = number_text.lstrip("#")
     practice = await repo.get(int(number)) if number.isdigit() else None
     visible = practice is not None and (
-        practice.status == "approved" or ctx.is_facilitator
+        practice.status == "approved"
+        or (ctx.is_facilitator and await ctx.scope.covers_participant(practice.author_id))
         or practice.author_id == ctx.participant.id)
     if practice is None or not visible:
         await ctx.reply(_("There is no approved practice #{n}. See the list with {command}."
@@ -195,7 +197,9 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("practice", practice_command,
                          N_("Good practices: new, read one, review (facilitators)"),
                          usage=N_("new | <n> | review | approve <n> | return <n> <comment> | "
-                                  "export")))
+                                  "export"),
+                         subcommands={"review": Reach.COHORT, "approve": Reach.COHORT,
+                                      "return": Reach.COHORT, "export": Reach.REPORT}))
     registry.add(Command("practices", practices_command,
                          N_("Search the base of good practices"), usage=N_("[words]")))
     registry.add_callback(CALLBACK, on_button)

@@ -12,6 +12,7 @@ from bot.content.academy import Academy
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_datetime, format_number
+from bot.scope import Reach
 from handlers.unit_content import localized, release_at
 from storage.units import Member, Progress, UnitStore
 
@@ -128,4 +129,5 @@ async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("progress", progress_report,
                          N_("Pre-learning progress of your cohort(s); also csv"),
-                         usage="[code] [csv]", facilitator_only=True))
+                         usage="[code] [csv]", facilitator_only=True,
+                         scope=Reach.REPORT))

@@ -14,6 +14,7 @@ from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
+from bot.scope import Reach, not_your_chat
 from bot.services import Services
 from bot.timeparse import DAY_NAMES, When, split_recurring, split_when
 from storage.schedules import NewSchedule, Schedule
@@ -146,6 +147,11 @@ async def remind(ctx: Context) -> None:
 async def schedule_post(ctx: Context) -> None:
     s = ctx.services
     chat = ctx.event.chat
+    if not chat.is_private and not ctx.scope.covers_chat(chat.platform, chat.chat_id):
+        # Posts (and their list) are the chat's: only in a chat of one's cohorts, or in
+        # one's own private chat.
+        await ctx.reply(not_your_chat(ctx.command("schedule")))
+        return
     here = await s.schedules.active(kind=POST, platform=chat.platform, chat_id=chat.chat_id)
     if not ctx.event.args:
         await ctx.reply(_("Give a time and the message to post in this chat, for example {example}"
@@ -212,6 +218,7 @@ def setup(registry: CommandRegistry) -> None:
                          usage="[Area/City]"))
     registry.add(Command("schedule", schedule_post,
                          N_("Post a message in this chat later or on a schedule; also list, "
-                            "cancel"), usage=N_("<when> <text>"), facilitator_only=True))
+                            "cancel"), usage=N_("<when> <text>"), facilitator_only=True,
+                         scope=Reach.COHORT))
     registry.add_timed(REMINDER, fire_reminder)
     registry.add_timed(POST, fire_post)

@@ -16,6 +16,7 @@ from bot.i18n import N_, _, format_datetime, ngettext, rtl_marked, use_language
 from bot.model import OutboundMessage
 from bot.outbox import INTERACTIVE, SCHEDULED
 from bot.scheduler import Firing, dedupe_key
+from bot.scope import Reach
 from bot.services import Services
 from bot.survey_interviews import (
     INTERVIEW_REMINDER_KIND,
@@ -107,7 +108,8 @@ async def add_slots(ctx: Context, text: str) -> None:
 async def list_slots(ctx: Context) -> None:
     services = ctx.services
     repo = engine.repository(services)
-    slots = await repo.slots(services.clock.timestamp())
+    slots = [slot for slot in await repo.slots(services.clock.timestamp())
+             if await ctx.scope.covers_facilitator(slot.created_by)]
     if not slots:
         await ctx.reply(_("No interview time is planned. Add some with {command}.").format(
             command=ctx.command("slots add tomorrow 10:00, tomorrow 11:00")))
@@ -134,7 +136,10 @@ async def cancel_slot(ctx: Context, number: str) -> None:
     services = ctx.services
     repo = engine.repository(services)
     slot = await repo.slot(int(number.lstrip("#"))) if number.lstrip("#").isdigit() else None
-    if slot is None or slot.status != "open":
+    # A time another cohort's facilitator (or one of every cohort) added is answered as
+    # one that does not exist.
+    if slot is None or slot.status != "open" or \
+            not await ctx.scope.covers_facilitator(slot.created_by):
         await ctx.reply(_("There is no interview time #{n}. See them with {command}.").format(
             n=number[:10], command=ctx.command("slots list")))
         return
@@ -251,6 +256,6 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("slots", slots_command,
                          N_("Interview times for the shortlist: add, list, cancel"),
                          usage=N_("add <when>, <when> | list | cancel <n>"),
-                         facilitator_only=True))
+                         facilitator_only=True, scope=Reach.COHORT))
     registry.add_callback(SLOT_CALLBACK, book)
     registry.add_timed(INTERVIEW_REMINDER_KIND, fire_interview_reminder)

@@ -31,6 +31,7 @@ from bot.model import ChatKind, ChatRef, EventKind, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.relay import PLATFORM_NAMES
 from bot.scheduler import Firing
+from bot.scope import Reach
 from bot.services import Services
 from bot.timeparse import next_occurrence
 from handlers.animation import ensure_planned, signature
@@ -345,9 +346,9 @@ async def quiet_list(ctx: Context) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("stats", stats, N_("Activity: participants, messages, units, "
                                             "surveys, with a chart"),
-                         usage=N_("[days]"), facilitator_only=True))
+                         usage=N_("[days]"), facilitator_only=True, scope=Reach.REPORT))
     registry.add(Command("quiet", quiet, N_("Pause or resume my nudges when you are quiet"),
-                         usage="[off|list]"))
+                         usage="[off|list]", subcommands={"list": Reach.REPORT}))
     registry.add_observer("activity", count_message)
     registry.add_timed(QUIET_CHECK, check_quiet)
     registry.startup.append(plan_quiet_checks)

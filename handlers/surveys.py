@@ -13,6 +13,7 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_datetime, format_number, format_ratio, ngettext
+from bot.scope import Reach
 from bot.services import Services
 from bot.survey_interviews import shortlist
 from bot.survey_model import Question, Survey, answer_text
@@ -415,7 +416,10 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("survey", survey_command,
                          N_("Answer a survey; facilitators: start, status, results, export, "
-                            "shortlist"), usage=N_("[name] | start <name> [cohort]")))
+                            "shortlist"), usage=N_("[name] | start <name> [cohort]"),
+                         subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
+                                      "results": Reach.REPORT, "export": Reach.REPORT,
+                                      "shortlist": Reach.REPORT}))
     registry.add_callback(engine.CALLBACK, on_button)
     registry.add_message_handler("survey answers", on_message)
     registry.add_timed(WAVE_KIND, fire_wave)

@@ -41,8 +41,11 @@ class AuditLog:
              outcome),
         )
 
-    async def latest(self, limit: int = 20) -> list[AuditEntry]:
+    async def latest(self, limit: int = 20, *, before_id: int | None = None
+                     ) -> list[AuditEntry]:
+        """The newest entries first; only those older than `before_id` when given."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT {_COLUMNS} FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (before_id if before_id is not None else 2**63 - 1, limit),
         )
         return [AuditEntry(**dict(r)) for r in rows]

@@ -44,6 +44,12 @@ class BridgeRepository:
         row = await self.db.fetchone("SELECT id FROM bridges WHERE name = ?", (name,))
         return int(row[0]) if row else None
 
+    async def created_by(self, bridge_id: int) -> int | None:
+        """Who created the bridge in chat; None for one from the configuration."""
+        row = await self.db.fetchone("SELECT created_by FROM bridges WHERE id = ?",
+                                     (bridge_id,))
+        return int(row[0]) if row and row[0] is not None else None
+
     async def names(self) -> list[tuple[str, int]]:
         rows = await self.db.fetchall(
             "SELECT b.name, COUNT(c.chat_id) FROM bridges b LEFT JOIN bridge_channels c "
