@@ -24,9 +24,10 @@ from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config, Secrets
 from bot.content.academy import Academy, load_academy
+from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
-from bot.outbox import Outbox, RetryPolicy
+from bot.outbox import Outbox
 from bot.relay import NoTranslation, Relay, Translating
 from bot.scheduler import Scheduler
 from bot.services import Services

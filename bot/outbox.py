@@ -7,15 +7,14 @@ loses it; dedupe keys make re-enqueueing the same logical message a no-op.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.buttons import ButtonTokens
 from bot.clock import Clock
+from bot.delivery_timing import IdleSenders, RetryPolicy
 from bot.model import OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
 from storage.busy import when_unlocked
@@ -44,63 +43,9 @@ MERGE_AFTER_SECONDS = 5.0
 def _attributed(msg: OutboundMessage) -> str:
     return f"{msg.attribution}: {msg.text}" if msg.attribution else msg.text
 
+
 SentHook = Callable[[OutboxItem, OutboundMessage, str], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, OutboundMessage, PermanentFailure], Awaitable[None]]
-
-
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 10
-    base_delay: float = 1.0
-    max_delay: float = 300.0
-
-    def delay(self, attempts: int) -> float:
-        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
-
-
-@dataclass
-class _Waiters:
-    """Idle senders, woken one at a time (a wake-up for all of them was a stampede of
-    claims, measured in bench/relay.py). `signal` counts wake-ups, so a sender that looked
-    at the queue before one does not go to sleep after it. An idle sender whose next moment
-    (a delayed message, a paced chat) comes before every timer already set keeps time;
-    the others wait without a timer."""
-
-    signal: int = 0
-    _timers: list[float] = field(default_factory=list)  # when the timekeepers wake
-    _futures: deque[asyncio.Future[None]] = field(default_factory=deque)
-
-    def notify_one(self) -> None:
-        self.signal += 1
-        while self._futures:
-            future = self._futures.popleft()
-            if not future.done():
-                future.set_result(None)
-                return
-
-    async def wait(self, seen: int, delay: float | None) -> bool:
-        """Returns whether this sender kept time while it waited."""
-        if self.signal != seen:
-            return False
-        loop = asyncio.get_running_loop()
-        at = None if delay is None else loop.time() + delay
-        keeps_time = at is not None and all(at < t for t in self._timers)
-        if keeps_time:
-            self._timers.append(at)  # type: ignore[arg-type]
-        future: asyncio.Future[None] = loop.create_future()
-        self._futures.append(future)
-        try:
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
-            # comes with a wake-up, and stop() would then wait for this sender forever.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(at if keeps_time else None):
-                    await future
-        finally:
-            if keeps_time:
-                self._timers.remove(at)  # type: ignore[arg-type]
-            if not future.done():
-                future.cancel()
-        return keeps_time
 
 
 @dataclass
@@ -110,7 +55,7 @@ class _Lane:
     adapter: PlatformAdapter
     pacer: Pacer
     gate: Gate
-    waiters: _Waiters = field(default_factory=_Waiters)
+    waiters: IdleSenders = field(default_factory=IdleSenders)
     in_flight: set[str] = field(default_factory=set)
     # Choosing a message and marking its chat in flight is one step, or two senders
     # could take two messages of the same chat and deliver them out of order.

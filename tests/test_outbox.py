@@ -12,8 +12,9 @@ import pytest
 
 from bot.adapters.base import PermanentFailure, RetryLater
 from bot.clock import Clock
+from bot.delivery_timing import RetryPolicy
 from bot.model import ChatKind, ChatRef, OutboundMessage
-from bot.outbox import BULK, INTERACTIVE, Outbox, RetryPolicy
+from bot.outbox import BULK, INTERACTIVE, Outbox
 from bot.pacing import Limits, Pacer
 from storage.db import Database
 from storage.outbox import OutboxRepository
