@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.adapters.base import file_line, safe_file_name, too_large_line
+from bot.circuit import CircuitBreaker
 from bot.i18n import Catalogs, _, use_language
 from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
 from bot.outbox import RELAY, Outbox
@@ -131,7 +132,11 @@ class Relay:
     flood: FloodGuard = field(default_factory=FloodGuard)
     # Where relayed files wait for their copies: beside the database unless given.
     files_dir: Path | None = None
+    # A download that takes longer is abandoned (the copy says which file is missing); a
+    # platform whose downloads time out again and again is not asked for a while.
+    download_deadline: float = 90.0
     _copies_with_files: dict[str, int] = field(default_factory=dict, init=False)
+    _download_breakers: dict[str, CircuitBreaker] = field(default_factory=dict, init=False)
     _swept_at: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
@@ -220,9 +225,20 @@ class Relay:
             if attachment.size is not None and attachment.size > limit:
                 continue
             dest = folder / f"{i}-{safe_file_name(attachment.file_name)}"
+            breaker = self._download_breakers.setdefault(
+                event.platform, CircuitBreaker(f"{event.platform} file downloads"))
+            if not breaker.allow():
+                continue
             try:
-                path = await source.download(attachment, dest, limit)
+                async with asyncio.timeout(self.download_deadline):
+                    path = await source.download(attachment, dest, limit)
+                breaker.succeeded()
                 size = (await asyncio.to_thread(path.stat)).st_size if path else 0
+            except TimeoutError:
+                breaker.failed()
+                log.warning("relay %s: a download took over %g s", relay_id,
+                            self.download_deadline)
+                path = None
             except Exception:
                 log.exception("relay %s: downloading a file failed", relay_id)
                 path = None

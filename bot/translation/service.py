@@ -2,7 +2,8 @@
 
 One engine request per target language (all lines of the message in one batch), cache
 first, an overall deadline, and no exception for the caller: a target that could not be
-translated is listed in `failed` and the relay sends the original with a mark.
+translated is listed in `failed` and the relay sends the original with a mark. A circuit
+breaker skips an engine that keeps failing or hanging (cached translations still serve).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.circuit import CircuitBreaker
 from bot.translation.cache import TranslationCache
 from bot.translation.detect import LanguageDetector
 from bot.translation.engine import TranslationError, Translator
@@ -27,15 +29,20 @@ class TranslationResult:
     failed: set[str] = field(default_factory=set)  # targets to send as original + mark
 
 
+class EngineSkipped(TranslationError):
+    """The engine's circuit is open: not asked, and not logged for each message."""
+
+
 class TranslationService:
     def __init__(self, translator: Translator, cache: TranslationCache | None,
                  detector: LanguageDetector, glossary: Iterable[str] = (),
-                 deadline_seconds: float = 8.0):
+                 deadline_seconds: float = 8.0, breaker: CircuitBreaker | None = None):
         self.translator = translator
         self.cache = cache
         self.detector = detector
         self.protector = Protector(glossary)
         self.deadline_seconds = deadline_seconds
+        self.breaker = breaker or CircuitBreaker(f"translation engine {translator.name}")
 
     async def close(self) -> None:
         await self.translator.close()
@@ -70,6 +77,8 @@ class TranslationService:
                 continue
             failed.add(target)
             error = task.exception() if task in done else None
+            if isinstance(error, EngineSkipped):
+                continue
             if task not in done:
                 reason = f"no answer within the {self.deadline_seconds:g} s deadline"
             elif isinstance(error, TranslationError):
@@ -91,7 +100,7 @@ class TranslationService:
             answers = await self.cache.get_many(engine, source, target, markups)
         missing = [m for m in markups if m not in answers]
         if missing:
-            fresh = dict(zip(missing, await self.translator.translate(missing, source, target),
+            fresh = dict(zip(missing, await self._ask_engine(missing, source, target),
                              strict=True))
             # Restore before caching, so an answer with a broken placeholder is never kept.
             restored = protected.restore({**answers, **fresh})
@@ -99,3 +108,14 @@ class TranslationService:
                 await self.cache.put_many(engine, source, target, fresh)
             return restored
         return protected.restore(answers)
+
+    async def _ask_engine(self, texts: list[str], source: str, target: str) -> list[str]:
+        if not self.breaker.allow():
+            raise EngineSkipped("engine skipped after repeated failures")
+        try:
+            answers = await self.translator.translate(texts, source, target)
+        except BaseException:  # a timeout (cancellation at the deadline) counts too
+            self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return answers

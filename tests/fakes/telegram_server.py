@@ -237,6 +237,8 @@ class FakeTelegram:
         self._changed = asyncio.Event()
         self._poller = 0
         self._closing = False
+        self.hang_downloads = False  # file downloads never answer (a stuck file server)
+        self.downloads = 0  # file downloads asked for
         self._runner: web.AppRunner | None = None
         self._queries: set[str] = set()  # callback queries not yet answered
         self._methods: dict[str, tuple[str, Callable[[Json, dict[str, Upload]], Any]]] = {
@@ -496,6 +498,9 @@ class FakeTelegram:
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.Response(status=401)
+        self.downloads += 1
+        if self.hang_downloads:
+            await asyncio.Event().wait()  # until the client gives up or the server stops
         upload = self.files.get(request.match_info["path"].rsplit("/", 1)[-1])
         if upload is None:
             return web.Response(status=404)
