@@ -1,6 +1,7 @@
 """Benchmarks (a) and (b): a broadcast to 5,000 Telegram private chats through the real
 outbox, the real python-telegram-bot and the fake Telegram server enforcing Telegram's
-limits with real 429s (30/s overall, 1/s per chat, 20/min per group); and, during it, the
+limits with real 429s (30/s overall with Telegram's 10% slack, i.e. at most 33 sends in any
+second; 1/s per chat, 20/min per group), with the default pacing; and, during it, the
 latency of replies to commands sent by ten other people.
 
 (a) achieved rate as a fraction of the configured rate (and of Telegram's 30/s), messages
@@ -22,6 +23,8 @@ RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "5000"))
 ASKERS = 10
 SENDERS = int(os.environ.get("BENCH_SENDERS", "8"))
 TEXT = "Welcome to the academy"
+TELEGRAM_LIMIT = 30  # documented sends per second
+TELEGRAM_SLACK = 3  # +10%: the fake refuses the 34th send within one second
 
 
 async def run() -> dict[str, float | int]:
@@ -35,7 +38,8 @@ async def run() -> dict[str, float | int]:
 
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeTelegram() as fake:
-            fake.limits = FloodLimits(overall_per_second=30, per_chat_per_second=1,
+            fake.limits = FloodLimits(overall_per_second=TELEGRAM_LIMIT + TELEGRAM_SLACK,
+                                      per_chat_per_second=1,
                                       per_group_per_minute=20)
             ids = [telegram_id(f"p{i}") for i in range(RECIPIENTS)]
             for i, uid in enumerate(ids):
@@ -104,12 +108,14 @@ async def run() -> dict[str, float | int]:
                 "recipients": RECIPIENTS,
                 "senders": SENDERS,
                 "configured_rate_per_s": configured,
-                "telegram_limit_per_s": 30,
+                "telegram_limit_per_s": TELEGRAM_LIMIT,
+                "fake_refuses_above_per_s": TELEGRAM_LIMIT + TELEGRAM_SLACK,
                 "broadcast_duration_s": duration,
                 "broadcast_rate_per_s": rate,
                 "all_sends_rate_per_s": total_rate,
                 "fraction_of_configured_rate": total_rate / configured,
-                "fraction_of_telegram_limit": total_rate / 30,
+                "fraction_of_telegram_limit": total_rate / TELEGRAM_LIMIT,
+                "broadcast_fraction_of_telegram_limit": rate / TELEGRAM_LIMIT,
                 "broadcast_fraction_of_configured_rate": rate / configured,
                 "lost": sum(c == 0 for c in counts),
                 "duplicated": sum(c > 1 for c in counts),
@@ -128,8 +134,9 @@ def main() -> None:
     figures = asyncio.run(run())
     write_result("delivery", figures, notes=(
         "One process: bot, outbox (8 senders), python-telegram-bot 22 and the fake Telegram "
-        "server on 127.0.0.1 enforcing 30/s overall, 1/s per chat, 20/min per group with real "
-        "429s. Rates over the span from the first to the last accepted announcement: "
+        "server on 127.0.0.1 enforcing 30/s overall (+10% slack: it refuses the 34th send "
+        "within any second), 1/s per chat, 20/min per group with real 429s; default pacing. "
+        "Rates over the span from the first to the last accepted announcement: "
         "all_sends counts every accepted sendMessage in that span (the broadcast and the "
         "replies to commands share the bot's limit); broadcast counts announcements only. "
         "Reply "
