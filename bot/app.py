@@ -19,6 +19,7 @@ from bot.adapters.base import CommandMenu, PlatformAdapter
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
+from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
@@ -194,6 +195,8 @@ class Bot:
 
     services: Services
     dispatcher: Dispatcher
+    # Platforms hand their events to the lanes: chats concurrently, each chat in order.
+    lanes: ChatLanes
     adapters: list[PlatformAdapter] = field(default_factory=list)
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
@@ -202,13 +205,15 @@ class Bot:
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
         services = await build_services(config, clock, features)
         await services.scheduler.start(services)
-        return cls(services, Dispatcher(services))
+        dispatcher = Dispatcher(services)
+        # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
+        return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
         self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
-        await adapter.start(self.dispatcher.handle)
+        await adapter.start(self.lanes.submit)
 
     def supervise(self, adapter: PlatformAdapter, backoff: Backoff | None = None
                   ) -> asyncio.Task[None]:
@@ -223,7 +228,7 @@ class Bot:
             attempt = 0
             while True:
                 try:
-                    await adapter.start(self.dispatcher.handle)
+                    await adapter.start(self.lanes.submit)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -253,6 +258,7 @@ class Bot:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping %s failed", adapter.platform)
+        await self.lanes.close()
         await self.services.outbox.stop()
         await self.services.relay.close()
         await self.services.db.close()
@@ -273,7 +279,7 @@ async def run_console(config: Config, user: str | None = None, language: str | N
         reader=reader,
         writer=writer or sys.stdout,
         clock=clock,
-        settle=lambda: services.outbox.wait_idle("console"),
+        settle=lambda: settle_console(bot),
         on_advance=lambda _delta: services.scheduler.run_due(clock.now(), rehearse=True),
         grant_facilitator=services.authorizer.console_facilitators.add,
         interactive=reader.isatty(),
@@ -290,6 +296,12 @@ async def run_console(config: Config, user: str | None = None, language: str | N
     finally:
         await bot.close()
     return 0
+
+
+async def settle_console(bot: Bot) -> None:
+    """What the console waits for after each line: the event handled, the replies out."""
+    await bot.lanes.wait_idle()
+    await bot.services.outbox.wait_idle("console")
 
 
 def settle_memory() -> None:

@@ -7,6 +7,7 @@ private chat with the bot whose Reply.chat_id is the name, as on the console.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,6 +57,8 @@ class TelegramHarness:
         """Wait until the bot has handled update `update_id` and sent what it answers."""
         await self.fake.wait_for(lambda: self.adapter.handled_update_id >= update_id,
                                  self.timeout)
+        # The adapter hands the update to the bot's chat lanes; wait for them to handle it.
+        await asyncio.wait_for(self.bot.lanes.wait_idle(), self.timeout)
         assert await self.bot.services.outbox.wait_idle("telegram", limit=self.timeout)
 
     def new_replies(self, chat: Json | int, label: str | None = None) -> list[Reply]:
