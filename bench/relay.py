@@ -60,8 +60,8 @@ BENCH_PREFIX = "bench "
 class InstantTranslator:
     """Translation that costs nothing, so the figures are the bot's own."""
 
-    async def translate_for(self, text: str, targets: set[str],
-                            source_hint: str | None = None) -> Any:
+    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
+                            received_at: float | None = None) -> Any:
         from bot.relay import Untranslated
 
         return Untranslated("en", {t: f"[{t}] {text}" for t in targets}, set())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class ChatLanes:
             log.warning("%s event from %s arrived while stopping: not handled",
                         event.kind, event.platform)
             return
+        if event.received_at is None:
+            event.received_at = time.monotonic()
         key = (event.platform, event.chat.chat_id)
         lane = self._lanes.get(key)
         if lane is None:

@@ -89,6 +89,9 @@ class Event:
     # (fewer than the sum of the counts when several answers are allowed).
     option_counts: list[int] | None = None
     voter_count: int | None = None
+    # When the bot received it (time.monotonic()), set as it enters its chat's lane: a
+    # deadline ("relay within 8 s") counts from here, not from when its turn came.
+    received_at: float | None = None
     # The platform object, for the adapter that made the event and nobody else.
     raw: Any = field(default=None, repr=False, compare=False)
 

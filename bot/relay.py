@@ -40,8 +40,8 @@ class TranslationOutcome(Protocol):
 
 
 class Translating(Protocol):
-    async def translate_for(self, text: str, targets: set[str],
-                            source_hint: str | None = None) -> TranslationOutcome: ...
+    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
+                            received_at: float | None = None) -> TranslationOutcome: ...
 
     async def close(self) -> None: ...
 
@@ -84,8 +84,8 @@ class Untranslated:
 class NoTranslation:
     """The relay without a translation engine: every copy carries the original."""
 
-    async def translate_for(self, text: str, targets: set[str],
-                            source_hint: str | None = None) -> Untranslated:
+    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
+                            received_at: float | None = None) -> Untranslated:
         return Untranslated(source_hint, {t: text for t in targets}, set())
 
     async def close(self) -> None:
@@ -164,7 +164,8 @@ class Relay:
         relay_id = relay_id_of(event)
         # No source hint: people write in other languages than their chat's; the detector
         # decides (and says None for "ok" or a link, which then go out as they are).
-        result = await self.translator.translate_for(event.text, {t.language for t in targets}) \
+        result = await self.translator.translate_for(
+            event.text, {t.language for t in targets}, received_at=event.received_at) \
             if event.text.strip() else NO_TEXT
         await self.relay_map.record(RelayEntry(
             relay_id, event.platform, event.chat.chat_id, event.native_id or "", "origin",
@@ -304,7 +305,8 @@ class Relay:
         channels = {(c.platform, c.chat_id): await self.bridges.channel(c.platform, c.chat_id)
                     for c in copies}
         languages = {ch.language for ch in channels.values() if ch}
-        result = await self.translator.translate_for(event.text, languages)
+        result = await self.translator.translate_for(event.text, languages,
+                                                     received_at=event.received_at)
         await self.relay_map.update_text(relay_id, event.text, result.source)
         queued = 0
         for copy in copies:

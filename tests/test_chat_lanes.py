@@ -129,3 +129,6 @@ async def test_a_hanging_translator_holds_only_its_own_chat(tmp_path: Path) -> N
         assert [c.content.split("\n")[0] for c in copies] == [
             FRENCH, "Deuxième message, toujours en français."]
         assert all(c.content.endswith("(translation unavailable)") for c in copies)
+        # The second one's deadline counted from its arrival: it had passed when its turn
+        # came, so it went out at once instead of waiting for the engine a second time.
+        assert len(w.lt.requests) == 1

@@ -36,8 +36,8 @@ class FakeTranslator:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None, frozenset[str]]] = []
 
-    async def translate_for(self, text: str, targets: set[str],
-                            source_hint: str | None = None) -> Untranslated:
+    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
+                            received_at: float | None = None) -> Untranslated:
         self.calls.append((text, source_hint, frozenset(targets)))
         return Untranslated(source_hint, {t: f"[{t}] {text}" for t in targets}, set())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -47,8 +48,10 @@ class TranslationService:
     async def close(self) -> None:
         await self.translator.close()
 
-    async def translate_for(self, text: str, targets: set[str],
-                            source_hint: str | None = None) -> TranslationResult:
+    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
+                            received_at: float | None = None) -> TranslationResult:
+        """`received_at` (time.monotonic()): the deadline counts from then, so a message
+        that waited in its chat's queue behind a slow one is not held a full deadline more."""
         if source_hint and self.detector.worth_translating(text):
             source: str | None = source_hint
         else:
@@ -59,12 +62,18 @@ class TranslationService:
         todo = sorted(t for t in targets if t != source)
         if not todo:
             return TranslationResult(source, as_is)
+        deadline = self.deadline_seconds
+        if received_at is not None:
+            deadline -= time.monotonic() - received_at
+        if deadline <= 0:  # its deadline passed while it waited: out at once, with the mark
+            log.debug("translation %s: deadline passed in the queue", source)
+            return TranslationResult(source, as_is, set(todo))
         protected = self.protector.protect(text)
         tasks = {
             target: asyncio.create_task(self._translate_one(protected, source, target))
             for target in todo
         }
-        done, pending = await asyncio.wait(tasks.values(), timeout=self.deadline_seconds)
+        done, pending = await asyncio.wait(tasks.values(), timeout=deadline)
         for task in pending:
             task.cancel()
         if pending:
