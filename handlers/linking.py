@@ -31,9 +31,10 @@ CODE_TTL_SECONDS = 10 * 60
 LINK = "link"
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(hours=1)
-# Tables summed up in their own line of the confirmation; the rest are "other records".
+# Tables summed up in their own line of the confirmation, or not worth a word (the bot's
+# own buttons and codes); the rest are "other records".
 _SHOWN = ("accounts", "roles", "enrolments", "unit_progress", "survey_sessions", "practices",
-          "practice_drafts")
+          "practice_drafts", "button_tokens", "link_codes")
 
 
 def _is_code(code: str) -> bool:
@@ -136,8 +137,7 @@ async def _obstacle(ctx: Context, issued: LinkCode) -> str | None:
         return None
     owner = await _owner_account(ctx, issued)
     await _audit(ctx, ctx.participant.id, "refused",
-                 f"participant #{ctx.participant.id} is a facilitator in the config, "
-                 f"participant #{issued.participant_id} is not")
+                 "a facilitator in the config, the code's owner is not")
     return _("This account is a facilitator in the configuration, and {name} on {platform} "
              "is not: linking would give that account your rights. Link the other way "
              "round: send {command} here, and type the new code on your other account."
@@ -251,12 +251,13 @@ async def link_chosen(ctx: Context) -> None:
 
 async def _merge(ctx: Context, issued: LinkCode) -> None:
     s = ctx.services
-    redeemer = ctx.participant.id
     owner = await _owner_account(ctx, issued)  # before the redeemer's accounts join it
-    dropped = await LinkRepository(s.db).merge(keep=issued.participant_id, absorb=redeemer)
+    dropped = await LinkRepository(s.db).merge(keep=issued.participant_id,
+                                               absorb=ctx.participant.id)
+    # No participant number in the text: the joined one is gone, and the survivor, the
+    # actor, is unlinked from the entry if they are forgotten.
     await _audit(ctx, issued.participant_id, "done",
-                 f"participant #{redeemer} ({ctx.platform}) joined participant "
-                 f"#{issued.participant_id} ({issued.platform})"
+                 f"linked a {ctx.platform} account to their {issued.platform} account"
                  + (f"; roles not carried: {', '.join(dropped)}" if dropped else ""))
     merged = await s.participants.get(issued.participant_id)
     assert merged is not None

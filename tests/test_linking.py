@@ -105,8 +105,7 @@ async def test_linking_asks_first_then_merges_keeping_language_consent_and_roles
             "Esta conta agora está vinculada à conta do Discord 900@discord")
         [entry] = [e for e in await s.audit.latest() if e.outcome == "done"]
         assert (entry.action, entry.actor_participant_id) == ("link", tg.id)
-        assert entry.detail == (f"participant #{dc.id} (discord) joined participant #{tg.id} "
-                                "(telegram)")
+        assert entry.detail == "linked a discord account to their telegram account"
 
         # Single use: the same button, or the same code, again is refused.
         assert (await press(bot, "discord", "900", "Confirm")).startswith(

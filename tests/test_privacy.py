@@ -215,6 +215,7 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
                          (await last_payload(h, "telegram", TG_ID))["text"])
         assert code is not None
         await h.send("zoeq", f"/link {code.group(0)}")
+        await h.press("zoeq", "Confirmer")
         tg = await s.participants.account("telegram", TG_ID)
         console = await s.participants.account("console", "zoeq")
         assert tg is not None and console is not None
