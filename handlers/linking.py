@@ -24,6 +24,7 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import LANGUAGE_NAMES, N_, _, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
+from bot.services import Services
 from storage.links import CODE_ALPHABET, CODE_LENGTH, LinkCode, LinkRepository
 from storage.participants import Account, Participant
 
@@ -283,7 +284,14 @@ async def _merge(ctx: Context, issued: LinkCode) -> None:
                 rtl_marked(notice, ctx.language)))
 
 
+async def forget_old_attempts(services: Services) -> None:
+    """Wrong codes are kept for the lockout window only (also pruned as new ones come)."""
+    await LinkRepository(services.db).prune(
+        services.clock.timestamp() - LOCK_WINDOW.total_seconds())
+
+
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("link", link, N_("Link your accounts on Telegram and Discord"),
                          usage="[code]"))
     registry.add_callback(LINK, link_chosen)
+    registry.startup.append(forget_old_attempts)

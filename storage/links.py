@@ -67,6 +67,12 @@ class LinkRepository:
             await tx.execute("INSERT INTO link_attempts (platform, user_id, at) VALUES (?, ?, ?)",
                              (platform, user_id, now))
 
+    async def prune(self, before: float) -> None:
+        """Forget wrong codes typed before `before`, and codes expired by then."""
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM link_attempts WHERE at <= ?", (before,))
+            await tx.execute("DELETE FROM link_codes WHERE expires_at <= ?", (before,))
+
     async def failures(self, platform: str, user_id: str, since: float) -> list[float]:
         """When this account typed a wrong code after `since`, the newest first."""
         rows = await self.db.fetchall(
