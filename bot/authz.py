@@ -42,11 +42,17 @@ class Authorizer:
     async def cohort_scope(self, participant_id: int) -> set[str] | None:
         """The cohorts this person facilitates: None for every cohort, an empty set for a
         participant who facilitates none."""
+        codes = await self.listed_scope(participant_id)
+        if codes is None or await self.roles.has(participant_id, FACILITATOR):
+            return None
+        return codes
+
+    async def listed_scope(self, participant_id: int) -> set[str] | None:
+        """The cohorts this person facilitates through the config's listing of one of their
+        accounts alone (roles granted in chat aside), as in `cohort_scope`."""
         codes: set[str] = set()
         for account in await self.participants.accounts_of(participant_id):
             if self.is_listed(account.platform, account.user_id):
                 return None
             codes |= self._cohorts_listing(account.platform, account.user_id)
-        if await self.roles.has(participant_id, FACILITATOR):
-            return None
         return codes

@@ -60,7 +60,13 @@ async def test_linking_a_telegram_account_from_discord(tmp_path: Path) -> None:
                 ana_dc = dc.add_user("ana_dc", display_name="Ana")
                 await dc.user_says(ana_dc, f"!link {code.group(0)}")
                 dm = dc.dm_channel(ana_dc).id
-                done = await dc.wait_for(lambda: dc.sent_to(dm), what="the link reply")
+                asked = await dc.wait_for(lambda: dc.sent_to(dm), what="the question")
+                # Whose account it joins, and only Confirm merges (issue 19).
+                assert asked[-1].content.startswith("You are about to join this account to "
+                                                    "Ana on Telegram.")
+                assert asked[-1].labels == ["Confirm", "Cancel"]
+                await dc.press_button(ana_dc, asked[-1].message_id, asked[-1].buttons[0][1])
+                done = await dc.wait_for(lambda: dc.sent_to(dm)[1:], what="the link reply")
                 # Discord gave no language; after the merge she reads her Telegram Spanish.
                 assert done[-1].content.startswith("Listo: sus cuentas están vinculadas.")
                 account = await bot.services.participants.account("discord", str(ana_dc.id))

@@ -214,7 +214,9 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         code = re.search(r"\b[A-Z2-9]{8}\b",
                          (await last_payload(h, "telegram", TG_ID))["text"])
         assert code is not None
+        await h.send("zoeq", "/link ABCDEFGH")  # a wrong code, counted for her account
         await h.send("zoeq", f"/link {code.group(0)}")
+        await h.press("zoeq", "Confirmer")
         tg = await s.participants.account("telegram", TG_ID)
         console = await s.participants.account("console", "zoeq")
         assert tg is not None and console is not None
@@ -234,7 +236,7 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         before = traces(await everything(s.db), needles, ids)
         assert {t for t, _, _ in before} >= {
             "participants", "accounts", "chats", "roles", "audit_log", "schedules",
-            "relay_messages", "outbox"}
+            "relay_messages", "outbox", "link_attempts"}
 
         relays = [r[0] for r in await s.db.fetchall(
             "SELECT relay_id FROM relay_messages WHERE author_participant_id = ?", (pid,))]
