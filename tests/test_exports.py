@@ -20,6 +20,7 @@ from bot.exports import csv_bytes
 from storage.practices import FIELDS, PracticeRepository
 from storage.surveys import Session
 from tests.harness import REPO, ConsoleHarness, demo_cohort, open_console
+from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram
 
 # What a hostile participant chooses as a display name or types as an answer.
@@ -192,4 +193,17 @@ async def test_a_formula_as_telegram_first_name_is_text_in_progress_csv(tmp_path
         rows = parse(upload.files["document"].content)
         names = sorted({row[1] for row in rows[1:]})
         assert names == ["'\t=cmd|' /C calc'!A0", "'" + evil]
+        assert not [cell for row in rows for cell in row if dangerous(cell)]
+
+
+async def test_a_formula_as_discord_display_name_is_text_in_progress_csv(tmp_path: Path
+                                                                          ) -> None:
+    evil = "@SUM(1+9)*cmd|' /C calc'!A0"  # Discord's display name: whatever they chose
+    async with open_discord(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as dc:
+        dc._users["mallory"] = dc.fake.add_user("mallory", display_name=evil)
+        await dc.send("mallory", "/join demo", language="en")
+        await dc.send("fac", "/progress csv", language="en")
+        [attached] = [a for m in dc.fake.sent for a in m.attachments]
+        rows = parse(dc.fake.cdn[int(attached["id"])].content)
+        assert {row[1] for row in rows[1:]} == {"'" + evil}
         assert not [cell for row in rows for cell in row if dangerous(cell)]
