@@ -202,6 +202,9 @@ class SurveysSection(Section):
         default_factory=lambda: [3, 7], max_length=10)
     reminder_days_by_survey: dict[str, list[Annotated[int, Field(ge=1, le=365)]]] = Field(
         default_factory=dict)
+    # Answers of an anonymous survey are shown, counted or exported only for groups of at
+    # least this many (responses, or people in a breakdown): fewer could be recognised.
+    anonymous_min_group: int = Field(default=5, ge=1, le=1000)
 
 
 class Config(Section):

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.model import Attachment
 
@@ -48,15 +48,35 @@ def write_export(services: Services, stem: str, suffix: str, data: bytes) -> Att
                       size=len(data), path=str(path), mime=MIME.get(suffix))
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read accents and Arabic."""
+# A cell starting with one of these is read as a formula by spreadsheet programs (OWASP,
+# "CSV Injection"); the full-width forms too, as some programs fold them to ASCII.
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+CONTROL_STARTS = ("\t", "\r", "\n")
+# Text that is a plain number ("-3", "+2.5") cannot be a formula: kept as it is.
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value: object) -> str | int | float:
+    """The cell as it is safe to write: numbers as numbers, text that a spreadsheet would
+    run as a formula prefixed with a single quote (shown, but never evaluated)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value)
+    risky = text.startswith(CONTROL_STARTS) or text.lstrip()[:1] in FORMULA_STARTS
+    return "'" + text if risky and not _NUMBER.fullmatch(text) else text
+
+
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
+    """The one CSV writer of every export. UTF-8 with a byte-order mark, so spreadsheet
+    programs read accents and Arabic; every cell through `safe_cell`; every text quoted, so
+    a reader that splits on ";" (a French spreadsheet) does not cut a cell in two."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([safe_cell(v) for v in header])
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_csv(services: Services, stem: str, header: Sequence[str],
-              rows: Iterable[Sequence[Any]]) -> Attachment:
+def write_csv(services: Services, stem: str, header: Sequence[object],
+              rows: Iterable[Sequence[object]]) -> Attachment:
     return write_export(services, stem, ".csv", csv_bytes(header, rows))

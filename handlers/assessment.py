@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import surveys as engine
+from bot.anonymity import minimum
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -17,7 +18,8 @@ from bot.scope import Reach
 from bot.survey_model import Question, Survey
 from bot.survey_taking import take
 from bot.surveys import PRE_ASSESSMENT
-from handlers.surveys import bar, pick_cohort
+from handlers.survey_reports import bar, shown_from
+from handlers.surveys import pick_cohort
 from storage.surveys import Response
 
 LATEST_NEEDS = 8
@@ -78,6 +80,10 @@ async def _report(ctx: Context) -> Report | None:
     if not responses:
         await ctx.reply(_("No pre-assessment has been submitted in {cohort} yet.").format(
             cohort=cohort.name))
+        return None
+    if survey.anonymous and len(responses) < minimum(ctx.services):
+        # One cohort, one group: too small, its answers could be told apart.
+        await ctx.reply(shown_from(minimum(ctx.services)))
         return None
     return Report(cohort, survey, responses, csv)
 

@@ -3,20 +3,16 @@ engine is bot/surveys.py and its parts, bot/survey_*.py; /slots is handlers/slot
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from typing import Any
 
 from bot import surveys as engine
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.exports import write_csv
-from bot.i18n import N_, _, format_datetime, format_number, format_ratio, ngettext
+from bot.i18n import N_, _, format_datetime, ngettext
 from bot.scope import Reach
-from bot.services import Services
 from bot.survey_interviews import shortlist
-from bot.survey_model import Question, Survey, answer_text
+from bot.survey_model import Survey
 from bot.survey_taking import on_button, on_message, take
 from bot.survey_waves import (
     REMINDER_KIND,
@@ -28,11 +24,12 @@ from bot.survey_waves import (
     plan_waves,
     timeline,
 )
-from storage.surveys import Response, Wave
+from handlers import survey_reports as reports
+from storage.surveys import Wave
 
 FACILITATOR_ACTIONS = ("start", "status", "results", "export", "shortlist")
-MAX_TEXTS_SHOWN = 15
-BAR = 10
+# What a facilitator reads of a survey's waves: handlers/survey_reports.py.
+REPORTS = {"status": reports.status, "results": reports.results, "export": reports.export}
 
 
 # --- who sees what ---------------------------------------------------------------------
@@ -118,9 +115,12 @@ async def survey_command(ctx: Context) -> None:
             await ctx.reply(_("Sorry, {command} is for facilitators only.").format(
                 command=ctx.command(f"survey {action}")))
             return
-        handler = {"start": start, "status": status, "results": results, "export": export,
-                   "shortlist": shortlist_command}[action]
-        await handler(ctx, args[1:])
+        if action in REPORTS:
+            found = await _survey_and_waves(ctx, args[1:])
+            if found is not None:
+                await REPORTS[action](ctx, *found)
+        else:
+            await {"start": start, "shortlist": shortlist_command}[action](ctx, args[1:])
         await ctx.services.audit.record(ctx.participant.id, ctx.platform, "survey", "done",
                                         ctx.services.clock.now(), detail=ctx.event.args_text[:200])
         return
@@ -204,169 +204,6 @@ async def start(ctx: Context, args: list[str]) -> None:
             title=survey.t(survey.title, ctx.language.code), cohort=cohort.name,
             when=format_datetime(opened_on, ctx.zone), count=invited,
             status=ctx.command(f"survey status {survey.name}")))
-
-
-def _rate(done: int, total: int) -> str:
-    return format_ratio(done / total) if total else "–"
-
-
-async def status(ctx: Context, args: list[str]) -> None:
-    found = await _survey_and_waves(ctx, args)
-    if found is None:
-        return
-    survey, waves = found
-    invitations = await engine.repository(ctx.services).invitations([w.id for w in waves])
-    started = sum(1 for i in invitations if i.started_at is not None)
-    done = sum(1 for i in invitations if i.completed)
-    lines = [f"📋 {survey.t(survey.title, ctx.language.code)}"]
-    for w in waves:
-        when = datetime.fromtimestamp(w.opened_at or w.opens_at, UTC)
-        lines.append(_("Cohort {cohort}: sent on {when}").format(
-            cohort=w.cohort, when=format_datetime(when, ctx.zone)))
-    lines.append(_("Invited: {invited} · started: {started} · completed: {done} ({rate})"
-                   ).format(invited=len(invitations), started=started, done=done,
-                            rate=_rate(done, len(invitations))))
-    for title, key in ((_("By platform:"), "platform"), (_("By language:"), "language")):
-        groups: dict[str, list[bool]] = defaultdict(list)
-        for i in invitations:
-            groups[str(getattr(i, key) or "?")].append(i.completed)
-        lines.append(title)
-        for name, flags in sorted(groups.items()):
-            lines.append("  " + _("{name}: {done} of {total} completed ({rate})").format(
-                name=name, done=sum(flags), total=len(flags), rate=_rate(sum(flags),
-                                                                         len(flags))))
-    if survey.anonymous:
-        lines.append(_("This survey is anonymous: answers are stored without names."))
-    await ctx.reply("\n".join(lines))
-
-
-def bar(count: int, total: int) -> str:
-    filled = round(BAR * count / total) if total else 0
-    return "█" * filled + "░" * (BAR - filled)
-
-
-async def translated(services: Services, text: str, target: str, source: str | None
-                     ) -> str | None:
-    """`text` in `target` when a translation engine is configured and the text is in
-    another language; None otherwise."""
-    if services.config.translation.engine == "none":
-        return None
-    result = await services.relay.translator.translate_for(text, {target}, source_hint=source)
-    if result.source is None or result.source == target or target in result.failed:
-        return None
-    out = result.texts.get(target)
-    return out if out and out != text else None
-
-
-async def summary(services: Services, survey: Survey, q: Question,
-                  responses: list[Response], language: str) -> list[str]:
-    """One question's results as lines of text."""
-    values = [r.answers[q.id] for r in responses if r.answers.get(q.id) is not None]
-    head = f"{q.index + 1}. {survey.t(q.text, language)}"
-    lines = [head, "   " + ngettext("{n} answer", "{n} answers", len(values)).format(
-        n=len(values))]
-    if not values:
-        return lines
-    if q.kind == "scale":
-        average = sum(values) / len(values)
-        lines.append("   " + _("average {average} on {low}–{high}").format(
-            average=format_number(round(average, 1)), low=q.low, high=q.high))
-        counts = Counter(values)
-        for v in range(q.low, q.high + 1):
-            lines.append(f"   {v} {bar(counts[v], len(values))} {counts[v]}")
-    elif q.kind in ("single", "multiple", "yesno"):
-        if q.kind == "yesno":
-            labels = [("yes", _("Yes")), ("no", _("No"))]
-            counts = Counter(values)
-        else:
-            labels = list(enumerate(survey.options(q, language), 1))
-            counts = Counter(v for value in values
-                             for v in (value if isinstance(value, list) else [value]))
-        for key, label in labels:
-            n = counts[key]
-            lines.append(f"   {bar(n, len(values))} {n} ({_rate(n, len(values))}) · {label}")
-    else:
-        shown = [r for r in responses if r.answers.get(q.id)][-MAX_TEXTS_SHOWN:]
-        for r in shown:
-            text = str(r.answers[q.id])
-            lines.append(f"   • {text}")
-            other = await translated(services, text, language, r.language)
-            if other:
-                lines.append(f"     → {other}")
-        if len(values) > len(shown):
-            lines.append("   " + _("… and {n} more in the export").format(
-                n=len(values) - len(shown)))
-    return lines
-
-
-async def results(ctx: Context, args: list[str]) -> None:
-    found = await _survey_and_waves(ctx, args)
-    if found is None:
-        return
-    survey, waves = found
-    responses = await engine.repository(ctx.services).responses([w.id for w in waves],
-                                                                survey.anonymous)
-    language = ctx.language.code
-    lines = [ngettext("📊 {title}: {n} response", "📊 {title}: {n} responses",
-                      len(responses)).format(title=survey.t(survey.title, language),
-                                             n=len(responses))]
-    if survey.anonymous:
-        lines.append(_("Anonymous survey: answers are shown without names."))
-    for q in survey.questions:
-        lines.append("")
-        lines += await summary(ctx.services, survey, q, responses, language)
-    await ctx.reply("\n".join(lines))
-
-
-async def export_rows(services: Services, survey: Survey, waves: list[Wave], language: str
-                      ) -> tuple[list[str], list[list[Any]]]:
-    """The CSV: one row per response, one column per question; anonymous surveys carry no
-    identifier (not even the order in which they were submitted)."""
-    repo = engine.repository(services)
-    responses = await repo.responses([w.id for w in waves], survey.anonymous)
-    cohort_of = {w.id: w.cohort for w in waves}
-    questions = [q.id for q in survey.questions]
-    if survey.anonymous:
-        header = ["response", "cohort", *questions]
-    else:
-        header = ["response", "cohort", "participant", "name", "platform", "language",
-                  "submitted_at", *questions]
-    rows: list[list[Any]] = []
-    for n, r in enumerate(responses, 1):
-        cells = [_cell(survey, q, r.answers.get(q.id, ""), language, q.id in r.answers)
-                 for q in survey.questions]
-        if survey.anonymous:
-            rows.append([n, cohort_of.get(r.wave_id, ""), *cells])
-            continue
-        reach = await repo.reach(r.participant_id) if r.participant_id else None
-        when = datetime.fromtimestamp(r.submitted_at or 0, UTC).isoformat(timespec="seconds")
-        rows.append([n, cohort_of.get(r.wave_id, ""), r.participant_id or "",
-                     reach.display_name if reach else "", r.platform or "", r.language or "",
-                     when, *cells])
-    return header, rows
-
-
-def _cell(survey: Survey, q: Question, value: Any, language: str, asked: bool) -> str:
-    if not asked:
-        return ""
-    if q.kind == "scale" and value is not None:
-        return str(value)
-    return answer_text(survey, q, value, language) if value is not None else ""
-
-
-async def export(ctx: Context, args: list[str]) -> None:
-    found = await _survey_and_waves(ctx, args)
-    if found is None:
-        return
-    survey, waves = found
-    header, rows = await export_rows(ctx.services, survey, waves, ctx.language.code)
-    attachment = write_csv(ctx.services, f"survey-{survey.name}", header, rows)
-    await ctx.reply_private(ngettext("{title}: {n} response, one row each.",
-                                     "{title}: {n} responses, one row each.",
-                                     len(rows)).format(
-        title=survey.t(survey.title, ctx.language.code), n=len(rows)), attachments=[attachment])
-    if not ctx.event.chat.is_private:
-        await ctx.reply(_("I have sent it to you in a private message."))
 
 
 def how_to_reach(platform: str, user_id: str) -> str:

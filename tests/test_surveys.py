@@ -260,7 +260,10 @@ async def test_configured_reminder_days_per_survey(tmp_path: Path) -> None:
 
 async def test_an_anonymous_survey_keeps_no_link_to_the_participant(tmp_path: Path) -> None:
     secret = "More time for group work please"
-    async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as h:
+    # One respondent, shown: this test is about what is stored (the minimum group size for
+    # showing anonymous answers is test_anonymity.py's).
+    async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()],
+                            surveys={"anonymous_min_group": 1}) as h:
         await h.send("ana", "/join demo", language="en")
         invited = text_of(await h.send("fac", "/survey start assessment"))
         assert "It is anonymous" in invited
