@@ -6,6 +6,7 @@ its path."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -25,16 +26,19 @@ MIME = {".csv": "text/csv", ".json": "application/json", ".md": "text/markdown",
 
 
 def exports_dir(services: Services) -> Path:
-    folder = services.config.database_path.parent / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """The folder of exports (made by the first write)."""
+    return services.config.database_path.parent / "exports"
 
 
-def write_export(services: Services, stem: str, suffix: str, data: bytes) -> Attachment:
-    """Write `data` to exports/<stem>-<timestamp><suffix> (mode 0600); the attachment to
-    send."""
+async def write_export(services: Services, stem: str, suffix: str, data: bytes) -> Attachment:
+    """Write `data` to exports/<stem>-<timestamp><suffix> (mode 0600), in a thread so a
+    large file holds up nobody; the attachment to send."""
     stamp = services.clock.now().strftime("%Y%m%d-%H%M%S")
-    folder = exports_dir(services)
+    return await asyncio.to_thread(_write_file, exports_dir(services), stem, stamp, suffix, data)
+
+
+def _write_file(folder: Path, stem: str, stamp: str, suffix: str, data: bytes) -> Attachment:
+    folder.mkdir(parents=True, exist_ok=True)
     base = f"{_UNSAFE.sub('-', stem).strip('-') or 'export'}-{stamp}"
     path = folder / f"{base}{suffix}"
     n = 1
@@ -77,6 +81,8 @@ def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> byt
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_csv(services: Services, stem: str, header: Sequence[object],
-              rows: Iterable[Sequence[object]]) -> Attachment:
-    return write_export(services, stem, ".csv", csv_bytes(header, rows))
+async def write_csv(services: Services, stem: str, header: Sequence[object],
+                    rows: Iterable[Sequence[object]]) -> Attachment:
+    """The CSV is made in a thread too: a large export holds up nobody."""
+    data = await asyncio.to_thread(csv_bytes, header, list(rows))
+    return await write_export(services, stem, ".csv", data)

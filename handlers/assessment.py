@@ -127,7 +127,7 @@ async def gaps(ctx: Context) -> None:
             rows.append([rank, g.question.id, survey.t(g.question.text, language),
                          len(g.values), round(g.average, 2),
                          *[counts[v] for v in range(low, high + 1)]])
-        attachment = write_csv(ctx.services, f"gaps-{report.cohort.code}", header, rows)
+        attachment = await write_csv(ctx.services, f"gaps-{report.cohort.code}", header, rows)
         await ctx.reply_private(ngettext("The needs of {cohort} from {n} pre-assessment.",
                                          "The needs of {cohort} from {n} pre-assessments.",
                                          len(report.responses)).format(
@@ -200,7 +200,7 @@ async def electives(ctx: Context) -> None:
             rows.append([codes[n - 1], titles[n - 1], len(chosen[n]),
                          round(len(chosen[n]) / answered, 3) if answered else 0,
                          "; ".join(names)])
-        attachment = write_csv(ctx.services, f"electives-{report.cohort.code}",
+        attachment = await write_csv(ctx.services, f"electives-{report.cohort.code}",
                                ["module", "title", "participants", "share", "names"], rows)
         await ctx.reply_private(ngettext("Elective choices in {cohort}: {n} answer.",
                                          "Elective choices in {cohort}: {n} answers.",

@@ -5,6 +5,7 @@ native id. Apart from handlers/polls.py (the /poll command and the votes), which
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 
@@ -72,10 +73,12 @@ def results_text(record: PollRecord, question: str, labels: list[str], tally: Ta
     return "\n".join(lines)
 
 
-def chart(services: Services, record: PollRecord, language: str, question: str,
-          labels: list[str], tally: Tally) -> Attachment:
-    data = bar_chart(labels, tally.counts, tally.voters, title=question)
-    return write_export(services, f"poll-{record.id}-{language}", ".png", data)
+async def chart(services: Services, record: PollRecord, language: str, question: str,
+                labels: list[str], tally: Tally) -> Attachment:
+    # Drawn in a thread: a chart is CPU work that would hold up every chat.
+    data = await asyncio.to_thread(bar_chart, labels, tally.counts, tally.voters,
+                                   title=question)
+    return await write_export(services, f"poll-{record.id}-{language}", ".png", data)
 
 
 async def close_poll(services: Services, poll_id: int) -> int | None:
@@ -103,8 +106,8 @@ async def close_poll(services: Services, poll_id: int) -> int | None:
         with use_language(services.language_for(copy.language)) as pack:
             text = results_text(record, copy.question, copy.options, tally, final=True)
             if copy.language not in charts:
-                charts[copy.language] = chart(services, record, copy.language, copy.question,
-                                              copy.options, tally)
+                charts[copy.language] = await chart(services, record, copy.language,
+                                                    copy.question, copy.options, tally)
             await services.outbox.enqueue(OutboundMessage(
                 chat=copy_chat(copy), text=rtl_marked(text, pack),
                 attachments=[charts[copy.language]],

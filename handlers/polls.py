@@ -308,7 +308,7 @@ async def show_results(ctx: Context, record: PollRecord) -> None:
     text = results_text(record, question, labels, tally, final=not record.is_open,
                         closes=closes)
     await ctx.send(ctx.event.chat, text, reply_to=ctx.event.native_id,
-                   attachments=[chart(s, record, ctx.language.code, question, labels, tally)])
+                   attachments=[await chart(s, record, ctx.language.code, question, labels, tally)])
 
 
 async def list_polls(ctx: Context) -> None:

@@ -135,7 +135,7 @@ async def return_practice(ctx: Context) -> None:
     await _notify_author(s, practice, "returned", comment[:1000])
 
 
-def export_files(services: Services, practices: list[Practice]) -> list[Attachment]:
+async def export_files(services: Services, practices: list[Practice]) -> list[Attachment]:
     """The approved practices as Markdown (headings in the reader's language) and CSV."""
     parts = ["# " + _("Good practices"), ""]
     for p in practices:
@@ -144,10 +144,10 @@ def export_files(services: Services, practices: list[Practice]) -> list[Attachme
             value = getattr(p, name).strip()
             if value:
                 parts += ["### " + _(LABELS[name]), "", value, ""]
-    markdown = write_export(services, "practices", ".md", "\n".join(parts).encode("utf-8"))
-    table = write_csv(services, "practices", ["id", "language", "approved_at", *FIELDS],
-                      ([p.id, p.language, p.reviewed_at or "", *p.fields().values()]
-                       for p in practices))
+    markdown = await write_export(services, "practices", ".md", "\n".join(parts).encode("utf-8"))
+    table = await write_csv(services, "practices", ["id", "language", "approved_at", *FIELDS],
+                            ([p.id, p.language, p.reviewed_at or "", *p.fields().values()]
+                             for p in practices))
     return [markdown, table]
 
 
@@ -160,7 +160,7 @@ async def export(ctx: Context) -> None:
     if not approved:
         await ctx.reply(_("There is no approved practice to export yet."))
         return
-    files = export_files(s, approved)
+    files = await export_files(s, approved)
     await _audit(ctx, "export", f"{len(approved)} practices")
     text = _("Approved practices: {count}. Attached as Markdown and as CSV.").format(
         count=len(approved))

@@ -119,7 +119,7 @@ async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) 
                              opened, score, passed])
     header = [_("cohort"), _("participant"), _("language"), _("unit"), _("opened at"),
               _("score"), _("passed")]
-    attachment = write_csv(s, "progress-" + "-".join(c.code for c in selected), header, rows)
+    attachment = await write_csv(s, "progress-" + "-".join(c.code for c in selected), header, rows)
     await ctx.reply_private(_("Progress per participant and unit ({count} rows).").format(
         count=len(rows)), attachments=[attachment])
     if not ctx.event.chat.is_private:

@@ -7,6 +7,7 @@ whether the relay or a conversation consumed it or not."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -174,10 +175,12 @@ async def stats(ctx: Context) -> None:
                 ratio=format_ratio(rate.done / rate.total if rate.total else 0.0)))
     attachments = []
     if summary.messages:
-        chart = bar_chart(labels, counts, summary.messages,
-                          title=ngettext("Messages, last {days} day", "Messages, last {days} days",
-                                         days).format(days=days))
-        attachments.append(write_export(s, f"stats-{days}d", ".png", chart))
+        title = ngettext("Messages, last {days} day", "Messages, last {days} days",
+                         days).format(days=days)
+        # Drawn in a thread: a chart is CPU work that would hold up every chat.
+        chart = await asyncio.to_thread(bar_chart, labels, counts, summary.messages,
+                                        title=title)
+        attachments.append(await write_export(s, f"stats-{days}d", ".png", chart))
         lines.append(_("The chart numbers the bars as above (each part adds up to all "
                        "messages)."))
     await ctx.send(ctx.event.chat, "\n".join(lines), reply_to=ctx.event.native_id,

@@ -251,7 +251,7 @@ async def export(ctx: Context, survey: Survey, waves: list[Wave]) -> None:
                             (note or ""))
             return
     header, rows = await export_rows(ctx.services, survey, waves, ctx.language.code)
-    attachment = write_csv(ctx.services, f"survey-{survey.name}", header, rows)
+    attachment = await write_csv(ctx.services, f"survey-{survey.name}", header, rows)
     text = ngettext("{title}: {n} response, one row each.",
                     "{title}: {n} responses, one row each.", len(rows)).format(
         title=survey.t(survey.title, ctx.language.code), n=len(rows))
