@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -59,19 +60,25 @@ class Context:
         buttons: list[list[Button]] | None = None,
         format: str = "plain",
         priority: int = INTERACTIVE,
+        about: Iterable[int] = (),
     ) -> None:
         """Answer in the chat the event came from, as a reply to it (adapters decide how:
         Telegram threads only in groups, Discord answers a slash command through its
-        interaction)."""
+        interaction). `about`: the people its text names. In a group the answer is also
+        about its reader: /forgetme deletes it with any of them (a private chat is its
+        owner's anyway)."""
+        reader = () if self.event.chat.is_private else (self.participant.id,)
         await self.send(self.event.chat, text, buttons=buttons, format=format,
-                        priority=priority, reply_to=self.event.native_id)
+                        priority=priority, reply_to=self.event.native_id,
+                        about=(*reader, *about))
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
                             format: str = "plain",
-                            attachments: list[Attachment] | None = None) -> None:
+                            attachments: list[Attachment] | None = None,
+                            about: Iterable[int] = ()) -> None:
         """Answer the author in their private chat on this platform."""
         await self.send(self.private_chat, text, buttons=buttons, format=format,
-                        attachments=attachments)
+                        attachments=attachments, about=about)
 
     @property
     def private_chat(self) -> ChatRef:
@@ -89,6 +96,7 @@ class Context:
         attachments: list[Attachment] | None = None,
         poll: Poll | None = None,
         dedupe_key: str | None = None,
+        about: Iterable[int] = (),
     ) -> None:
         msg = OutboundMessage(
             chat=chat,
@@ -100,4 +108,4 @@ class Context:
             poll=poll,
             dedupe_key=dedupe_key,
         )
-        await self.services.outbox.enqueue(msg, priority=priority)
+        await self.services.outbox.enqueue(msg, priority=priority, about=about)
