@@ -1,0 +1,360 @@
+"""/forgetme erases the leaver and nothing else (issue 19, item 1).
+
+Four participants whose display names are common words or short ("cooperation", "the",
+"Li", "ILO") use the bot beside other people, who write practices, reminders, relayed
+messages, survey answers and poll votes full of those words. Each leaver is erased in turn;
+every row of every table is compared, byte for byte, before and after, except the rows that
+are the leaver's. Which rows are theirs is worked out here from the schema, independently
+of storage/privacy.py: a column referring to them, their accounts and private chats, the
+relay of what they wrote, the messages the bot wrote about them (outbox_mentions), a JSON
+key holding their id, and rows hanging on those by a foreign key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.console import ConsoleUser
+from storage.db import Database
+from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+
+BRIDGE = {"bridges": [{"name": "academy", "channels": [
+    {"platform": "console", "chat_id": "lobby", "language": "en"},
+    {"platform": "console", "chat_id": "salon", "language": "fr"},
+]}]}
+LEAVERS = ("cooperation", "the", "Li", "ILO")
+PERSON = re.compile(r"^(?:.*_)?participant_id$|^[a-z_]+_by$")
+# The full-text index's own storage: its blobs are rewritten whenever any indexed row
+# changes. Its rows are compared through the virtual table (practices_fts) instead.
+FTS_SHADOW = re.compile(r"^practices_fts_")
+ANA_PRACTICE = {
+    "title": "Li and the ILO: South-South cooperation between trade unions",
+    "horizontality": "The unions teach each other; Li coordinates the ILO cooperation desk.",
+    "objectives": "Share the cooperation tools of the ILO.",
+    "stakeholders": "Trade unions, the ILO, ministries.",
+    "methodology": "Peer visits. The ILO and Li host the meetings.",
+    "validation": "The exchange doubled the number of agreements.",
+    "innovation": "A cooperation chat in the three languages.",
+    "sustainability": "The unions pay for the visits themselves.",
+    "replicability": "Wherever the ILO has a cooperation office.",
+    "contact": "Ana, ana@example.org",
+}
+
+
+# --- driving the bot --------------------------------------------------------------------
+
+async def dm(h: ConsoleHarness, user: str, text: str, language: str = "en") -> list[Reply]:
+    h.adapter._group = None
+    return await h.send(user, text, language=language)
+
+
+async def say(h: ConsoleHarness, chat: str, user: str, text: str, language: str = "en"
+              ) -> list[Reply]:
+    h.adapter._group = chat
+    try:
+        return await h.send(user, text, language=language)
+    finally:
+        h.adapter._group = None
+
+
+async def join(h: ConsoleHarness, user: str, chat: str, language: str = "en") -> None:
+    """`user` joins a group chat: the bot greets them there by name."""
+    h.adapter.user = ConsoleUser(user, language)
+    await h.adapter._directive(f":chat {chat}")
+    h.adapter._group = None
+    await h._new_replies()
+
+
+def buttons(h: ConsoleHarness, user: str) -> list[str]:
+    return next(r.buttons for r in reversed(h._history.get(user, [])) if r.buttons)
+
+
+async def start(h: ConsoleHarness, user: str, language: str = "en") -> None:
+    await dm(h, user, "/start", language)
+    await dm(h, user, "1", language)  # "I agree", in their language
+
+
+async def impact_survey(h: ConsoleHarness, user: str, details: str, suggestion: str) -> None:
+    """The impact survey, answered in English with free text in two places."""
+    await h.press(user, "Start")
+    await h.press(user, "4")
+    await h.press(user, "Principles of SSTC")
+    await h.press(user, "Done")
+    await h.press(user, "Yes")
+    await dm(h, user, details)
+    await h.press(user, "Yes")
+    await dm(h, user, "More than 5")
+    await dm(h, user, suggestion)
+    await h.send(user, str(len(buttons(h, user))))  # Submit: the review's last button
+
+
+async def ana_writes_a_practice(h: ConsoleHarness) -> None:
+    await dm(h, "ana", "/practice new")
+    for text in ANA_PRACTICE.values():
+        await dm(h, "ana", text)
+    await dm(h, "ana", "/skip")
+    await h.press("ana", "✅ Submit for review")
+
+
+async def community(h: ConsoleHarness) -> None:
+    """Others and the leavers use every feature; the others' words are full of the
+    leavers' names."""
+    for user in ("ana", "bea", *LEAVERS):
+        await start(h, user, "fr" if user == "bea" else "en")
+        await dm(h, user, "/join demo", "fr" if user == "bea" else "en")
+    await dm(h, "fac", "/language en")
+    for user in ("ana", *LEAVERS):
+        await join(h, user, "lobby")
+    await join(h, "bea", "salon", "fr")
+
+    # Reminders.
+    await dm(h, "ana", "/remind tomorrow 9:00 call Li about the ILO cooperation")
+    await dm(h, "bea", "/remind in 3 hours relire the notes de Li et ILO", "fr")
+    for user in LEAVERS:
+        await dm(h, user, f"/remind tomorrow 10:00 the ILO cooperation meeting, says {user}")
+
+    # Relayed messages, both ways, with a reply to a leaver's message.
+    await say(h, "lobby", "ana", "Li, the ILO cooperation notes are ready")
+    for user in LEAVERS:
+        await say(h, "lobby", user, f"Hello, {user} here: the cooperation with the ILO works")
+    await say(h, "salon", "bea", "Merci Li et ILO ! the cooperation continue.", "fr")
+
+    # Practices: Ana's is approved; "cooperation" leaves a draft.
+    await ana_writes_a_practice(h)
+    await dm(h, "fac", "/practice approve 2")
+    await dm(h, "cooperation", "/practice new")
+    await dm(h, "cooperation", "The cooperation of the ILO with Li")
+
+    # A poll in the bridged chats; others and leavers vote.
+    await say(h, "lobby", "fac", "/poll --for 2h --bridge Is the ILO cooperation useful, Li? "
+              "| Yes | No || fr: La coopération de l'OIT est-elle utile ? | Oui | Non")
+    await say(h, "lobby", "ana", "1")
+    await say(h, "salon", "bea", "2", "fr")
+    for user in LEAVERS:
+        await say(h, "lobby", user, "1")
+
+    # The impact survey: Ana and "the" answer; a facilitator reads the shortlist.
+    await dm(h, "fac", "/survey start impact")
+    await impact_survey(h, "ana", "The ILO cooperation project that Li started",
+                        "More on the cooperation with the ILO, please")
+    await impact_survey(h, "the", "the cooperation of the ILO in the south",
+                        "the the the")
+    await dm(h, "fac", "/survey shortlist impact")
+
+    # A facilitator makes "ILO" one, lists the facilitators, reads the audit log.
+    await dm(h, "fac", "/facilitator add ILO")
+    await dm(h, "fac", "/facilitator list")
+    await dm(h, "fac", "/audit")
+
+
+# --- the database, table by table -------------------------------------------------------
+
+Key = tuple[Any, ...]
+Rows = dict[Key, tuple[Any, ...]]
+
+
+async def tables(db: Database) -> dict[str, tuple[bool, bool]]:
+    """Every table to compare: name -> (without rowid, virtual)."""
+    out = {}
+    for row in await db.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
+        name, sql = row[0], (row[1] or "").upper()
+        if name.startswith("sqlite_") or FTS_SHADOW.match(name):
+            continue
+        out[name] = ("WITHOUT ROWID" in sql, sql.startswith("CREATE VIRTUAL TABLE"))
+    return out
+
+
+async def snapshot(db: Database) -> dict[str, tuple[list[str], Rows]]:
+    """table -> (column names, {rowid (or the whole row): the row's values})."""
+    shot = {}
+    for name, (without_rowid, _virtual) in (await tables(db)).items():
+        select = f'SELECT * FROM "{name}"' if without_rowid else \
+            f'SELECT rowid AS "__rowid", * FROM "{name}"'
+        rows = await db.fetchall(select)
+        columns = [c for c in (rows[0].keys() if rows else []) if c != "__rowid"]
+        data: Rows = {}
+        for r in rows:
+            values = tuple(r[c] for c in columns)
+            data[values if without_rowid else (r["__rowid"],)] = values
+        shot[name] = (columns, data)
+    return shot
+
+
+def _json_names(value: Any, pid: int) -> bool:
+    """A JSON document holding `pid` under a participant-like key."""
+    if isinstance(value, list):
+        return any(_json_names(v, pid) for v in value)
+    if isinstance(value, dict):
+        return any((PERSON.match(k) and v == pid and not isinstance(v, bool))
+                   or _json_names(v, pid) for k, v in value.items())
+    return False
+
+
+def _doc(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return None
+
+
+async def theirs(db: Database, shot: dict[str, tuple[list[str], Rows]], pid: int
+                 ) -> dict[str, set[Key]]:
+    """The keys of the rows that are the participant's, table by table (see the module's
+    docstring), worked out from the schema."""
+    accounts = {(r[0], r[1]) for r in await db.fetchall(
+        "SELECT platform, user_id FROM accounts WHERE participant_id = ?", (pid,))}
+    relays = {r[0] for r in await db.fetchall(
+        "SELECT relay_id FROM relay_messages WHERE author_participant_id = ?", (pid,))}
+    names = await tables(db)
+    fks: dict[str, list[tuple[str, list[str], list[str]]]] = {}
+    person: dict[str, set[str]] = {}
+    for name, (_wr, virtual) in names.items():
+        if virtual:
+            continue
+        groups: dict[int, tuple[str, list[str], list[str]]] = {}
+        for fk in await db.fetchall(f'PRAGMA foreign_key_list("{name}")'):
+            _parent, from_, to = groups.setdefault(fk["id"], (fk["table"], [], []))
+            from_.append(fk["from"])
+            to.append(fk["to"])
+        person[name] = {c for t, f, _ in groups.values() if t == "participants" for c in f}
+        person[name] |= {c for c in shot[name][0] if PERSON.match(c)}
+        fks[name] = [g for g in groups.values() if g[0] != "participants"]
+
+    found: dict[str, set[Key]] = {name: set() for name in names}
+    for name, (columns, rows) in shot.items():
+        for key, values in rows.items():
+            row = dict(zip(columns, values, strict=True))
+            relayed = (_doc(row.get("payload")) or {}).get("relay_ids") or [] \
+                if name == "outbox" else []
+            if (name == "participants" and row["id"] == pid) \
+                    or any(row[c] == pid for c in person.get(name, ())) \
+                    or (row.get("platform"), row.get("chat_id")) in accounts \
+                    or (row.get("platform"), row.get("user_id")) in accounts \
+                    or row.get("relay_id") in relays or set(relayed) & relays \
+                    or any(_json_names(_doc(x), pid) for x in values):
+                found[name].add(key)
+    # The messages the bot wrote about them.
+    if "outbox_mentions" in shot:
+        about = {r[0] for r in await db.fetchall(
+            "SELECT outbox_id FROM outbox_mentions WHERE participant_id = ?", (pid,))}
+        found["outbox"] |= {k for k, values in shot["outbox"][1].items()
+                            if values[shot["outbox"][0].index("id")] in about}
+    # Rows hanging on those by a foreign key (CASCADE or SET NULL), until nothing moves.
+    moved = True
+    while moved:
+        moved = False
+        for child, groups in fks.items():
+            columns, rows = shot[child]
+            for parent, from_, to in groups:
+                pcols, prows = shot[parent]
+                gone = {tuple(prows[k][pcols.index(c)] for c in to) for k in found[parent]}
+                for key, values in rows.items():
+                    if key not in found[child] and \
+                            tuple(values[columns.index(c)] for c in from_) in gone:
+                        found[child].add(key)
+                        moved = True
+    # The full-text index follows the practices.
+    practices = shot["practices"]
+    ids = {practices[1][k][practices[0].index("id")] for k in found["practices"]}
+    fts = shot["practices_fts"]
+    found["practices_fts"] = {k for k, values in fts[1].items()
+                              if values[fts[0].index("practice_id")] in ids}
+    return found
+
+
+def words(value: Any, name: str) -> bool:
+    return isinstance(value, str) and re.search(
+        rf"(?<!\w){re.escape(name)}(?!\w)", value, re.IGNORECASE) is not None
+
+
+async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) -> None:
+    async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()],
+                            **BRIDGE) as h:
+        db = h.bot.services.db
+        await community(h)
+        for name in LEAVERS:
+            account = await h.bot.services.participants.account("console", name)
+            assert account is not None
+            pid = account.participant_id
+            await dm(h, name, "/forgetme")
+            before = await snapshot(db)
+            own = await theirs(db, before, pid)
+            kept = {t: set(rows) - own[t] for t, (_c, rows) in before.items()}
+            # Theirs: their one relayed message (origin and copy), their draft practice
+            # if any, and what the bot wrote about them in a group: the welcome, their
+            # relayed words under their name.
+            assert len(own["relay_messages"]) == 2
+            assert len(own["practices"]) == (name == "cooperation")
+            outbox_cols, outbox_rows = before["outbox"]
+            payload = outbox_cols.index("payload")
+            theirs_text = [json.loads(outbox_rows[k][payload]) for k in own["outbox"]]
+            assert any(m["text"].startswith(f"Welcome to the group, {name}!")
+                       for m in theirs_text)
+            assert any(m["attribution"] == f"{name} · Console" for m in theirs_text)
+
+            await h.press(name, "Yes, delete everything")
+            after = await snapshot(db)
+
+            # Rows the erasure itself writes (a new row may take a deleted row's id).
+            allowed = {"audit_log": lambda r: r["action"] == "forgetme",
+                       "outbox": lambda r, name=name: r["chat_id"] == name,  # the farewell
+                       "schedules": lambda r: r["kind"] == "forgetme-purge"}
+            for table, (columns, rows) in before.items():
+                now = after[table][1]
+                changed = [k for k in kept[table] if now.get(k) != rows[k]]
+                assert changed == [], (name, table, [(rows[k], now.get(k)) for k in changed])
+                is_new = allowed.get(table, lambda r: False)
+                for key in own[table] & set(now):
+                    values = dict(zip(after[table][0], now[key], strict=True))
+                    if is_new(values) and now[key] != rows[key]:
+                        continue
+                    # Still there, unlinked: nothing in it refers to them any more.
+                    assert pid not in {values.get(c) for c in columns if PERSON.match(c)}, \
+                        (name, table, values)
+                    assert table not in ("outbox", "accounts", "relay_messages", "chats"), \
+                        (name, table, values)
+                    if table == "audit_log" and values["action"].startswith("facilitator "):
+                        assert values["detail"] == "a participant"
+                new = [dict(zip(after[table][0], now[k], strict=True))
+                       for k in set(now) - set(rows)]
+                assert all(is_new(r) for r in new), (table, new)
+
+            # Nothing the bot wrote names them any more: no greeting, no attribution.
+            for _columns, rows in after.values():
+                for values in rows.values():
+                    for value in values:
+                        assert not (isinstance(value, str) and (
+                            f"Welcome to the group, {name}!" in value
+                            or f'"attribution": "{name} · Console"' in value
+                            or f"{name} (participant {pid})" in value)), value
+
+        # Others' words are as they wrote them: the leavers' names are still in them.
+        practice = await db.fetchone("SELECT title, horizontality FROM practices WHERE id = 1")
+        assert practice is not None
+        assert words(practice[0], "ILO") and words(practice[0], "cooperation")
+        row = await db.fetchone("SELECT title FROM practices WHERE id = 2")
+        assert row is not None and row[0] == ANA_PRACTICE["title"]
+        reminders = [r[0] for r in await db.fetchall(
+            "SELECT payload FROM schedules WHERE kind = 'reminder' ORDER BY id")]
+        assert [json.loads(r)["text"] for r in reminders] == [
+            "call Li about the ILO cooperation", "relire the notes de Li et ILO"]
+        texts = {r[0] for r in await db.fetchall(
+            "SELECT text FROM relay_messages WHERE role = 'origin'")}
+        assert texts == {"Li, the ILO cooperation notes are ready",
+                         "Merci Li et ILO ! the cooperation continue."}
+        # The poll keeps its question and every vote; the leavers' votes are gone.
+        row = await db.fetchone("SELECT question FROM polls")
+        assert row is not None and row[0] == "Is the ILO cooperation useful, Li?"
+        assert (await db.fetchone("SELECT COUNT(*) FROM poll_votes"))[0] == 2  # type: ignore[index]
+        # Survey answers: Ana's as written; the leaver's stays, anonymous.
+        answers = [(r[0], json.loads(r[1])) for r in await db.fetchall(
+            "SELECT participant_id, answers FROM survey_responses ORDER BY submitted_at")]
+        assert [a["initiative-details"] for _pid, a in answers] == [
+            "The ILO cooperation project that Li started",
+            "the cooperation of the ILO in the south"]
+        assert answers[1][0] is None and answers[0][0] is not None
