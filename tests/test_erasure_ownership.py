@@ -285,18 +285,6 @@ async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) ->
             before = await snapshot(db)
             own = await theirs(db, before, pid)
             kept = {t: set(rows) - own[t] for t, (_c, rows) in before.items()}
-            # Theirs: their one relayed message (origin and copy), their draft practice
-            # if any, and what the bot wrote about them in a group: the welcome, their
-            # relayed words under their name.
-            assert len(own["relay_messages"]) == 2
-            assert len(own["practices"]) == (name == "cooperation")
-            outbox_cols, outbox_rows = before["outbox"]
-            payload = outbox_cols.index("payload")
-            theirs_text = [json.loads(outbox_rows[k][payload]) for k in own["outbox"]]
-            assert any(m["text"].startswith(f"Welcome to the group, {name}!")
-                       for m in theirs_text)
-            assert any(m["attribution"] == f"{name} · Console" for m in theirs_text)
-
             await h.press(name, "Yes, delete everything")
             after = await snapshot(db)
 
@@ -323,6 +311,18 @@ async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) ->
                 new = [dict(zip(after[table][0], now[k], strict=True))
                        for k in set(now) - set(rows)]
                 assert all(is_new(r) for r in new), (table, new)
+
+            # Theirs: their one relayed message (origin and copy), their draft practice
+            # if any, and what the bot wrote about them in a group: the welcome, their
+            # relayed words under their name.
+            assert len(own["relay_messages"]) == 2
+            assert len(own["practices"]) == (name == "cooperation")
+            outbox_cols, outbox_rows = before["outbox"]
+            payload = outbox_cols.index("payload")
+            theirs_text = [json.loads(outbox_rows[k][payload]) for k in own["outbox"]]
+            assert any(m["text"].startswith(f"Welcome to the group, {name}!")
+                       for m in theirs_text)
+            assert any(m["attribution"] == f"{name} · Console" for m in theirs_text)
 
             # Nothing the bot wrote names them any more: no greeting, no attribution.
             for _columns, rows in after.values():
