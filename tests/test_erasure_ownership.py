@@ -154,6 +154,7 @@ async def community(h: ConsoleHarness) -> None:
 
 Key = tuple[Any, ...]
 Rows = dict[Key, tuple[Any, ...]]
+Snapshot = dict[str, tuple[list[str], Rows]]
 
 
 async def tables(db: Database) -> dict[str, tuple[bool, bool]]:
@@ -167,7 +168,7 @@ async def tables(db: Database) -> dict[str, tuple[bool, bool]]:
     return out
 
 
-async def snapshot(db: Database) -> dict[str, tuple[list[str], Rows]]:
+async def snapshot(db: Database) -> Snapshot:
     """table -> (column names, {rowid (or the whole row): the row's values})."""
     shot = {}
     for name, (without_rowid, _virtual) in (await tables(db)).items():
@@ -202,8 +203,7 @@ def _doc(value: Any) -> Any:
     return None
 
 
-async def theirs(db: Database, shot: dict[str, tuple[list[str], Rows]], pid: int
-                 ) -> dict[str, set[Key]]:
+async def theirs(db: Database, shot: Snapshot, pid: int) -> dict[str, set[Key]]:
     """The keys of the rows that are the participant's, table by table (see the module's
     docstring), worked out from the schema."""
     accounts = {(r[0], r[1]) for r in await db.fetchall(
@@ -267,6 +267,35 @@ async def theirs(db: Database, shot: dict[str, tuple[list[str], Rows]], pid: int
     return found
 
 
+
+def only_theirs_changed(before: Snapshot, after: Snapshot, own: dict[str, set[Key]],
+                        pid: int, private_chat: str) -> None:
+    """Every row that is not theirs is byte-identical; theirs are gone or no longer refer
+    to them; the only new rows are those the erasure writes itself."""
+    # (A new row may take a deleted row's id.)
+    allowed = {"audit_log": lambda r: r["action"] == "forgetme",
+               "outbox": lambda r: r["chat_id"] == private_chat,  # the farewell
+               "schedules": lambda r: r["kind"] == "forgetme-purge"}
+    for table, (columns, rows) in before.items():
+        now_columns, now = after[table]
+        changed = [k for k in rows if k not in own[table] and now.get(k) != rows[k]]
+        assert changed == [], (table, [(rows[k], now.get(k)) for k in changed])
+        is_new = allowed.get(table, lambda r: False)
+        for key in own[table] & set(now):
+            values = dict(zip(now_columns, now[key], strict=True))
+            if is_new(values) and now[key] != rows[key]:
+                continue
+            # Still there, unlinked: nothing in it refers to them any more.
+            assert pid not in {values.get(c) for c in columns if PERSON.match(c)}, \
+                (table, values)
+            assert table not in ("outbox", "accounts", "relay_messages", "chats"), \
+                (table, values)
+            if table == "audit_log" and values["action"].startswith("facilitator "):
+                assert values["detail"] == "a participant"
+        new = [dict(zip(now_columns, now[k], strict=True)) for k in set(now) - set(rows)]
+        assert all(is_new(r) for r in new), (table, new)
+
+
 def words(value: Any, name: str) -> bool:
     return isinstance(value, str) and re.search(
         rf"(?<!\w){re.escape(name)}(?!\w)", value, re.IGNORECASE) is not None
@@ -284,33 +313,10 @@ async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) ->
             await dm(h, name, "/forgetme")
             before = await snapshot(db)
             own = await theirs(db, before, pid)
-            kept = {t: set(rows) - own[t] for t, (_c, rows) in before.items()}
             await h.press(name, "Yes, delete everything")
             after = await snapshot(db)
 
-            # Rows the erasure itself writes (a new row may take a deleted row's id).
-            allowed = {"audit_log": lambda r: r["action"] == "forgetme",
-                       "outbox": lambda r, name=name: r["chat_id"] == name,  # the farewell
-                       "schedules": lambda r: r["kind"] == "forgetme-purge"}
-            for table, (columns, rows) in before.items():
-                now = after[table][1]
-                changed = [k for k in kept[table] if now.get(k) != rows[k]]
-                assert changed == [], (name, table, [(rows[k], now.get(k)) for k in changed])
-                is_new = allowed.get(table, lambda r: False)
-                for key in own[table] & set(now):
-                    values = dict(zip(after[table][0], now[key], strict=True))
-                    if is_new(values) and now[key] != rows[key]:
-                        continue
-                    # Still there, unlinked: nothing in it refers to them any more.
-                    assert pid not in {values.get(c) for c in columns if PERSON.match(c)}, \
-                        (name, table, values)
-                    assert table not in ("outbox", "accounts", "relay_messages", "chats"), \
-                        (name, table, values)
-                    if table == "audit_log" and values["action"].startswith("facilitator "):
-                        assert values["detail"] == "a participant"
-                new = [dict(zip(after[table][0], now[k], strict=True))
-                       for k in set(now) - set(rows)]
-                assert all(is_new(r) for r in new), (table, new)
+            only_theirs_changed(before, after, own, pid, private_chat=name)
 
             # Theirs: their one relayed message (origin and copy), their draft practice
             # if any, and what the bot wrote about them in a group: the welcome, their
@@ -358,3 +364,51 @@ async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) ->
             "The ILO cooperation project that Li started",
             "the cooperation of the ILO in the south"]
         assert answers[1][0] is None and answers[0][0] is not None
+
+
+async def test_over_telegram_a_short_name_is_erased_where_the_bot_wrote_it_only(
+        tmp_path: Path) -> None:
+    """The real Telegram adapter against the fake server: "Li" and "the" in a bridged
+    group; Li's welcome and relayed words go, Ana's words naming Li stay byte for byte."""
+    from tests.harness_telegram import open_telegram, telegram_id
+
+    lobby_id, salon_id = -1_001_111, -1_002_222
+    bridges = [{"name": "academy", "channels": [
+        {"platform": "telegram", "chat_id": str(lobby_id), "language": "en"},
+        {"platform": "telegram", "chat_id": str(salon_id), "language": "en"}]}]
+    async with open_telegram(tmp_path, bridges=bridges) as h:
+        db = h.bot.services.db
+        lobby = h.fake.add_group("Lobby", chat_id=lobby_id)
+        salon = h.fake.add_group("Salon", chat_id=salon_id)
+        for user in ("ana", "Li", "the"):
+            await h.send(user, "/start", language="en")
+            await h.press(user, "I agree")
+            welcome = await h.join_group(user, lobby if user != "ana" else salon)
+            assert welcome[0].text.startswith(f"Welcome to the group, {user}!")
+        await h.send("ana", "/remind tomorrow 9:00 ask Li about the ILO")
+        for user, group, text in (("Li", lobby, "Hello, Li here: the notes are ready"),
+                                  ("the", lobby, "the the the"),
+                                  ("ana", salon, "Thanks Li! the notes are great")):
+            h.fake.push_text(h.user(user), text, group)
+            await h.settle(h.fake.last_update_id)
+        assert any(r.text.endswith("Thanks Li! the notes are great")
+                   for r in h.new_replies(lobby))
+
+        account = await h.bot.services.participants.account("telegram",
+                                                            str(telegram_id("Li")))
+        assert account is not None
+        await h.send("Li", "/forgetme")
+        before = await snapshot(db)
+        own = await theirs(db, before, account.participant_id)
+        await h.press("Li", "Yes, delete everything")  # the button's token, pressed on Telegram
+        after = await snapshot(db)
+        only_theirs_changed(before, after, own, account.participant_id,
+                            private_chat=str(telegram_id("Li")))
+        for _columns, rows in after.values():
+            for values in rows.values():
+                for value in values:
+                    assert not (isinstance(value, str) and (
+                        "Welcome to the group, Li!" in value or "Li · Telegram" in value)), value
+        texts = {r[0] for r in await db.fetchall(
+            "SELECT text FROM relay_messages WHERE role = 'origin'")}
+        assert texts == {"the the the", "Thanks Li! the notes are great"}
