@@ -64,13 +64,9 @@ class Context:
     ) -> None:
         """Answer in the chat the event came from, as a reply to it (adapters decide how:
         Telegram threads only in groups, Discord answers a slash command through its
-        interaction). `about`: the people its text names. In a group the answer is also
-        about its reader: /forgetme deletes it with any of them (a private chat is its
-        owner's anyway)."""
-        reader = () if self.event.chat.is_private else (self.participant.id,)
+        interaction). `about`: the people its text names (see `send`)."""
         await self.send(self.event.chat, text, buttons=buttons, format=format,
-                        priority=priority, reply_to=self.event.native_id,
-                        about=(*reader, *about))
+                        priority=priority, reply_to=self.event.native_id, about=about)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
                             format: str = "plain",
@@ -98,6 +94,12 @@ class Context:
         dedupe_key: str | None = None,
         about: Iterable[int] = (),
     ) -> None:
+        """`about`: the people the text names. An answer in a group is also about its
+        reader. /forgetme deletes the message with any of them (a private chat is its
+        owner's anyway)."""
+        if not chat.is_private and (chat.platform, chat.chat_id) == (
+                self.event.chat.platform, self.event.chat.chat_id):
+            about = (self.participant.id, *about)
         msg = OutboundMessage(
             chat=chat,
             text=rtl_marked(text, self.language),
