@@ -412,3 +412,44 @@ async def test_over_telegram_a_short_name_is_erased_where_the_bot_wrote_it_only(
         texts = {r[0] for r in await db.fetchall(
             "SELECT text FROM relay_messages WHERE role = 'origin'")}
         assert texts == {"the the the", "Thanks Li! the notes are great"}
+
+
+async def test_audit_entries_written_before_the_migration_are_linked_to_their_subject(
+        tmp_path: Path) -> None:
+    """The migration reads the subject from the end of "Name (participant N)", whatever the
+    name imitates; /forgetme then anonymises the leaver's old entries."""
+    import sqlite3
+
+    from storage.db import migrations
+    from storage.privacy import PersonalData
+
+    path = tmp_path / "bot.sqlite3"
+    ours = next(n for n, p in migrations() if "erasure_ownership" in p.name)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for number, script in migrations():
+            if number < ours:
+                conn.executescript(script.read_text(encoding="utf-8"))
+                conn.execute("INSERT INTO schema_version VALUES (?)", (number,))
+        conn.execute("INSERT INTO participants (id, created_at) VALUES (3, 'x'), (7, 'x')")
+        conn.executemany(
+            "INSERT INTO audit_log (id, at, actor_participant_id, platform, action, detail, "
+            "outcome) VALUES (?, 'x', 3, 'console', ?, ?, 'done')",
+            [(1, "facilitator add", "the (participant 7)"),
+             (2, "facilitator remove", "Eve (participant 3) (participant 7)"),
+             (3, "facilitator", "add the"),
+             (4, "facilitator add", "Zed (participant 99)")])
+    db = Database(path)
+    await db.open()
+    try:
+        rows = [tuple(r) for r in await db.fetchall(
+            "SELECT id, subject_participant_id FROM audit_log ORDER BY id")]
+        assert rows == [(1, 7), (2, 7), (3, None), (4, None)]
+        await PersonalData(db).erase(7)
+        rows = [tuple(r) for r in await db.fetchall(
+            "SELECT id, detail, subject_participant_id FROM audit_log ORDER BY id")]
+        assert rows == [(1, "a participant", None),
+                        (2, "a participant", None),
+                        (3, "add the", None), (4, "Zed (participant 99)", None)]
+    finally:
+        await db.close()

@@ -18,17 +18,10 @@ ALTER TABLE audit_log ADD COLUMN subject_participant_id INTEGER
     REFERENCES participants(id) ON DELETE SET NULL;
 CREATE INDEX audit_log_subject ON audit_log(subject_participant_id);
 
--- Entries written before: the id is at the end of the detail, "… (participant N)". Only a
--- detail whose text after the first " (participant " is digits and ")" is read, so a
--- name that imitates the pattern links nothing.
-UPDATE audit_log SET subject_participant_id = CAST(
-        substr(detail, instr(detail, ' (participant ') + 14,
-               length(detail) - instr(detail, ' (participant ') - 14) AS INTEGER)
+-- Entries written before: the bot wrote the detail as "<name> (participant N)", so the
+-- subject is the N that ends it (a name imitating the pattern cannot change the end).
+UPDATE audit_log SET subject_participant_id = (
+        SELECT p.id FROM participants AS p
+        WHERE audit_log.detail LIKE '% (participant ' || p.id || ')')
     WHERE action IN ('facilitator add', 'facilitator remove')
-      AND instr(detail, ' (participant ') > 0
-      AND substr(detail, instr(detail, ' (participant ') + 14) GLOB '[0-9]*)'
-      AND substr(detail, instr(detail, ' (participant ') + 14) NOT GLOB '*[^0-9)]*'
-      AND substr(detail, instr(detail, ' (participant ') + 14) NOT GLOB '*)*)*'
-      AND CAST(substr(detail, instr(detail, ' (participant ') + 14,
-                      length(detail) - instr(detail, ' (participant ') - 14) AS INTEGER)
-          IN (SELECT id FROM participants);
+      AND detail LIKE '% (participant %)';
