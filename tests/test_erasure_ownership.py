@@ -296,6 +296,12 @@ def only_theirs_changed(before: Snapshot, after: Snapshot, own: dict[str, set[Ke
         assert all(is_new(r) for r in new), (table, new)
 
 
+def bot_words_about(before: Snapshot, own: dict[str, set[Key]]) -> list[dict[str, Any]]:
+    """The payloads of the outbox rows found to be theirs."""
+    columns, rows = before["outbox"]
+    return [json.loads(rows[k][columns.index("payload")]) for k in own["outbox"]]
+
+
 def words(value: Any, name: str) -> bool:
     return isinstance(value, str) and re.search(
         rf"(?<!\w){re.escape(name)}(?!\w)", value, re.IGNORECASE) is not None
@@ -323,9 +329,7 @@ async def test_forgetme_leaves_every_other_row_byte_identical(tmp_path: Path) ->
             # relayed words under their name.
             assert len(own["relay_messages"]) == 2
             assert len(own["practices"]) == (name == "cooperation")
-            outbox_cols, outbox_rows = before["outbox"]
-            payload = outbox_cols.index("payload")
-            theirs_text = [json.loads(outbox_rows[k][payload]) for k in own["outbox"]]
+            theirs_text = bot_words_about(before, own)
             assert any(m["text"].startswith(f"Welcome to the group, {name}!")
                        for m in theirs_text)
             assert any(m["attribution"] == f"{name} · Console" for m in theirs_text)
@@ -404,6 +408,9 @@ async def test_over_telegram_a_short_name_is_erased_where_the_bot_wrote_it_only(
         after = await snapshot(db)
         only_theirs_changed(before, after, own, account.participant_id,
                             private_chat=str(telegram_id("Li")))
+        about = bot_words_about(before, own)
+        assert any(m["text"].startswith("Welcome to the group, Li!") for m in about)
+        assert any(m["attribution"] == "Li · Telegram" for m in about)
         for _columns, rows in after.values():
             for values in rows.values():
                 for value in values:
@@ -453,3 +460,50 @@ async def test_audit_entries_written_before_the_migration_are_linked_to_their_su
                         (3, "add the", None), (4, "Zed (participant 99)", None)]
     finally:
         await db.close()
+
+
+async def test_over_discord_the_bot_words_about_li_go_and_others_words_stay(
+        tmp_path: Path) -> None:
+    """The real discord.py against the fake gateway: Li joins (the system channel greets
+    her), writes in a bridged channel (relayed under her name through a webhook), and is
+    erased; Ana's message naming her stays byte for byte."""
+    from tests.fakes.discord_server import stable_id
+    from tests.harness_discord import open_discord
+
+    general, welcome = stable_id("fake-general"), stable_id("fake-welcome")
+    bridges = [{"name": "academy", "channels": [
+        {"platform": "discord", "chat_id": str(general), "language": "en"},
+        {"platform": "discord", "chat_id": str(welcome), "language": "en"}]}]
+    async with open_discord(tmp_path, bridges=bridges) as h:
+        db = h.bot.services.db
+        for user in ("ana", "li"):  # shown as "Ana" and "Li"
+            await h.send(user, "/start", language="en")
+            await h.press(user, "I agree")
+        await h.fake.member_joins(h.user("li"))
+        await h.fake.wait_for(lambda: any("Welcome to the group, Li!" in s.content
+                                          for s in h.fake.sent_to(welcome)), what="welcome")
+        for user, channel, text in (("li", general, "Hello, Li here: the notes are ready"),
+                                    ("ana", welcome, "Thanks Li! the notes are great")):
+            message = await h.fake.user_says(h.user(user), text, channel=channel)
+            await h.settle(message["id"])
+
+        li = str(stable_id("li"))
+        account = await h.bot.services.participants.account("discord", li)
+        assert account is not None
+        await h.send("li", "/forgetme")
+        before = await snapshot(db)
+        own = await theirs(db, before, account.participant_id)
+        await h.press("li", "Yes, delete everything")  # the button's token, on Discord
+        after = await snapshot(db)
+        only_theirs_changed(before, after, own, account.participant_id, private_chat=li)
+        about = bot_words_about(before, own)
+        assert any(m["text"].startswith("Welcome to the group, Li!") for m in about)
+        assert any(m["attribution"] == "Li · Discord" for m in about)
+        for _columns, rows in after.values():
+            for values in rows.values():
+                for value in values:
+                    assert not (isinstance(value, str) and (
+                        "Welcome to the group, Li!" in value or "Li · Discord" in value)), value
+        texts = {r[0] for r in await db.fetchall(
+            "SELECT text FROM relay_messages WHERE role = 'origin'")}
+        assert texts == {"Thanks Li! the notes are great"}
