@@ -1,4 +1,4 @@
--- 0014: erasure by ownership (/forgetme). What the bot writes about a person is linked to
+-- 0015: erasure by ownership (/forgetme). What the bot writes about a person is linked to
 -- them, so erasing them finds it by that link, never by searching text for their name.
 
 -- The people a message of the outbox names or answers, besides the chat it goes to: the
