@@ -239,7 +239,9 @@ async def fire_interview_reminder(services: Services, schedule: Schedule, firing
                                   ) -> None:
     repo = engine.repository(services)
     slot = await repo.slot(int(schedule.data["slot"]))
-    if slot is None or slot.status != "open" or slot.booked_by != schedule.data["booked_by"]:
+    # Freed (also by the booker's /forgetme, which unlinks both): nobody to remind of.
+    if slot is None or slot.status != "open" or slot.booked_by is None \
+            or slot.booked_by != schedule.data["booked_by"]:
         return
     reach = await repo.reach(slot.booked_by) if slot.booked_by else None
     other = reach.display_name if reach else "?"

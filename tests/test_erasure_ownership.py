@@ -507,3 +507,41 @@ async def test_over_discord_the_bot_words_about_li_go_and_others_words_stay(
         texts = {r[0] for r in await db.fetchall(
             "SELECT text FROM relay_messages WHERE role = 'origin'")}
         assert texts == {"Thanks Li! the notes are great"}
+
+
+async def test_a_booked_interview_leaves_with_the_booker(tmp_path: Path) -> None:
+    """The facilitator's messages naming the booker go, the booking is freed, and the
+    facilitator's reminder of it does not fire as "interview with ?"."""
+    from datetime import timedelta
+
+    from tests.test_surveys import answer_impact_ana, text_of
+
+    async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as h:
+        db = h.bot.services.db
+        await h.send("ana", "/join demo", language="en")
+        await h.send("fac", "/survey start impact")
+        await answer_impact_ana(h)
+        day = (h.bot.services.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d")
+        added = await h.send("fac", f"/slots add {day} 10:00")
+        [offer] = [r.buttons[0] for r in added if r.chat_id == "ana" and r.buttons]
+        assert "ana booked the interview" in text_of(await h.press("ana", offer))
+        assert "booked by ana" in text_of(await h.send("fac", "/slots list"))
+        pid = (await h.bot.services.participants.account("console", "ana")).participant_id  # type: ignore[union-attr]
+
+        await h.send("ana", "/forgetme")
+        before = await snapshot(db)
+        own = await theirs(db, before, pid)
+        await h.press("ana", "Yes, delete everything")
+        after = await snapshot(db)
+        only_theirs_changed(before, after, own, pid, private_chat="ana")
+        texts = [m["text"] for m in bot_words_about(before, own)]
+        assert any("ana booked the interview" in t for t in texts)
+        assert any("booked by ana" in t for t in texts)
+        row = await db.fetchone("SELECT booked_by FROM interview_slots")
+        assert row is not None and row[0] is None
+        [payload] = [json.loads(r[0]) for r in await db.fetchall(
+            "SELECT payload FROM schedules WHERE kind = 'interview_reminder'")]
+        assert payload["booked_by"] is None
+
+        replies = await h.advance(timedelta(days=2, hours=12))
+        assert [r.text for r in replies if "interview" in r.text] == []
