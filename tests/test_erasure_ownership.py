@@ -545,3 +545,20 @@ async def test_a_booked_interview_leaves_with_the_booker(tmp_path: Path) -> None
 
         replies = await h.advance(timedelta(days=2, hours=12))
         assert [r.text for r in replies if "interview" in r.text] == []
+
+
+async def test_a_poll_closes_and_posts_its_results_after_its_creator_left(tmp_path: Path
+                                                                          ) -> None:
+    """The poll's closing is the poll's, not its creator's: others' votes are counted."""
+    from datetime import timedelta
+
+    async with open_console(tmp_path, facilitators=["fac"]) as h:
+        await say(h, "team", "fac", "/poll --for 2h Is the ILO cooperation useful? | Yes | No")
+        await say(h, "team", "ana", "1")
+        await say(h, "team", "bea", "1")
+        await dm(h, "fac", "/forgetme")
+        await h.press("fac", "Yes, delete everything")
+        replies = await h.advance(timedelta(hours=3))
+        [results] = [r for r in replies if r.chat_id == "#team"]
+        assert results.text.startswith("📊 Results of the poll: Is the ILO cooperation useful?")
+        assert "1. Yes: ██████████ 2 votes (100%)" in results.text

@@ -25,3 +25,7 @@ UPDATE audit_log SET subject_participant_id = (
         WHERE audit_log.detail LIKE '% (participant ' || p.id || ')')
     WHERE action IN ('facilitator add', 'facilitator remove')
       AND detail LIKE '% (participant %)';
+
+-- A poll's closing belongs to the poll, not to whoever created it: erasing the creator
+-- must not leave a poll others voted in open for ever.
+UPDATE schedules SET participant_id = NULL WHERE kind = 'poll_close';
