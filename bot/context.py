@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -59,19 +60,21 @@ class Context:
         buttons: list[list[Button]] | None = None,
         format: str = "plain",
         priority: int = INTERACTIVE,
+        about: Iterable[int] = (),
     ) -> None:
         """Answer in the chat the event came from, as a reply to it (adapters decide how:
         Telegram threads only in groups, Discord answers a slash command through its
-        interaction)."""
+        interaction). `about`: the people its text names (see `send`)."""
         await self.send(self.event.chat, text, buttons=buttons, format=format,
-                        priority=priority, reply_to=self.event.native_id)
+                        priority=priority, reply_to=self.event.native_id, about=about)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
                             format: str = "plain",
-                            attachments: list[Attachment] | None = None) -> None:
+                            attachments: list[Attachment] | None = None,
+                            about: Iterable[int] = ()) -> None:
         """Answer the author in their private chat on this platform."""
         await self.send(self.private_chat, text, buttons=buttons, format=format,
-                        attachments=attachments)
+                        attachments=attachments, about=about)
 
     @property
     def private_chat(self) -> ChatRef:
@@ -89,7 +92,14 @@ class Context:
         attachments: list[Attachment] | None = None,
         poll: Poll | None = None,
         dedupe_key: str | None = None,
+        about: Iterable[int] = (),
     ) -> None:
+        """`about`: the people the text names. An answer in a group is also about its
+        reader. /forgetme deletes the message with any of them (a private chat is its
+        owner's anyway)."""
+        if not chat.is_private and (chat.platform, chat.chat_id) == (
+                self.event.chat.platform, self.event.chat.chat_id):
+            about = (self.participant.id, *about)
         msg = OutboundMessage(
             chat=chat,
             text=rtl_marked(text, self.language),
@@ -100,4 +110,4 @@ class Context:
             poll=poll,
             dedupe_key=dedupe_key,
         )
-        await self.services.outbox.enqueue(msg, priority=priority)
+        await self.services.outbox.enqueue(msg, priority=priority, about=about)

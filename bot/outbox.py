@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
@@ -88,7 +88,10 @@ class Outbox:
         priority: int = INTERACTIVE,
         dedupe_key: str | None = None,
         not_before: float = 0.0,
+        about: Iterable[int] = (),
     ) -> int | None:
+        """Queue `msg`; `about` lists the participants its text names or answers, besides
+        the chat it goes to, so /forgetme finds it by them (never by searching text)."""
         if self.tokens is not None and msg.buttons:
             msg = await self.tokens.seal(msg)
         item_id = await self.repo.add(
@@ -99,6 +102,7 @@ class Outbox:
             dedupe_key or msg.dedupe_key,
             self.clock.timestamp(),
             not_before,
+            about,
         )
         self.wake(msg.chat.platform, msg.chat.chat_id)
         return item_id

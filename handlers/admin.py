@@ -67,7 +67,9 @@ async def audit(ctx: Context) -> None:
         lines.append(_("{when} · {who} · {action} on {platform} · {outcome}").format(
             when=format_datetime(from_iso(e.at), ctx.zone), who=who, action=what,
             platform=e.platform, outcome=outcomes.get(e.outcome, e.outcome)))
-    await ctx.reply("\n".join(lines))
+    # It names the actors, and the people the entries' details are about.
+    await ctx.reply("\n".join(lines), about=[pid for e in entries for pid in (
+        e.actor_participant_id, e.subject_participant_id) if pid is not None])
 
 
 def setup(registry: CommandRegistry) -> None:

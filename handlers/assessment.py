@@ -162,7 +162,9 @@ async def gaps(ctx: Context) -> None:
     lines.append("")
     lines.append(_("As a file: {command}").format(command=ctx.command(
         f"gaps {report.cohort.code} csv")))
-    await ctx.reply("\n".join(lines))
+    # It names the people whose needs it quotes.
+    await ctx.reply("\n".join(lines), about=[r.participant_id for r, _text
+                                            in needs[:LATEST_NEEDS] if r.participant_id])
 
 
 async def electives(ctx: Context) -> None:

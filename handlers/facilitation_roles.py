@@ -129,14 +129,15 @@ async def target(ctx: Context, words: str) -> Person | None:
         return found.person
     shown = words.strip()[:60]
     listing = "\n".join(f"• {p.describe()}" for p in found.candidates or [])
+    named = [p.participant_id for p in found.candidates or []]
     if found.ambiguous:
         await ctx.reply(_("Several participants are called \"{name}\":").format(name=shown)
                         + "\n" + listing + "\n"
                         + _("Name one by their user id on the platform, or answer one of "
-                            "their messages with the command."))
+                            "their messages with the command."), about=named)
     elif found.candidates:
         await ctx.reply(_("I know nobody called \"{name}\". Did you mean:").format(name=shown)
-                        + "\n" + listing)
+                        + "\n" + listing, about=named)
     else:
         await ctx.reply(_("I know nobody called \"{name}\". A person is known to me once "
                           "they have written to me or in a chat I am in.").format(name=shown))
@@ -155,8 +156,10 @@ async def _notify(ctx: Context, person: Person, text: str) -> None:
     with use_language(pack):
         body = _(text).format(name=ctx.event.author.display_name,
                               help=ctx.services.command_prefix(account.platform) + "help")
+    # It names the facilitator who acted: theirs too.
     await ctx.services.outbox.enqueue(OutboundMessage(
-        ChatRef(account.platform, account.user_id, ChatKind.PRIVATE), rtl_marked(body, pack)))
+        ChatRef(account.platform, account.user_id, ChatKind.PRIVATE), rtl_marked(body, pack)),
+        about=[ctx.participant.id])
 
 
 GRANTED = N_("{name} made you a facilitator. Type {help} to see the facilitator commands.")
@@ -166,7 +169,8 @@ REVOKED = N_("{name} removed your facilitator role.")
 async def _audit(ctx: Context, action: str, person: Person, outcome: str) -> None:
     await ctx.services.audit.record(
         ctx.participant.id, ctx.platform, f"facilitator {action}", outcome,
-        ctx.services.clock.now(), detail=f"{person.name} (participant {person.participant_id})")
+        ctx.services.clock.now(), detail=f"{person.name} (participant {person.participant_id})",
+        subject=person.participant_id)
 
 
 def _is_listed(ctx: Context, person: Person) -> bool:
@@ -179,13 +183,14 @@ async def add(ctx: Context, words: str) -> None:
         return
     s = ctx.services
     if _is_listed(ctx, person) or await s.roles.has(person.participant_id, FACILITATOR):
-        await ctx.reply(_("{name} is already a facilitator.").format(name=person.name))
+        await ctx.reply(_("{name} is already a facilitator.").format(name=person.name),
+                        about=[person.participant_id])
         await _audit(ctx, "add", person, "refused")
         return
     await s.roles.grant(person.participant_id, FACILITATOR, ctx.participant.id, s.clock.now())
     await _audit(ctx, "add", person, "done")
     await ctx.reply(_("{name} is now a facilitator, on every account they linked.").format(
-        name=person.describe()))
+        name=person.describe()), about=[person.participant_id])
     if person.participant_id != ctx.participant.id:
         await _notify(ctx, person, GRANTED)
 
@@ -199,15 +204,17 @@ async def remove(ctx: Context, words: str) -> None:
         await ctx.reply(_("{name} is a facilitator through the configuration file "
                           "([facilitators] in config.toml), which cannot be changed in chat. "
                           "Ask whoever runs the bot to remove them there.").format(
-            name=person.name))
+            name=person.name), about=[person.participant_id])
         await _audit(ctx, "remove", person, "refused")
         return
     if not await s.roles.revoke(person.participant_id, FACILITATOR):
-        await ctx.reply(_("{name} is not a facilitator.").format(name=person.name))
+        await ctx.reply(_("{name} is not a facilitator.").format(name=person.name),
+                        about=[person.participant_id])
         await _audit(ctx, "remove", person, "refused")
         return
     await _audit(ctx, "remove", person, "done")
-    await ctx.reply(_("{name} is no longer a facilitator.").format(name=person.describe()))
+    await ctx.reply(_("{name} is no longer a facilitator.").format(name=person.describe()),
+                    about=[person.participant_id])
     if person.participant_id != ctx.participant.id:
         await _notify(ctx, person, REVOKED)
 
@@ -239,7 +246,7 @@ async def listing(ctx: Context) -> None:
         lines.append("• " + _("{person}: granted in chat").format(person=person.describe()))
     if len(lines) == 1:
         lines.append(_("none yet"))
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), about=[*config_people, *granted])
 
 
 async def facilitator(ctx: Context) -> None:

@@ -47,12 +47,14 @@ def _unknown(ctx: Context) -> str:
              "other platform.").format(command=ctx.command("link"))
 
 
-async def _answer(ctx: Context, text: str, buttons: list[list[Button]] | None = None) -> None:
-    """In the private chat: a code and whose account it opens are nobody else's business."""
+async def _answer(ctx: Context, text: str, buttons: list[list[Button]] | None = None,
+                  about: list[int] | None = None) -> None:
+    """In the private chat: a code and whose account it opens are nobody else's business.
+    `about`: whom the text names (the code's owner), for /forgetme."""
     if ctx.event.chat.is_private:
-        await ctx.reply(text, buttons=buttons)
+        await ctx.reply(text, buttons=buttons, about=about or ())
         return
-    await ctx.reply_private(text, buttons=buttons)
+    await ctx.reply_private(text, buttons=buttons, about=about or ())
     await ctx.reply(_("I have answered you in a private message."))
 
 
@@ -112,7 +114,7 @@ async def link(ctx: Context) -> None:
         return
     problem = await _obstacle(ctx, issued)
     if problem is not None:
-        await ctx.reply(problem)
+        await ctx.reply(problem, about=[issued.participant_id])  # it may name them
         return
     await _ask(ctx, issued)
 
@@ -220,7 +222,8 @@ async def _ask(ctx: Context, issued: LinkCode) -> None:
                        "account.").format(roles=_role_names(lost), command=ctx.command("link")))
     data = f"{LINK}:yes:{issued.code}:{owner.id}:{me.id}"
     await _answer(ctx, "\n".join(lines), [[Button(_("Confirm"), data),
-                                           Button(_("Cancel"), f"{LINK}:no")]])
+                                           Button(_("Cancel"), f"{LINK}:no")]],
+                  about=[owner.id])
 
 
 async def link_chosen(ctx: Context) -> None:
@@ -242,7 +245,7 @@ async def link_chosen(ctx: Context) -> None:
         return
     problem = await _obstacle(ctx, issued)
     if problem is not None:
-        await ctx.reply(problem)
+        await ctx.reply(problem, about=[issued.participant_id])  # it may name them
         return
     if await links.redeem(issued.code, now, owner=owner) is None:
         await ctx.reply(_unknown(ctx))

@@ -180,7 +180,8 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
                                 copies)
     chat = ctx.event.chat
     schedule_id = await s.schedules.add(NewSchedule(
-        kind=CLOSE, participant_id=ctx.participant.id, platform=chat.platform,
+        # The poll's, not its creator's: it closes even if they have left (/forgetme).
+        kind=CLOSE, participant_id=None, platform=chat.platform,
         chat_id=chat.chat_id, chat_kind=chat.kind.value, payload={"poll": poll_id},
         timezone=ctx.zone.key, next_at=closes_at), now)
     await repo.set_schedule(poll_id, schedule_id)

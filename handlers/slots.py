@@ -5,6 +5,7 @@ are offered is bot/survey_interviews.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,17 +115,18 @@ async def list_slots(ctx: Context) -> None:
         await ctx.reply(_("No interview time is planned. Add some with {command}.").format(
             command=ctx.command("slots add tomorrow 10:00, tomorrow 11:00")))
         return
-    lines = [_("Interview times:")]
+    lines, named = [_("Interview times:")], list[int]()
     for slot in slots:
         when = format_datetime(datetime.fromtimestamp(slot.starts_at, UTC), ctx.zone)
         if slot.booked_by is None:
             lines.append(f"#{slot.id} · {when} · " + _("free"))
         else:
             reach = await repo.reach(slot.booked_by)
+            named.append(slot.booked_by)
             who = f"{reach.display_name} ({how_to_reach(reach.platform, reach.user_id)})" \
                 if reach else f"#{slot.booked_by}"
             lines.append(f"#{slot.id} · {when} · " + _("booked by {name}").format(name=who))
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), about=named)
 
 
 async def _slot_reminders(services: Services, slot_id: int) -> list[Schedule]:
@@ -161,9 +163,10 @@ def _when(slot: Slot, zone: Any) -> str:
 
 
 async def tell(services: Services, participant_id: int, compose: Any,
-               priority: int = INTERACTIVE, key: str | None = None) -> None:
+               priority: int = INTERACTIVE, key: str | None = None,
+               about: Iterable[int] = ()) -> None:
     """Write to a participant in their language and zone, on the account used last.
-    `compose(zone)` builds the text with the language active."""
+    `compose(zone)` builds the text with the language active; `about`: whom it names."""
     reach = await engine.repository(services).reach(participant_id)
     if reach is None:
         return
@@ -172,7 +175,7 @@ async def tell(services: Services, participant_id: int, compose: Any,
         text = rtl_marked(compose(zone), pack)
     await services.outbox.enqueue(OutboundMessage(private_chat(reach.platform,
                                                                reach.user_id), text),
-                                  priority=priority, dedupe_key=key)
+                                  priority=priority, dedupe_key=key, about=about)
 
 
 async def book(ctx: Context) -> None:
@@ -209,7 +212,7 @@ async def book(ctx: Context) -> None:
     if slot.created_by is not None:
         await tell(services, slot.created_by, lambda zone: _(
             "{name} booked the interview of {when}. Reach them on {where}.").format(
-            name=name, when=_when(slot, zone), where=where))
+            name=name, when=_when(slot, zone), where=where), about=[ctx.participant.id])
     await _plan_interview_reminders(services, slot, ctx.participant.id)
 
 
@@ -236,7 +239,9 @@ async def fire_interview_reminder(services: Services, schedule: Schedule, firing
                                   ) -> None:
     repo = engine.repository(services)
     slot = await repo.slot(int(schedule.data["slot"]))
-    if slot is None or slot.status != "open" or slot.booked_by != schedule.data["booked_by"]:
+    # Freed (also by the booker's /forgetme, which unlinks both): nobody to remind of.
+    if slot is None or slot.status != "open" or slot.booked_by is None \
+            or slot.booked_by != schedule.data["booked_by"]:
         return
     reach = await repo.reach(slot.booked_by) if slot.booked_by else None
     other = reach.display_name if reach else "?"
@@ -248,8 +253,9 @@ async def fire_interview_reminder(services: Services, schedule: Schedule, firing
                 name=other, when=_when(slot, zone))
         return _("⏰ Reminder: your interview is on {when}.").format(when=_when(slot, zone))
 
+    named = [slot.booked_by] if for_facilitator and slot.booked_by else []
     await tell(services, schedule.participant_id or 0, compose, SCHEDULED,
-               dedupe_key(schedule, firing))
+               dedupe_key(schedule, firing), about=named)
 
 
 def setup(registry: CommandRegistry) -> None:

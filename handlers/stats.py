@@ -310,6 +310,7 @@ async def quiet_list(ctx: Context) -> None:
     now = s.clock.now()
     repo = ActivityRepository(s.db)
     lines: list[str] = []
+    named: list[int] = []
     for cohort in cohorts:
         days = quiet_after(s, cohort)
         quiet_ones = [m for m in await repo.members(cohort.code) if is_quiet(m, now, days)
@@ -323,6 +324,7 @@ async def quiet_list(ctx: Context) -> None:
                               "{cohort}: quiet for {days} days or more:", days).format(
             cohort=cohort.name, days=days))
         for m in quiet_ones:
+            named.append(m.participant_id)
             since = last_active(m)
             notes = []
             if m.opted_out:
@@ -339,10 +341,10 @@ async def quiet_list(ctx: Context) -> None:
                 days=idle) + note)
     await s.audit.record(ctx.participant.id, ctx.platform, "quiet list", "done", now)
     if ctx.event.chat.is_private:
-        await ctx.reply("\n".join(lines))
+        await ctx.reply("\n".join(lines), about=named)
     else:
         # Names of quiet people are not for the whole group.
-        await ctx.reply_private("\n".join(lines))
+        await ctx.reply_private("\n".join(lines), about=named)
         await ctx.reply(_("I sent you the list privately."))
 
 

@@ -247,7 +247,7 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
         lines.append(line)
     lines.append(_("Add interview times with {command}: they are offered to the shortlist."
                    ).format(command=ctx.command("slots add <when>")))
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), about=[entry.participant_id for entry in found])
 
 
 def setup(registry: CommandRegistry) -> None:

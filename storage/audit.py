@@ -7,7 +7,8 @@ from datetime import datetime
 
 from storage.db import Database
 
-_COLUMNS = "id, at, actor_participant_id, platform, action, detail, outcome"
+_COLUMNS = ("id, at, actor_participant_id, platform, action, detail, outcome, "
+            "subject_participant_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class AuditEntry:
     action: str
     detail: str
     outcome: str  # "done" | "refused" | "failed"
+    subject_participant_id: int | None = None
 
 
 class AuditLog:
@@ -33,12 +35,15 @@ class AuditLog:
         outcome: str,
         now: datetime,
         detail: str = "",
+        subject: int | None = None,
     ) -> None:
+        """`subject`: the person the action concerns, when `detail` is the bot's words
+        about them (their name): /forgetme anonymises the detail with them."""
         await self.db.execute(
-            "INSERT INTO audit_log (at, actor_participant_id, platform, action, detail, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (at, actor_participant_id, platform, action, detail, "
+            "outcome, subject_participant_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (now.isoformat(timespec="seconds"), actor_participant_id, platform, action, detail,
-             outcome),
+             outcome, subject),
         )
 
     async def latest(self, limit: int = 20, *, before_id: int | None = None

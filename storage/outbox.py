@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storage.db import Database
@@ -70,17 +71,29 @@ class OutboxRepository:
         dedupe_key: str | None,
         now: float,
         not_before: float = 0.0,
+        about: Iterable[int] = (),
     ) -> int | None:
-        """Insert a message; None when its dedupe key was already used (nothing twice)."""
+        """Insert a message; None when its dedupe key was already used (nothing twice).
+        `about`: the participants it names or answers (outbox_mentions, for /forgetme)."""
+        people = sorted(set(about))
+        insert = ("INSERT INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
+                  "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        values = (platform, chat_id, payload, priority, dedupe_key, now, not_before)
         try:
-            cur = await self.db.execute(
-                "INSERT INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
-                "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (platform, chat_id, payload, priority, dedupe_key, now, not_before),
-            )
+            if not people:
+                cur = await self.db.execute(insert, values)
+                return int(cur.lastrowid or 0)
+            async with self.db.transaction() as tx:
+                cur = await tx.execute(insert, values)
+                item_id = int(cur.lastrowid or 0)
+                # Only people still known: a reply may follow its reader's erasure.
+                await tx.executemany(
+                    "INSERT OR IGNORE INTO outbox_mentions (outbox_id, participant_id) "
+                    "SELECT ?, id FROM participants WHERE id = ?",
+                    [(item_id, pid) for pid in people])
         except sqlite3.IntegrityError:
             return None
-        return int(cur.lastrowid or 0)
+        return item_id
 
     async def add_many(self, rows: list[tuple[str, str, str, int, str | None]], now: float
                        ) -> int:

@@ -10,10 +10,18 @@ A few tables identify a person another way and are named below: the copies of a 
 message (same `relay_id` as the origin they wrote), the outbox items carrying those copies,
 and the translation cache (keyed by a hash of the text they wrote).
 
-Erasure deletes what is theirs, lets the schema's ON DELETE actions (CASCADE, SET NULL,
-triggers) run by deleting the participant, then replaces their names and account ids by
-"a participant" wherever they are still written in a text column (audit details, messages
-the bot sent to others). What has no link to a person (counts, anonymous answers) stays.
+Erasure is by ownership only: it deletes what is theirs, lets the schema's ON DELETE
+actions (CASCADE, SET NULL, triggers) run by deleting the participant, and removes what the
+bot wrote about them where the schema links it to them:
+- a table `<name>_mentions` with a foreign key to `<name>` and a participant column lists
+  the rows of `<name>` that name or answer a person (outbox_mentions: a group welcome, a
+  reply in a group, a facilitator's list naming them): those rows are deleted;
+- a row with a `subject_participant_id` column has its `detail` written by the bot about
+  that person (audit_log: "Name (participant N)"): the detail becomes "a participant";
+- in a JSON document, a key named like a participant column (`booked_by`, …) holding their
+  id becomes null.
+Text is never searched for their name: names are free text people choose ("the", "ILO"),
+and others' words (messages, practices, reminders, answers, polls) stay as written.
 """
 
 from __future__ import annotations
@@ -34,11 +42,9 @@ ANONYMOUS = "a participant"
 # A column that points at a participant without a declared foreign key.
 PERSON_COLUMN = re.compile(r"^(?:.*_)?participant_id$|^[a-z_]+_by$")
 NOT_PERSONAL = frozenset({"schema_version"})
-# Columns holding codes and ids of other things, never free text: not scrubbed.
-CODE_COLUMNS = frozenset({"platform", "kind", "chat_kind", "status", "language", "role",
-                          "outcome", "action", "audience", "via", "origin", "source", "target",
-                          "engine", "timezone", "recurrence", "consent"})
-MIN_NEEDLE = 3
+# A row's `ABOUT_TEXT` column is the bot's words about the person in `ABOUT_COLUMN`.
+ABOUT_COLUMN, ABOUT_TEXT = "subject_participant_id", "detail"
+MENTIONS = "_mentions"
 EXPORTS_DIR = "exports"
 
 
@@ -56,6 +62,15 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
+class Mentions:
+    """A `<table>_mentions` table: its `column` refers to `table(target)`."""
+
+    table: str
+    column: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
 class TableShape:
     name: str
     columns: tuple[Column, ...]
@@ -64,6 +79,7 @@ class TableShape:
     person_columns: dict[str, str]
     unique_columns: frozenset[str]
     without_rowid: bool
+    mentions: Mentions | None = None
 
     def has(self, *names: str) -> bool:
         present = {c.name for c in self.columns}
@@ -80,18 +96,6 @@ class Identity:
     @property
     def private_chats(self) -> list[tuple[str, str]]:
         return [(platform, user_id) for platform, user_id, _ in self.accounts]
-
-    def needles(self) -> list[str]:
-        """What may be written about them in free text: names and account ids."""
-        found = {name for _, _, name in self.accounts} | {uid for _, uid, _ in self.accounts}
-        return sorted((n for n in found if len(n.strip()) >= MIN_NEEDLE), key=len, reverse=True)
-
-    def pattern(self) -> re.Pattern[str]:
-        alternatives = [rf"<@!?{re.escape(uid)}>" for _, uid, _ in self.accounts
-                        if uid.isdigit()]
-        alternatives.append(rf"\bparticipant #?{self.participant_id}\b")
-        alternatives += [rf"(?<!\w)@?{re.escape(n)}(?!\w)" for n in self.needles()]
-        return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 @dataclass
@@ -117,25 +121,16 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _scrub(value: Any, pattern: re.Pattern[str], participant_id: int) -> Any:
-    """`value` with every mention replaced; inside a JSON document, strings are scrubbed
-    one by one and ids under participant-like keys become null."""
-    if isinstance(value, str):
-        if value[:1] in ("{", "["):
-            try:
-                doc = json.loads(value)
-            except ValueError:
-                pass
-            else:
-                return json.dumps(_scrub(doc, pattern, participant_id), ensure_ascii=False)
-        text = pattern.sub(ANONYMOUS, value)
-        return text.replace(f"{ANONYMOUS} ({ANONYMOUS})", ANONYMOUS)
-    if isinstance(value, list):
-        return [_scrub(v, pattern, participant_id) for v in value]
-    if isinstance(value, dict):
+def _unlinked(doc: Any, participant_id: int) -> Any:
+    """`doc` with every id of theirs under a participant-like key set to null; nothing
+    else changes."""
+    if isinstance(doc, list):
+        return [_unlinked(v, participant_id) for v in doc]
+    if isinstance(doc, dict):
         return {k: (None if PERSON_COLUMN.match(k) and v == participant_id
-                    else _scrub(v, pattern, participant_id)) for k, v in value.items()}
-    return value
+                    and not isinstance(v, bool) else _unlinked(v, participant_id))
+                for k, v in doc.items()}
+    return doc
 
 
 def text_hashes(texts: Iterable[str]) -> set[str]:
@@ -147,6 +142,10 @@ def text_hashes(texts: Iterable[str]) -> set[str]:
             if piece:
                 keys.add(hashlib.sha256(piece.encode("utf-8")).hexdigest())
     return keys
+
+
+def _in(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
 class PersonalData:
@@ -164,9 +163,12 @@ class PersonalData:
                 Column(c["name"], c["type"] or "", bool(c["notnull"]), bool(c["pk"]))
                 for c in await self.db.fetchall(f'PRAGMA table_info("{name}")'))
             person: dict[str, str] = {}
+            mentions: Mentions | None = None
             for fk in await self.db.fetchall(f'PRAGMA foreign_key_list("{name}")'):
                 if fk["table"] == "participants":
                     person[fk["from"]] = str(fk["on_delete"]).upper()
+                elif name == fk["table"] + MENTIONS and fk["to"]:
+                    mentions = Mentions(fk["table"], fk["from"], fk["to"])
             if name != "participants":
                 for c in columns:
                     if c.name not in person and PERSON_COLUMN.match(c.name) and (
@@ -177,7 +179,8 @@ class PersonalData:
                 if index["unique"]:
                     for ic in await self.db.fetchall(f'PRAGMA index_info("{index["name"]}")'):
                         unique.add(ic["name"])
-            shapes.append(TableShape(name, columns, person, frozenset(unique), without_rowid))
+            shapes.append(TableShape(name, columns, person, frozenset(unique), without_rowid,
+                                     mentions if person else None))
         return shapes
 
     async def _ordinary_tables(self) -> list[tuple[str, bool]]:
@@ -208,11 +211,14 @@ class PersonalData:
             (participant_id,))
         return [r[0] for r in rows]
 
-    async def _their_texts(self, participant_id: int) -> list[str]:
+    async def _cache_keys(self, participant_id: int) -> set[str]:
+        """The translation cache's keys of what they wrote, less those of the same words
+        written by someone else (that cache row serves them too)."""
         rows = await self.db.fetchall(
-            "SELECT text FROM relay_messages WHERE author_participant_id = ? "
-            "AND text IS NOT NULL", (participant_id,))
-        return [r[0] for r in rows]
+            "SELECT author_participant_id IS ?, text FROM relay_messages "
+            "WHERE role = 'origin' AND text IS NOT NULL", (participant_id,))
+        theirs = text_hashes(r[1] for r in rows if r[0])
+        return theirs - text_hashes(r[1] for r in rows if not r[0]) if theirs else theirs
 
     def _conditions(self, shape: TableShape, who: Identity, relay_ids: list[str],
                     hashes: set[str], *, include_person_columns: bool
@@ -232,20 +238,21 @@ class PersonalData:
             out.append((f"(platform, user_id) IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})",
                         [v for pair in pairs for v in pair]))
         if relay_ids and shape.has("relay_id"):
-            out.append((f"relay_id IN ({', '.join('?' * len(relay_ids))})", list(relay_ids)))
+            out.append((f"relay_id IN ({_in(relay_ids)})", list(relay_ids)))
         if relay_ids and shape.name == "outbox":
             out.append(("EXISTS (SELECT 1 FROM json_each(outbox.payload, '$.relay_ids') "
-                        f"WHERE value IN ({', '.join('?' * len(relay_ids))}))",
-                        list(relay_ids)))
+                        f"WHERE value IN ({_in(relay_ids)}))", list(relay_ids)))
         if hashes and shape.name == "translation_cache":
-            out.append((f"text_sha256 IN ({', '.join('?' * len(hashes))})", sorted(hashes)))
+            out.append((f"text_sha256 IN ({_in(sorted(hashes))})", sorted(hashes)))
         return out
 
     async def export(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Every row that refers to the participant, table by table."""
+        """Every row that refers to the participant, table by table. Of the messages that
+        name them and went to others, the export lists which (`…_mentions`), not their
+        text: it names other people too."""
         who = await self.identity(participant_id)
         relay_ids = await self._relay_ids(participant_id)
-        hashes = text_hashes(await self._their_texts(participant_id))
+        hashes = await self._cache_keys(participant_id)
         tables: dict[str, list[dict[str, Any]]] = {}
         for shape in await self.shapes():
             conditions = self._conditions(shape, who, relay_ids, hashes,
@@ -263,9 +270,8 @@ class PersonalData:
         """Delete the participant and everything that is theirs, in one transaction."""
         who = await self.identity(participant_id)
         relay_ids = await self._relay_ids(participant_id)
-        hashes = text_hashes(await self._their_texts(participant_id))
+        hashes = await self._cache_keys(participant_id)
         shapes = await self.shapes()
-        pattern = who.pattern()
         result = Erasure()
         async with self.db.transaction() as tx:
             before = tx.total_changes
@@ -277,13 +283,25 @@ class PersonalData:
                     result.tables.add(table)
 
             # 1. Rows that are theirs without a foreign key (their private chats, the copies
-            #    of what they wrote, cached translations of it).
+            #    of what they wrote, cached translations of it), and what the bot wrote
+            #    about them: rows listed in a `…_mentions` table (a message naming them),
+            #    details of rows about them.
             for shape in shapes:
                 if shape.name == "participants":
                     continue
                 for sql, params in self._conditions(shape, who, relay_ids, hashes,
                                                     include_person_columns=False):
                     await changed(shape.name, f'DELETE FROM "{shape.name}" WHERE {sql}', params)
+            for shape in shapes:
+                if shape.mentions is not None:
+                    m = shape.mentions
+                    for column in shape.person_columns:
+                        await changed(m.table, f'DELETE FROM "{m.table}" WHERE "{m.target}" IN '
+                                      f'(SELECT "{m.column}" FROM "{shape.name}" '
+                                      f'WHERE "{column}" = ?)', [participant_id])
+                if shape.has(ABOUT_COLUMN, ABOUT_TEXT):
+                    await changed(shape.name, f'UPDATE "{shape.name}" SET "{ABOUT_TEXT}" = ? '
+                                  f'WHERE "{ABOUT_COLUMN}" = ?', [ANONYMOUS, participant_id])
             # 2. Columns the schema does not clean up itself (no foreign key, or one without
             #    an ON DELETE action): unlinked where they may be empty, deleted otherwise.
             for shape in shapes:
@@ -297,43 +315,43 @@ class PersonalData:
             # 3. The participant: the schema's CASCADE, SET NULL and triggers do the rest.
             await changed("participants", "DELETE FROM participants WHERE id = ?",
                           [participant_id])
-            # 4. Their names and ids still written in text (audit details, messages sent
-            #    to others, anything a later table keeps), replaced by "a participant".
-            pid = participant_id
-            needles = [*who.needles(), f"participant {pid}", f"participant #{pid}",
-                       *(f'":{space}{pid}{end}' for space in ("", " ") for end in (",", "}"))]
+            # 4. Their id recorded in a JSON document under a participant-like key.
             for shape in shapes:
-                await self._scrub_table(tx, shape, needles, pattern, participant_id, result)
+                await self._unlink_json(tx, shape, participant_id, result)
             result.rows_changed = tx.total_changes - before
         result.files_deleted = self._delete_exports(participant_id)
         return result
 
-    async def _scrub_table(self, tx: aiosqlite.Connection, shape: TableShape,
-                           needles: list[str], pattern: re.Pattern[str], participant_id: int,
-                           result: Erasure) -> None:
+    async def _unlink_json(self, tx: aiosqlite.Connection, shape: TableShape,
+                           participant_id: int, result: Erasure) -> None:
         columns = [c.name for c in shape.columns
-                   if c.is_text and not c.pk and c.name not in shape.unique_columns
-                   and c.name not in CODE_COLUMNS and c.name != "id"
-                   and not c.name.endswith("_id")]
-        if not columns or not needles:
+                   if c.is_text and not c.pk and c.name not in shape.unique_columns]
+        if not columns:
             return
         key = ", ".join(f'"{c.name}"' for c in shape.columns if c.pk) if shape.without_rowid \
             else "rowid"
+        # What `"key": <id>` looks like in json.dumps and in SQLite's json().
+        likes = [f'%":{space}{participant_id}{end}%' for space in ("", " ")
+                 for end in (",", "}", "]", " ")]
         for column in columns:
-            where = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in needles)
-            params = ["%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                      + "%" for n in needles]
+            where = " OR ".join(f'"{column}" LIKE ?' for _ in likes)
             async with tx.execute(f'SELECT {key}, "{column}" FROM "{shape.name}" '
-                                  f"WHERE {where}", params) as cur:
+                                  f"WHERE {where}", likes) as cur:
                 rows = list(await cur.fetchall())
             for row in rows:
                 *ids, value = tuple(row)
-                new = _scrub(value, pattern, participant_id)
-                if new == value:
+                if not isinstance(value, str) or value[:1] not in ("{", "["):
+                    continue
+                try:
+                    doc = json.loads(value)
+                except ValueError:
+                    continue
+                new = _unlinked(doc, participant_id)
+                if new == doc:
                     continue
                 match = " AND ".join(f"{k.strip()} = ?" for k in key.split(","))
                 await tx.execute(f'UPDATE "{shape.name}" SET "{column}" = ? WHERE {match}',
-                                 [new, *ids])
+                                 [json.dumps(new, ensure_ascii=False), *ids])
                 result.tables.add(shape.name)
 
     def _delete_exports(self, participant_id: int) -> int:

@@ -16,8 +16,9 @@ from tests.harness import make_config, open_console
 from tests.harness_telegram import button_data, open_telegram, telegram_id
 from tests.test_linking import command, issue_code, last_text, press
 
-# Rows that answering adds (replies, their buttons, counters, the audit log).
-REPLY_TABLES = frozenset({"outbox", "button_tokens", "activity", "audit_log"})
+# Rows that answering adds (replies, whom they name, their buttons, counters, the audit
+# log).
+REPLY_TABLES = frozenset({"outbox", "outbox_mentions", "button_tokens", "activity", "audit_log"})
 
 
 async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:

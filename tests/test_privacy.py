@@ -205,7 +205,7 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         h.adapter.user.name = "zoeq"
         await h.send("zoeq", "Bonjour à tous, ici Zoé Quintana (zoeq)")
         h.adapter._group = "salon"
-        await h.send("bob", "Salut zoeq !")  # Bob names her: that copy stays, scrubbed
+        await h.send("bob", "Salut zoeq !")  # Bob names her: his words stay
         h.adapter._group = None
 
         # Her Telegram account, linked to the console one.
@@ -248,8 +248,16 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         assert (bye.chat_id, bye.text) == ("zoeq", farewell)  # in her language
         await h.advance(timedelta(minutes=2))  # the farewell leaves the outbox once sent
 
+        # Nothing the bot wrote about her is left. What others wrote stays as they wrote
+        # it: the facilitator's command naming her (its audit entry), Bob's message naming
+        # her and its queued copy.
         left = traces(await everything(s.db), needles, ids)
-        assert left == []
+        assert sorted((t, c) for t, c, _ in left) == [
+            ("audit_log", "detail"), ("outbox", "payload"), ("relay_messages", "text")]
+        assert {v for t, _, v in left if t != "outbox"} == {"add Zoé Quintana", "Salut zoeq !"}
+        row = await s.db.fetchone("SELECT detail, subject_participant_id FROM audit_log "
+                                  "WHERE action = 'facilitator add' AND outcome = 'done'")
+        assert row is not None and tuple(row) == ("a participant", None)
         assert not exists(export)
         # The map entries of her message (origin and copies) and the queued copies are gone.
         row = await s.db.fetchone("SELECT COUNT(*) FROM relay_messages WHERE relay_id = ?",
@@ -267,9 +275,9 @@ async def test_forgetme_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         row = await s.db.fetchone("SELECT COUNT(*) FROM audit_log WHERE action = 'audit' "
                                   "AND actor_participant_id IS NULL")
         assert row is not None and row[0] == 1
-        # Bob's copy of "Salut zoeq !" was relayed; its words no longer name her.
+        # Bob's "Salut zoeq !" is his own words: kept as he wrote them.
         row = await s.db.fetchone("SELECT text FROM relay_messages WHERE role = 'origin'")
-        assert row is not None and row[0] == "Salut a participant !"
+        assert row is not None and row[0] == "Salut zoeq !"
         # Written to again, the bot meets a new person.
         await h.send("zoeq", "/whoami", language="en")
         again = await s.participants.account("console", "zoeq")
@@ -308,10 +316,12 @@ async def test_tables_added_later_are_exported_and_erased_without_a_change(db: D
     assert {"participants", "accounts", "mentors", "badges"} <= erased.tables
     assert [tuple(r) for r in await db.fetchall("SELECT id, mentee_participant_id FROM mentors")
             ] == [(2, 7002)]
+    # Unlinked by ownership (the column and the participant-like JSON key); the text is
+    # not searched for her name or account id, whoever wrote it.
     rows = [tuple(r) for r in await db.fetchall("SELECT awarded_by, label, meta FROM badges")]
     assert rows == [
-        (None, "for a participant",
-         '{"awarded_participant_id": null, "n": 7001, "by": "a participant"}'),
+        (None, "for Ines Okafor",
+         '{"awarded_participant_id": null, "n": 7001, "by": "<@99887766>"}'),
         (7002, "kept", "{}")]
     assert await data.export(7001) == {}
 
