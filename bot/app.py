@@ -87,6 +87,12 @@ async def build_services(config: Config, clock: Clock | None = None,
     clock = clock or Clock()
     db = Database(config.database_path)
     await db.open()
+    async with db.closed_on_failure():
+        return await _wire(config, db, clock, features)
+
+
+async def _wire(config: Config, db: Database, clock: Clock,
+                features: Iterable[ModuleType]) -> Services:
     participants = ParticipantRepository(db)
     roles = RoleRepository(db)
     registry = CommandRegistry()
@@ -204,7 +210,8 @@ class Bot:
     async def create(cls, config: Config, clock: Clock | None = None,
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
         services = await build_services(config, clock, features)
-        await services.scheduler.start(services)
+        async with services.db.closed_on_failure(services.relay.close):
+            await services.scheduler.start(services)
         dispatcher = Dispatcher(services)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
         return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
