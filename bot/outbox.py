@@ -118,6 +118,20 @@ class Outbox:
             self.wake(platform)
         return added
 
+    async def send_unstored(self, msg: OutboundMessage) -> None:
+        """Send without a row, paced like the rest, for when the database cannot store
+        one (a full disk): nothing retries it after a restart, nothing records it."""
+        lane = self._lanes.get(msg.chat.platform)
+        if lane is None:
+            raise LookupError(f"platform {msg.chat.platform!r} is not attached")
+        group = not msg.chat.is_private
+        slot = lane.pacer.reserve(msg.chat.chat_id, group, self.clock.timestamp())
+        if (wait := slot - self.clock.timestamp()) > 0:
+            await asyncio.sleep(wait)
+        await lane.gate.pass_through()
+        lane.pacer.started(msg.chat.chat_id, group, self.clock.timestamp())
+        await lane.adapter.send(msg)
+
     def wake(self, platform: str, chat_id: str | None = None) -> None:
         """Tell an idle sender there is something new, unless it is for a chat in flight:
         that chat's sender looks at the queue when it is done."""
