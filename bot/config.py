@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.clock import out_of_range
 from bot.pacing import Limits
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
@@ -156,22 +157,13 @@ class BridgeConfig(Section):
 
 
 # A cohort date: a date (2026-06-08), or a whole number of days from the day the database
-# was created (the sample cohort's dates move with each new installation). Bounded, so the
-# dates derived from it (20 days before, 4 months after) exist: 99999999 days used to pass
-# `check` and crash the start with OverflowError.
-MAX_DAY_NUMBER = 3650
-FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2199, 12, 31)
-
-
+# was created (the sample cohort's dates move with each new installation); both bounded.
 def _check_cohort_day(value: int | date) -> int | date:
-    if isinstance(value, date):
-        if not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(f"{value} is out of range: a date between {FIRST_DATE} and "
-                             f"{LAST_DATE}")
-    elif not -MAX_DAY_NUMBER <= value <= MAX_DAY_NUMBER:
-        raise ValueError(f"{value} is out of range: a number of days from the database's "
-                         f"creation is between -{MAX_DAY_NUMBER} and {MAX_DAY_NUMBER} "
-                         f"(ten years); or write a date, e.g. 2026-06-08")
+    problem = out_of_range(value)
+    if problem is not None:
+        raise ValueError(problem + ("" if isinstance(value, date) else
+                                    " from the database's creation; or write a date, "
+                                    "e.g. 2026-06-08"))
     return value
 
 

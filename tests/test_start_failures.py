@@ -151,3 +151,32 @@ def test_a_start_that_cannot_succeed_exits_at_once_with_one_line(
     assert line.startswith(named + ":"), line
     for words in case.says:
         assert words in line, line
+
+
+def test_check_rejects_a_unit_released_out_of_range_and_the_bot_starts_without_it(
+        tmp_path: Path) -> None:
+    """The content's numbers of days too: a unit released 99999999 days after the start.
+    `check` names the line; the bot leaves the unit out and starts (it used to crash with
+    OverflowError once a cohort was configured)."""
+    academy = tmp_path / "academy"
+    shutil.copytree(ROOT / "content" / "sstc-academy", academy)
+    unit = academy / "units" / "unit-01.en.md"
+    unit.write_text(unit.read_text(encoding="utf-8").replace(
+        "release = -20", "release = 99999999", 1), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\npath = "bot.sqlite3"\n[content]\nacademy = "{academy}"\n'
+        '[[cohorts]]\ncode = "demo"\nname = "Demo"\nface_to_face_start = 10\n',
+        encoding="utf-8")
+    env = {**os.environ, "BOT_LOG_LEVEL": "WARNING"}
+    for key in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
+        env.pop(key, None)
+    checked = subprocess.run([*BOT, "--config", str(config), "check"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=HANG)
+    assert checked.returncode == 1, checked.stderr
+    assert f"{unit}:3: release: 99999999 is out of range" in checked.stderr
+    assert "Traceback" not in checked.stderr
+    started = subprocess.run([*BOT, "--config", str(config)], cwd=ROOT, env=env,
+                             input="/units\n", capture_output=True, text=True, timeout=HANG)
+    assert started.returncode == 0, started.stderr
+    assert "Traceback" not in started.stderr and "out of range" in started.stderr
