@@ -101,8 +101,12 @@ class Dispatcher:
         for name, observe in self.services.registry.observers if ctx.participant.id else ():
             try:
                 await observe(ctx)
-            except Exception:  # the event was handled: never handle it again for this
-                log.exception("observer %s failed on %s event", name, ctx.event.kind)
+            except Exception as exc:  # the event was handled: never handle it again
+                if storage_failure(exc):  # a full disk: one line per event, not a traceback
+                    log.error("%s: observer %s failed on %s event: %s",
+                              self.services.db.path, name, ctx.event.kind, describe(exc))
+                else:
+                    log.exception("observer %s failed on %s event", name, ctx.event.kind)
 
     async def _context(self, event: Event) -> Context:
         s = self.services
