@@ -210,7 +210,7 @@ class Bot:
     async def create(cls, config: Config, clock: Clock | None = None,
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
         services = await build_services(config, clock, features)
-        async with services.db.closed_on_failure(services.relay.close):
+        async with services.db.closed_on_failure(services.scheduler.stop, services.relay.close):
             await services.scheduler.start(services)
         dispatcher = Dispatcher(services)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
