@@ -351,34 +351,6 @@ async def run(config: Config, secrets: Secrets) -> int:
     return 0
 
 
-async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
-    """Every planned message of one cohort (or all), without connecting anywhere."""
-    from bot import timeline
-
-    services = await build_services(config)
-    try:
-        cohorts = services.cohorts.all()
-        if cohort_code is not None:
-            cohort = services.cohorts.get(cohort_code)
-            if cohort is None:
-                known = ", ".join(c.code for c in cohorts) or "none configured"
-                print(f"no cohort {cohort_code!r} (cohorts: {known})", file=sys.stderr)
-                return 1
-            cohorts = [cohort]
-        if not cohorts:
-            print("no cohort is configured ([[cohorts]] in the config)", file=sys.stderr)
-            return 1
-        for i, cohort in enumerate(cohorts):
-            if i:
-                out.write("\n")
-            timeline.write(cohort, await timeline.plan(services, cohort), out)
-    finally:
-        await services.outbox.stop()
-        await services.relay.close()
-        await services.db.close()
-    return 0
-
-
 def command_menu(services: Services) -> CommandMenu:
     """The commands every participant may run, with their help in each interface
     language: Telegram's per-language menus and Discord's slash-command localisations."""
