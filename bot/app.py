@@ -347,7 +347,10 @@ async def run(config: Config, secrets: Secrets) -> int:
         settle_memory()
         await _stop_on_signals()
     finally:
-        await asyncio.wait_for(bot.close(), timeout=5)
+        try:
+            await asyncio.wait_for(bot.close(), timeout=5)
+        finally:  # a close cut short must not leave aiosqlite's thread keeping us alive
+            await bot.services.db.close()
     return 0
 
 
