@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.clock import out_of_range
+from bot.clock import bounded_day
 from bot.pacing import Limits
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
@@ -158,16 +158,8 @@ class BridgeConfig(Section):
 
 # A cohort date: a date (2026-06-08), or a whole number of days from the day the database
 # was created (the sample cohort's dates move with each new installation); both bounded.
-def _check_cohort_day(value: int | date) -> int | date:
-    problem = out_of_range(value)
-    if problem is not None:
-        raise ValueError(problem + ("" if isinstance(value, date) else
-                                    " from the database's creation; or write a date, "
-                                    "e.g. 2026-06-08"))
-    return value
-
-
-CohortDay = Annotated[int | date, AfterValidator(_check_cohort_day)]
+CohortDay = Annotated[int | date, AfterValidator(bounded_day(
+    "from the database's creation; or write a date, e.g. 2026-06-08"))]
 
 
 class CohortConfig(Section):
