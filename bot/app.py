@@ -87,6 +87,12 @@ async def build_services(config: Config, clock: Clock | None = None,
     clock = clock or Clock()
     db = Database(config.database_path)
     await db.open()
+    async with db.closed_on_failure():
+        return await _wire(config, db, clock, features)
+
+
+async def _wire(config: Config, db: Database, clock: Clock,
+                features: Iterable[ModuleType]) -> Services:
     participants = ParticipantRepository(db)
     roles = RoleRepository(db)
     registry = CommandRegistry()
@@ -204,7 +210,8 @@ class Bot:
     async def create(cls, config: Config, clock: Clock | None = None,
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
         services = await build_services(config, clock, features)
-        await services.scheduler.start(services)
+        async with services.db.closed_on_failure(services.scheduler.stop, services.relay.close):
+            await services.scheduler.start(services)
         dispatcher = Dispatcher(services)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
         return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
@@ -340,35 +347,10 @@ async def run(config: Config, secrets: Secrets) -> int:
         settle_memory()
         await _stop_on_signals()
     finally:
-        await asyncio.wait_for(bot.close(), timeout=5)
-    return 0
-
-
-async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
-    """Every planned message of one cohort (or all), without connecting anywhere."""
-    from bot import timeline
-
-    services = await build_services(config)
-    try:
-        cohorts = services.cohorts.all()
-        if cohort_code is not None:
-            cohort = services.cohorts.get(cohort_code)
-            if cohort is None:
-                known = ", ".join(c.code for c in cohorts) or "none configured"
-                print(f"no cohort {cohort_code!r} (cohorts: {known})", file=sys.stderr)
-                return 1
-            cohorts = [cohort]
-        if not cohorts:
-            print("no cohort is configured ([[cohorts]] in the config)", file=sys.stderr)
-            return 1
-        for i, cohort in enumerate(cohorts):
-            if i:
-                out.write("\n")
-            timeline.write(cohort, await timeline.plan(services, cohort), out)
-    finally:
-        await services.outbox.stop()
-        await services.relay.close()
-        await services.db.close()
+        try:
+            await asyncio.wait_for(bot.close(), timeout=5)
+        finally:  # a close cut short must not leave aiosqlite's thread keeping us alive
+            await bot.services.db.close()
     return 0
 
 

@@ -10,8 +10,12 @@ import sys
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, Config, ConfigError, Secrets, load_config
+from storage.errors import StorageError
 
 EXIT_CONFIG = 2
+# The database cannot be used (damaged, read-only, disk full): distinct from a bad config,
+# so a supervisor can tell "fix the file" from "fix the disk".
+EXIT_STORAGE = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "timeline":
-            return asyncio.run(app.print_timeline(config, args.cohort, sys.stdout))
+            from bot.timeline import print_timeline
+
+            return asyncio.run(print_timeline(config, args.cohort, sys.stdout))
         if args.command == "console":
             return asyncio.run(app.run_console(config, args.user, args.lang, args.facilitator))
         return asyncio.run(app.run(config, Secrets.from_env()))
@@ -120,5 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
+    except StorageError as exc:  # the connection is closed: returning ends the process
+        print(f"{exc}; the bot cannot start", file=sys.stderr)
+        return EXIT_STORAGE
     except KeyboardInterrupt:
         return 130

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.clock import bounded_day
 from bot.pacing import Limits
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
@@ -156,8 +157,9 @@ class BridgeConfig(Section):
 
 
 # A cohort date: a date (2026-06-08), or a whole number of days from the day the database
-# was created (the sample cohort's dates move with each new installation).
-CohortDay = int | date
+# was created (the sample cohort's dates move with each new installation); both bounded.
+CohortDay = Annotated[int | date, AfterValidator(bounded_day(
+    "from the database's creation; or write a date, e.g. 2026-06-08"))]
 
 
 class CohortConfig(Section):
@@ -192,7 +194,7 @@ class TranslationSection(Section):
     # Protected terms: never translated (case-insensitive, whole words).
     glossary: list[str] = Field(default_factory=lambda: [
         "ILO", "SSTC", "SDG", "Decent Work", "South-South", "UNOSSC", "BAPA", "ITC-ILO"])
-    cache_max_entries: int = Field(default=100_000, ge=0)
+    cache_max_entries: int = Field(default=100_000, ge=0, le=100_000_000)
 
 
 class SurveysSection(Section):

@@ -111,3 +111,9 @@ class Context:
             dedupe_key=dedupe_key,
         )
         await self.services.outbox.enqueue(msg, priority=priority, about=about)
+
+    def reply_message(self, text: str) -> OutboundMessage:
+        """What `reply(text)` would enqueue, for a caller that must deliver it another way
+        (the dispatcher's apology when the database cannot store it)."""
+        return OutboundMessage(chat=self.event.chat, text=rtl_marked(text, self.language),
+                               reply_to_native_id=self.event.native_id)

@@ -7,23 +7,32 @@ facilitator-only commands, and keeps a failing handler from taking the bot down.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import difflib
 import logging
 import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
+from bot.adapters.base import RetryLater
 from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
-from bot.i18n import _, use_language
-from bot.model import Event, EventKind
+from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
+from bot.model import Event, EventKind, OutboundMessage
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.busy import database_locked, when_unlocked
+from storage.errors import describe, storage_failure
 from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
+# The apology when the database cannot store anything (full disk, I/O error, read-only):
+# "try again in a moment" would not be true.
+STORAGE_APOLOGY = N_("Sorry, I cannot save anything at the moment (my storage is full or "
+                     "failing), so I could not do that. It has been logged; please try "
+                     "again later.")
 # Events whose handlers may depend on the sender being a facilitator.
 _AUTHORISED = frozenset({EventKind.COMMAND, EventKind.CALLBACK})
 
@@ -55,8 +64,19 @@ class Dispatcher:
         except Exception as exc:
             if database_locked(exc):
                 raise
-            log.exception("could not prepare %s event from %s chat %s",
-                          event.kind, event.platform, event.chat.chat_id)
+            if not storage_failure(exc):
+                log.exception("could not prepare %s event from %s chat %s",
+                              event.kind, event.platform, event.chat.chat_id)
+                return
+            # A newcomer cannot be stored on a full disk: they still hear why.
+            log.error("%s: %s event from %s chat %s not handled: %s", self.services.db.path,
+                      event.kind, event.platform, event.chat.chat_id, describe(exc))
+            if _awaits_answer(event):
+                pack = await self._language_without_context(event)
+                with use_language(pack):
+                    await self._deliver_apology(OutboundMessage(
+                        chat=event.chat, text=rtl_marked(_(STORAGE_APOLOGY), pack),
+                        reply_to_native_id=event.native_id))
             return
         with use_language(ctx.language):
             try:
@@ -64,12 +84,15 @@ class Dispatcher:
             except Exception as exc:
                 if database_locked(exc):
                     raise
-                log.exception(
-                    "handler failed: %s /%s on %s chat %s (participant %d)",
-                    event.kind, event.command or "-", event.platform, event.chat.chat_id,
-                    ctx.participant.id,
-                )
-                await self._apologise(ctx)
+                what = (event.kind, event.command or "-", event.platform, event.chat.chat_id,
+                        ctx.participant.id)
+                if storage_failure(exc):  # one clear line: no traceback to read through
+                    log.error("%s: handler failed: %s /%s on %s chat %s (participant %d): %s",
+                              self.services.db.path, *what, describe(exc))
+                else:
+                    log.exception("handler failed: %s /%s on %s chat %s (participant %d)",
+                                  *what)
+                await self._apologise(ctx, exc)
             await self._observe(ctx)
 
     async def _observe(self, ctx: Context) -> None:
@@ -78,8 +101,12 @@ class Dispatcher:
         for name, observe in self.services.registry.observers if ctx.participant.id else ():
             try:
                 await observe(ctx)
-            except Exception:  # the event was handled: never handle it again for this
-                log.exception("observer %s failed on %s event", name, ctx.event.kind)
+            except Exception as exc:  # the event was handled: never handle it again
+                if storage_failure(exc):  # a full disk: one line per event, not a traceback
+                    log.error("%s: observer %s failed on %s event: %s",
+                              self.services.db.path, name, ctx.event.kind, describe(exc))
+                else:
+                    log.exception("observer %s failed on %s event", name, ctx.event.kind)
 
     async def _context(self, event: Event) -> Context:
         s = self.services
@@ -187,11 +214,47 @@ class Dispatcher:
                 command=ctx.command(command.name))
         )
 
-    async def _apologise(self, ctx: Context) -> None:
+    async def _apologise(self, ctx: Context, exc: Exception) -> None:
+        text = _(STORAGE_APOLOGY) if storage_failure(exc) else _(
+            "Sorry, something went wrong on my side. It has been logged; "
+            "please try again in a moment.")
+        await self._deliver_apology(ctx.reply_message(text))
+
+    async def _deliver_apology(self, msg: OutboundMessage) -> None:
+        """Through the outbox, or, when the database cannot store it (the write that
+        failed may be the very one the apology needs), straight to the platform."""
+        outbox = self.services.outbox
         try:
-            await ctx.reply(
-                _("Sorry, something went wrong on my side. It has been logged; "
-                  "please try again in a moment.")
-            )
-        except Exception:
-            log.exception("could not send the apology either")
+            await outbox.enqueue(msg)
+            return
+        except Exception as exc:
+            log.error("could not store the apology (%s): sending it without storing it",
+                      describe(exc))
+        for attempt in range(2):
+            try:
+                await outbox.send_unstored(msg)
+                return
+            except RetryLater as exc:  # one wait for the platform, then give up
+                if attempt == 0:
+                    await asyncio.sleep(min(exc.retry_after or 1.0, 30.0))
+            except Exception:
+                break
+        log.error("could not send the apology on %s chat %s either", msg.chat.platform,
+                  msg.chat.chat_id)
+
+    async def _language_without_context(self, event: Event) -> LanguagePack:
+        """The reader's language when the event could not be prepared: a full disk still
+        lets the database be read; if even that fails, the platform's hint."""
+        s = self.services
+        with contextlib.suppress(Exception):
+            account = await s.participants.account(event.platform, event.author.user_id)
+            known = await s.participants.get(account.participant_id) if account else None
+            if known is not None and known.language:
+                return s.catalogs.pack(known.language)
+        return s.catalogs.pack(s.catalogs.match(event.author.language_hint))
+
+
+def _awaits_answer(event: Event) -> bool:
+    """Someone is waiting for an answer: a command, a button, a private message."""
+    return event.kind in _AUTHORISED or (
+        event.kind is EventKind.MESSAGE and event.chat.is_private)

@@ -122,6 +122,21 @@ class Outbox:
             self.wake(platform)
         return added
 
+    async def send_unstored(self, msg: OutboundMessage) -> None:
+        """Send without a row, for when the database cannot store one (a full disk):
+        paced like the rest, but nothing records it or retries it after a restart."""
+        lane = self._lanes[msg.chat.platform]
+        await self._paced(lane, msg.chat.chat_id, not msg.chat.is_private)
+        await lane.adapter.send(msg)
+
+    async def _paced(self, lane: _Lane, chat_id: str, group: bool) -> None:
+        """Wait for the chat's slot, then the platform's gate: a request may start."""
+        slot = lane.pacer.reserve(chat_id, group, self.clock.timestamp())
+        if (wait := slot - self.clock.timestamp()) > 0:
+            await asyncio.sleep(wait)
+        await lane.gate.pass_through()
+        lane.pacer.started(chat_id, group, self.clock.timestamp())
+
     def wake(self, platform: str, chat_id: str | None = None) -> None:
         """Tell an idle sender there is something new, unless it is for a chat in flight:
         that chat's sender looks at the queue when it is done."""
@@ -287,12 +302,8 @@ class Outbox:
         if len(items) > 1:
             await self._deliver_merged(lane, items, msg)
             return
-        slot = lane.pacer.reserve(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
         try:
-            if (wait := slot - self.clock.timestamp()) > 0:
-                await asyncio.sleep(wait)
-            await lane.gate.pass_through()
-            lane.pacer.started(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
+            await self._paced(lane, item.chat_id, not msg.chat.is_private)
             native_id = await self._perform(lane.adapter, msg)
             # A long message is several requests (its parts, its files): the chat's next
             # slot counts from the last of them, not from the first.
@@ -316,14 +327,8 @@ class Outbox:
 
     async def _deliver_merged(self, lane: _Lane, items: list[OutboxItem],
                               msg: OutboundMessage) -> None:
-        slot = lane.pacer.reserve(items[0].chat_id, not msg.chat.is_private,
-                                  self.clock.timestamp())
         try:
-            if (wait := slot - self.clock.timestamp()) > 0:
-                await asyncio.sleep(wait)
-            await lane.gate.pass_through()
-            lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
-                               self.clock.timestamp())
+            await self._paced(lane, items[0].chat_id, not msg.chat.is_private)
             native_id = await lane.adapter.send(msg)
             lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
                                self.clock.timestamp())

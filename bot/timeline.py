@@ -4,6 +4,7 @@ can check the whole plan before it runs. Each feature contributes its own entrie
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from bot.cohorts import Cohort
+    from bot.config import Config
     from bot.services import Services
 
 
@@ -45,3 +47,32 @@ def write(cohort: Cohort, entries: list[Planned], out: TextIO) -> None:
         line = e.first_line.strip().splitlines()[0] if e.first_line.strip() else ""
         out.write(f"{local}  {e.kind:<10} {e.audience} · {e.channel}\n    {line[:100]}\n")
     out.write(f"\n{len(entries)} planned message(s)\n")
+
+
+async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+    """`python -m bot timeline`: every planned message of one cohort (or all), without
+    connecting anywhere."""
+    from bot.app import build_services  # the composition root imports the features
+
+    services = await build_services(config)
+    try:
+        cohorts = services.cohorts.all()
+        if cohort_code is not None:
+            cohort = services.cohorts.get(cohort_code)
+            if cohort is None:
+                known = ", ".join(c.code for c in cohorts) or "none configured"
+                print(f"no cohort {cohort_code!r} (cohorts: {known})", file=sys.stderr)
+                return 1
+            cohorts = [cohort]
+        if not cohorts:
+            print("no cohort is configured ([[cohorts]] in the config)", file=sys.stderr)
+            return 1
+        for i, cohort in enumerate(cohorts):
+            if i:
+                out.write("\n")
+            write(cohort, await plan(services, cohort), out)
+    finally:
+        await services.outbox.stop()
+        await services.relay.close()
+        await services.db.close()
+    return 0

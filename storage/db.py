@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from storage.errors import StorageError
 
 log = logging.getLogger("bot.storage")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -32,6 +37,20 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return found
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = aiosqlite.connect(path, isolation_level=None)
+    try:
+        return await conn
+    except BaseException:
+        # aiosqlite stops its worker thread on a failed connect but does not wait for it:
+        # left alone, the thread reports to an event loop already closed (a traceback at
+        # exit). Wait for it here.
+        thread = getattr(conn, "_thread", None)
+        if isinstance(thread, threading.Thread) and thread.is_alive():
+            await asyncio.to_thread(thread.join, 5.0)
+        raise
+
+
 class Database:
     """A single connection. Statements from concurrent tasks are serialised by a lock, so
     a transaction never swallows another task's statement."""
@@ -48,21 +67,49 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit; transactions are explicit (see transaction()).
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
-        await self.migrate()
+        """Open and migrate; a file or folder that cannot be used raises StorageError,
+        with the connection closed: its worker thread would keep the process alive."""
+        folder = self.path.parent
+        if str(self.path) != ":memory:" and folder.exists() and not folder.is_dir():
+            raise StorageError(self.path, f"{folder} is a file, not a folder")
+        try:
+            if str(self.path) != ":memory:":
+                folder.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: autocommit; transactions are explicit (transaction()).
+            self._conn = await _connect(self.path)
+            self._conn.row_factory = aiosqlite.Row
+            await self._conn.execute("PRAGMA journal_mode=WAL")
+            await self._conn.execute("PRAGMA foreign_keys=ON")
+            await self._conn.execute("PRAGMA busy_timeout=5000")
+            await self._conn.execute("PRAGMA synchronous=NORMAL")
+            await self.migrate()
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StorageError.of(self.path, exc) from exc
+            raise
 
     async def close(self) -> None:
         if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    @asynccontextmanager
+    async def closed_on_failure(self, *also: Callable[[], Awaitable[object]]
+                                ) -> AsyncIterator[None]:
+        """For starting up: a failure inside closes the connection (and runs `also`
+        first), since aiosqlite's worker thread would keep the process from exiting;
+        SQLite's own errors become a StorageError naming the file."""
+        try:
+            yield
+        except BaseException as exc:
+            for close in also:
+                with contextlib.suppress(Exception):
+                    await close()
+            await self.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError.of(self.path, exc) from exc
+            raise
 
     async def schema_version(self) -> int:
         await self.conn.execute(

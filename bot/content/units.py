@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.clock import out_of_range
 from bot.content.lines import LineIndex, toml_error_line
 
 UNIT_FILE = re.compile(r"^unit-(\d{2})\.([a-z]{2})\.md$")
@@ -91,6 +92,8 @@ def _check_front(path: Path, data: dict[str, Any], lines: LineIndex, problems: P
         problems.add(path, lines.line("release"),
                      "release is a number of days from the face-to-face start (e.g. -20) "
                      "or a date (e.g. 2026-06-20)")
+    elif release is not None and (problem := out_of_range(release)) is not None:
+        problems.add(path, lines.line("release"), f"release: {problem}")
     questions = data.get("questions")
     low, high = LIMITS["questions"]
     if not isinstance(questions, list) or not low <= len(questions) <= high:
