@@ -13,10 +13,12 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
+from bot.args import BadArgument, echo, screen
 from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
 from bot.i18n import _, use_language
+from bot.logs import describe, redacted_traceback
 from bot.model import Event, EventKind
 from bot.scope import FacilitatorScope
 from bot.services import Services
@@ -45,9 +47,9 @@ class Dispatcher:
             # had written nothing yet in practice: its first write is what waited.
             await when_unlocked(lambda: self._handle(event),
                                 f"{event.kind} event from {event.platform}")
-        except sqlite3.OperationalError:
-            log.exception("database still locked: %s event from %s chat %s not handled",
-                          event.kind, event.platform, event.chat.chat_id)
+        except sqlite3.OperationalError as exc:
+            log.error("database still locked: %s event from %s chat %s not handled\n%s",
+                      event.kind, event.platform, event.chat.chat_id, redacted_traceback(exc))
 
     async def _handle(self, event: Event) -> None:
         try:
@@ -55,19 +57,27 @@ class Dispatcher:
         except Exception as exc:
             if database_locked(exc):
                 raise
-            log.exception("could not prepare %s event from %s chat %s",
-                          event.kind, event.platform, event.chat.chat_id)
+            log.error("could not prepare %s event from %s chat %s\n%s",
+                      event.kind, event.platform, event.chat.chat_id, redacted_traceback(exc))
             return
         with use_language(ctx.language):
             try:
                 await self._route(ctx)
+            except BadArgument as bad:
+                # Typed arguments it will not read: the reader is told why; the log says
+                # only that it happened (what they typed is theirs).
+                log.info("refused the arguments of /%s from participant %d on %s",
+                         self._command_name(event), ctx.participant.id, event.platform)
+                await ctx.reply(bad.text)
             except Exception as exc:
                 if database_locked(exc):
                     raise
-                log.exception(
-                    "handler failed: %s /%s on %s chat %s (participant %d)",
-                    event.kind, event.command or "-", event.platform, event.chat.chat_id,
-                    ctx.participant.id,
+                # The exception's type and where, never its message: it may quote the
+                # arguments (bot/logs.py).
+                log.error(
+                    "handler failed: %s /%s on %s chat %s (participant %d): %s\n%s",
+                    event.kind, self._command_name(event), event.platform, event.chat.chat_id,
+                    ctx.participant.id, describe(exc), redacted_traceback(exc),
                 )
                 await self._apologise(ctx)
             await self._observe(ctx)
@@ -78,8 +88,9 @@ class Dispatcher:
         for name, observe in self.services.registry.observers if ctx.participant.id else ():
             try:
                 await observe(ctx)
-            except Exception:  # the event was handled: never handle it again for this
-                log.exception("observer %s failed on %s event", name, ctx.event.kind)
+            except Exception as exc:  # the event was handled: never handle it again for this
+                log.error("observer %s failed on %s event\n%s", name, ctx.event.kind,
+                          redacted_traceback(exc))
 
     async def _context(self, event: Event) -> Context:
         s = self.services
@@ -129,6 +140,7 @@ class Dispatcher:
             elif command.facilitator_only and not ctx.is_facilitator:
                 await self._refuse(ctx, command)
             else:
+                screen(event.args, ctx.command(command.name))
                 await command.handler(ctx)
                 if command.facilitator_only:
                     await self.services.audit.record(
@@ -164,8 +176,14 @@ class Dispatcher:
             for handler in registry.event_handlers.get(event.kind.value, []):
                 await handler(ctx)
 
+    def _command_name(self, event: Event) -> str:
+        """The command for a log line: a registered name, never what was typed."""
+        name = event.command or ""
+        return name if self.services.registry.get(name) is not None else "-"
+
     async def _unknown_command(self, ctx: Context) -> None:
-        name = ctx.event.command or ""
+        # The name is typed too: shortened, and without what cannot be printed.
+        name = echo("".join(c for c in ctx.event.command or "" if c.isprintable()), 40)
         allowed = [c.name for c in self.services.registry.visible_to(ctx.is_facilitator)]
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
@@ -193,5 +211,5 @@ class Dispatcher:
                 _("Sorry, something went wrong on my side. It has been logged; "
                   "please try again in a moment.")
             )
-        except Exception:
-            log.exception("could not send the apology either")
+        except Exception as exc:
+            log.error("could not send the apology either\n%s", redacted_traceback(exc))
