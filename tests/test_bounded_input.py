@@ -30,6 +30,9 @@ HOSTILE = {
     "-2**63-1": str(-2**63 - 1),
     "30 nines": "9" * 30,
     "10,000 characters": "zq" * 5_000,
+    "1,000 characters": "zq" * 500,
+    "zero and below": "-0",
+    "hexadecimal": "0x7fffffffffffffffff",
     "right-to-left marks": "\u200fzq\u202e",
     "a number behind a mark": "\u200f" + str(2**64),
     "emoji": "🙂zq👍🏽",
@@ -140,6 +143,8 @@ async def test_hostile_arguments_after_every_command(language: str, tmp_path: Pa
                 if language == "ar":  # written in Arabic, whatever was typed
                     assert all(re.search("[\u0621-\u064a]", t) for t in texts), (name, texts)
     assert_nothing_typed_is_logged(logs)
+    # Nothing failed on the way either (a reply the outbox could not send, a handler).
+    assert not [r.getMessage()[:200] for r in logs.records if r.levelno >= logging.WARNING]
 
 
 async def test_the_examples_of_the_issue_get_their_own_answer(
@@ -224,3 +229,23 @@ def test_a_log_level_in_lower_case_is_accepted(tmp_path: Path) -> None:
     result = run_bot(tmp_path, "debug", "console")
     assert result.returncode == 0, result.stderr
     assert " DEBUG " in result.stderr or " INFO " in result.stderr
+
+
+async def test_typed_survey_answers_are_bounded_numbers(tmp_path: Path,
+                                                        logs: pytest.LogCaptureFixture) -> None:
+    """A typed answer is input too: a superscript or 5,000 digits is no option's number
+    (int() used to refuse both with an exception, and the reader got the apology)."""
+    async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as h:
+        await h.send("ana", "/join demo", language="en")
+        await h.send("fac", "/survey start impact")
+        await h.press("ana", "Start")
+        for typed in ("¹", "9" * 5_000, str(2**64), "-" + "9" * 30):
+            [wrong] = await probe(h, "ana", typed)
+            assert "Choose a number from 1 to 5." in wrong.text, wrong.text
+            assert len(wrong.text) < 600
+        assert "question 2 of" in "\n".join(r.text for r in await probe(h, "ana", "٥"))
+        for typed in ("¹", "1, ¹", "9" * 5_000):
+            [wrong] = await probe(h, "ana", typed)
+            assert "9. None of these yet" in wrong.text, wrong.text
+        assert "have you started" in "\n".join(r.text for r in await probe(h, "ana", "1, ٧"))
+    assert_nothing_typed_is_logged(logs)
