@@ -5,7 +5,7 @@ time zone, an FTS5 syntax error near a searched word. So a logged exception show
 and where it was raised (file, line, function), never its message, except for the few
 messages known to be fixed texts about the machine (SQLite's "database or disk is full",
 an OSError's errno) or the platforms' answers about a request (python-telegram-bot,
-discord.py, aiohttp), which are what an operator needs and quote nothing typed.
+discord.py), which are what an operator needs and quote nothing typed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _SQLITE_FIXED = frozenset({
     "attempt to write a readonly database", "unable to open database file",
     "database disk image is malformed", "file is not a database",
 })
-_PLATFORM_MODULES = ("telegram", "discord", "aiohttp")
+_PLATFORM_MODULES = ("telegram", "discord")
 
 
 def describe(exc: BaseException) -> str:
