@@ -13,8 +13,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import traceback
+from types import TracebackType
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | \
+    tuple[None, None, None]
 # SQLite's own texts, with no placeholder in them.
 _SQLITE_FIXED = frozenset({
     "database is locked", "database or disk is full", "disk I/O error",
@@ -64,8 +67,8 @@ def redacted_traceback(exc: BaseException) -> str:
 class SafeFormatter(logging.Formatter):
     """The bot's log format, with every logged exception redacted (see the module)."""
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
-        return redacted_traceback(ei[1]) if ei and ei[1] is not None else ""
+    def formatException(self, ei: ExcInfo) -> str:
+        return redacted_traceback(ei[1]) if ei[1] is not None else ""
 
 
 def log_level(value: str) -> str | None:

@@ -249,3 +249,30 @@ async def test_typed_survey_answers_are_bounded_numbers(tmp_path: Path,
             assert "9. None of these yet" in wrong.text, wrong.text
         assert "have you started" in "\n".join(r.text for r in await probe(h, "ana", "1, ٧"))
     assert_nothing_typed_is_logged(logs)
+
+
+def test_a_logged_exception_shows_its_type_and_frames_never_its_message() -> None:
+    """The bot's log format (bot/cli.py) for exceptions logged anywhere, not only in the
+    dispatcher: `int('zq¹')` quotes its input, a chained one too."""
+    from bot.cli import RedactSecrets
+    from bot.logs import SafeFormatter
+
+    def parse(typed: str) -> int:
+        try:
+            return int(typed)
+        except ValueError as exc:
+            raise LookupError(f"no practice {typed}") from exc
+
+    typed = "".join(["z", "q", "¹"])  # not in a source line, which a traceback quotes
+    try:
+        parse(typed)
+    except LookupError:
+        record = logging.LogRecord("bot.x", logging.ERROR, __file__, 1, "failed", None,
+                                   sys.exc_info())
+    for log_filter in (None, RedactSecrets(["123456:SECRET"])):
+        if log_filter is not None:
+            log_filter.filter(record)
+        text = SafeFormatter("%(levelname)s %(message)s").format(record)
+        assert "zq" not in text, text
+        assert "ValueError\n" in text and text.endswith("LookupError")
+        assert "direct cause" in text and ", in parse" in text
