@@ -1,21 +1,26 @@
-"""Typed command arguments, bounded: whatever a client sends after a command.
+"""What people type, bounded: command arguments above all, whatever a client sends.
 
-The dispatcher screens every command's arguments before its handler runs (`screen`): a
-control character (a NUL byte, an escape sequence), a lone surrogate (bytes that were not
-UTF-8), or more than `MAX_ARGS` characters get a specific answer in the reader's language,
-and nothing of the text is logged. Handlers then read numbers, words and time zones through
-`number`, `word` and `zone_name`, which never raise: a value they cannot use is None, and
-the handler says what it expected. Numbers are bounded to SQLite's int64 (`MAX_INT`, shared
-with button data in bot/buttons.py), so nothing typed reaches a query unbounded.
+Every event is first made well formed (`cleaned`): lone surrogates (bytes that were not
+UTF-8, a forged update), which no database or platform can encode, become U+FFFD, and
+prose (a message, an answer, a name) loses its control characters, which no reader sees.
+The dispatcher then screens every command's arguments before its handler runs (`screen`):
+a control character (a NUL byte, an escape sequence) or more than `MAX_ARGS` characters get
+a specific answer in the reader's language, and nothing of the text is logged. Handlers
+then read numbers, words and time zones through `number`, `word` and `zone_name`, which
+never raise: a value they cannot use is None, and the handler says what it expected.
+Numbers are bounded to SQLite's int64 (`MAX_INT`, shared with button data in
+bot/buttons.py), so nothing typed reaches a query unbounded.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 from bot.buttons import MAX_INT, parse_int
 from bot.i18n import _
+from bot.model import Event, EventKind
 
 # Characters after a command: Telegram's messages stop at 4,096 and Discord's at 4,000,
 # so only a console (or a forged update) sends more; every free text (an announcement, a
@@ -40,10 +45,41 @@ class BadArgument(Exception):
         self.text = text
 
 
+# Control characters but tabs and line breaks (C0, DEL, C1).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def well_formed(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (pairs are joined)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def prose(text: str) -> str:
+    """Typed prose, well formed and without control characters but tabs and line breaks."""
+    return _CONTROL.sub("", well_formed(text))
+
+
+def cleaned(event: Event) -> Event:
+    """The event as handlers may take it: well formed everywhere, prose without control
+    characters. Command arguments keep theirs, for `screen` to answer."""
+    author = replace(event.author, display_name=prose(event.author.display_name))
+    chat = replace(event.chat, title=prose(event.chat.title)) if event.chat.title else \
+        event.chat
+    if event.kind is EventKind.COMMAND:
+        text, args = well_formed(event.text), [well_formed(a) for a in event.args]
+    else:
+        text, args = prose(event.text), event.args
+    data = well_formed(event.callback_data) if event.callback_data else event.callback_data
+    return replace(event, author=author, chat=chat, text=text, args=args, callback_data=data)
+
+
 def _unreadable(char: str) -> bool:
-    # Cc: control characters (str.split() already took tabs and newlines away);
-    # Cs: lone surrogates, which no database or platform can encode.
-    return unicodedata.category(char) in ("Cc", "Cs")
+    # Cc: control characters (str.split() already took tabs and newlines away).
+    return unicodedata.category(char) == "Cc"
 
 
 def screen(args: list[str], command: str) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
-from bot.args import BadArgument, echo, screen
+from bot.args import BadArgument, cleaned, echo, screen
 from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
@@ -41,6 +41,7 @@ class Dispatcher:
     async def handle(self, event: Event) -> None:
         if event.author.is_bot or event.relay_id is not None:
             return
+        event = cleaned(event)  # nothing downstream can store a lone surrogate
         try:
             # A database locked by another process: the event is handled again once it
             # is free (a platform will not send it twice). A handler stopped by the lock

@@ -20,7 +20,7 @@ from bot.args import MAX_INT, number, zone_name
 from bot.commands import CommandRegistry
 from bot.i18n import Catalogs
 from tests.harness import REPO, ConsoleHarness, Reply, demo_cohort, open_console
-from tests.harness_telegram import open_telegram
+from tests.harness_telegram import open_telegram, telegram_id
 
 # What a client may type after a command. "zq" marks the participant's text in logs.
 HOSTILE = {
@@ -44,7 +44,7 @@ HOSTILE = {
     "path": "zq/../../../etc/passwd",
     "format string": "{zq}%s%n",
 }
-CONTROL = ("nul", "escape sequence", "lone surrogate")
+CONTROL = ("nul", "escape sequence")
 # What may be quoted back to the reader but must never be logged.
 SECRETS = ("zq", str(2**63), str(2**64), "9" * 30, "¹")
 # Sub-commands the usage lines do not spell out.
@@ -276,3 +276,28 @@ def test_a_logged_exception_shows_its_type_and_frames_never_its_message() -> Non
         assert "zq" not in text, text
         assert "ValueError\n" in text and text.endswith("LookupError")
         assert "direct cause" in text and ", in parse" in text
+
+
+async def test_over_telegram_typed_prose_and_names_are_stored_well_formed(
+        tmp_path: Path, logs: pytest.LogCaptureFixture) -> None:
+    """A forged update may carry a lone surrogate, which no database can store (it reached
+    the apology, the answer to a practice's title lost), and control characters, which no
+    reader sees: prose and names are kept without them."""
+    from handlers.practice_template import repository
+
+    async with open_telegram(tmp_path) as h:
+        account = h.fake.add_user("Mal\x1b[31m\udcff", user_id=telegram_id("mal"),
+                                  language_code="fr")
+        h.fake.push_text(account, "/practice new")
+        await h.settle(h.fake.last_update_id)
+        h.new_replies(account)
+        h.fake.push_text(account, "zq\x00Titre\udcff")
+        await h.settle(h.fake.last_update_id)
+        [step] = h.new_replies(account)
+        assert step.text.startswith("Bonne pratique, étape 2 sur 11"), step.text
+        services = h.bot.services
+        stored = await services.participants.account("telegram", str(telegram_id("mal")))
+        assert stored is not None and stored.display_name == "Mal[31m\ufffd"
+        draft = await repository(services).unfinished_of(stored.participant_id)
+        assert draft is not None and draft.title == "zqTitre\ufffd"
+    assert_nothing_typed_is_logged(logs)
