@@ -162,8 +162,13 @@ async def test_the_examples_of_the_issue_get_their_own_answer(
         [zone] = await probe(h, "fac", "/timezone " + "Europe/" + "A" * 300)
         assert "n'est pas un fuseau horaire que je connais" in zone.text
         assert len(zone.text) < 300
+        # A code typed after a right-to-left mark is the code; a code too long for one
+        # does not leave the only cohort.
+        joined = await probe(h, "fac", "/join \u200fdemo")
+        assert joined[0].text.startswith("Bienvenue"), joined[0].text
+        [stay] = await probe(h, "fac", "/leave " + "demo" * 100)
+        assert stay.text.startswith("Quelle cohorte ?"), stay.text
         # Digits of other scripts are numbers too; superscripts are not.
-        await h.send("fac", "/join demo")
         [none] = await probe(h, "fac", "/unit ¹")
         assert none.text.startswith("Il n’y a pas d’unité « ¹ »"), none.text
         first = await probe(h, "fac", "/unit ١")
