@@ -20,6 +20,7 @@ from bot.args import MAX_INT, number, zone_name
 from bot.commands import CommandRegistry
 from bot.i18n import Catalogs
 from tests.harness import REPO, ConsoleHarness, Reply, demo_cohort, open_console
+from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram, telegram_id
 
 # What a client may type after a command. "zq" marks the participant's text in logs.
@@ -178,14 +179,16 @@ async def test_the_examples_of_the_issue_get_their_own_answer(
     assert_nothing_typed_is_logged(logs)
 
 
-async def test_over_telegram_hostile_arguments_get_their_answers(
-        tmp_path: Path, logs: pytest.LogCaptureFixture) -> None:
-    async with open_telegram(tmp_path, facilitators=["fac"]) as h:
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_over_the_platforms_hostile_arguments_get_their_answers(
+        platform: str, tmp_path: Path, logs: pytest.LogCaptureFixture) -> None:
+    opener, prefix = (open_telegram, "/") if platform == "telegram" else (open_discord, "!")
+    async with opener(tmp_path, facilitators=["fac"]) as h:
         await h.send("fac", "/help", language="ar")
         control = translate("ar", CONTROL_ANSWER)
         [found] = await h.send("fac", "/practices zq\x00zq")
         assert found.text.replace("\u200f", "") == \
-            control.format(command="/practices").replace("\u200f", "")
+            control.format(command=f"{prefix}practices").replace("\u200f", "")
         apology = translate("ar", APOLOGY).replace("\u200f", "")
         for line in (f"/practice {2**64}", f"/poll results {2**63}", f"/slots cancel {2**64}",
                      "/timezone " + "zq" * 200, f"/audit {2**64}", "/remind cancel ¹"):
