@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, Config, ConfigError, Secrets, load_config
+from bot.logs import LEVELS, SafeFormatter, log_level, redacted_traceback
 from storage.errors import StorageError
 
 EXIT_CONFIG = 2
@@ -49,8 +50,8 @@ class RedactSecrets(logging.Filter):
         if not self.secrets:
             return True
         text = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = redacted_traceback(record.exc_info[1])
         for secret in self.secrets:
             text = text.replace(secret, "***")
             if record.exc_text:
@@ -66,10 +67,19 @@ def secret_values(config: Config | None, env: dict[str, str]) -> list[str]:
     return [env[n] for n in names if env.get(n)]
 
 
-def _setup_logging(config: Config | None) -> None:
-    level = os.environ.get("BOT_LOG_LEVEL") or (config.bot.log_level if config else "INFO")
+def _log_level(config: Config | None) -> str:
+    """The level from BOT_LOG_LEVEL, else the config's; ConfigError for an unknown one."""
+    value = os.environ.get("BOT_LOG_LEVEL") or (config.bot.log_level if config else "INFO")
+    level = log_level(value)
+    if level is None:
+        raise ConfigError([f"BOT_LOG_LEVEL: {value[:40]!r} is not a log level; use one of "
+                           f"{', '.join(LEVELS)}"])
+    return level
+
+
+def _setup_logging(config: Config | None, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secret_values(config, dict(os.environ))))
     logging.basicConfig(level=level, handlers=[handler])
     # Library request logs can carry the bot token inside URLs: keep them quiet.
@@ -103,13 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     path = args.config or Path(os.environ.get("BOT_CONFIG", "config.toml"))
     try:
         config = load_config(path)
+        level = _log_level(config)  # BOT_LOG_LEVEL=LOUD: one clear line, not a traceback
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "check":
         return check(path, config)
-    _setup_logging(config)
+    _setup_logging(config, level)
     # python-telegram-bot 22: opt into timedelta retry_after (the adapter handles both).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     from bot import app  # imported late: `check` must not need the platform libraries

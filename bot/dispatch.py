@@ -16,15 +16,18 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.adapters.base import RetryLater
+from bot.args import BadArgument, cleaned, echo, screen
 from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
+from bot.logs import describe, redacted_traceback
 from bot.model import Event, EventKind, OutboundMessage
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.busy import database_locked, when_unlocked
-from storage.errors import describe, storage_failure
+from storage.errors import describe as storage_problem
+from storage.errors import storage_failure
 from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
@@ -48,15 +51,16 @@ class Dispatcher:
     async def handle(self, event: Event) -> None:
         if event.author.is_bot or event.relay_id is not None:
             return
+        event = cleaned(event)  # nothing downstream can store a lone surrogate
         try:
             # A database locked by another process: the event is handled again once it
             # is free (a platform will not send it twice). A handler stopped by the lock
             # had written nothing yet in practice: its first write is what waited.
             await when_unlocked(lambda: self._handle(event),
                                 f"{event.kind} event from {event.platform}")
-        except sqlite3.OperationalError:
-            log.exception("database still locked: %s event from %s chat %s not handled",
-                          event.kind, event.platform, event.chat.chat_id)
+        except sqlite3.OperationalError as exc:
+            log.error("database still locked: %s event from %s chat %s not handled\n%s",
+                      event.kind, event.platform, event.chat.chat_id, redacted_traceback(exc))
 
     async def _handle(self, event: Event) -> None:
         try:
@@ -65,12 +69,12 @@ class Dispatcher:
             if database_locked(exc):
                 raise
             if not storage_failure(exc):
-                log.exception("could not prepare %s event from %s chat %s",
-                              event.kind, event.platform, event.chat.chat_id)
+                log.error("could not prepare %s event from %s chat %s\n%s", event.kind,
+                          event.platform, event.chat.chat_id, redacted_traceback(exc))
                 return
             # A newcomer cannot be stored on a full disk: they still hear why.
             log.error("%s: %s event from %s chat %s not handled: %s", self.services.db.path,
-                      event.kind, event.platform, event.chat.chat_id, describe(exc))
+                      event.kind, event.platform, event.chat.chat_id, storage_problem(exc))
             if _awaits_answer(event):
                 pack = await self._language_without_context(event)
                 with use_language(pack):
@@ -81,17 +85,25 @@ class Dispatcher:
         with use_language(ctx.language):
             try:
                 await self._route(ctx)
+            except BadArgument as bad:
+                # Typed arguments it will not read: the reader is told why; the log says
+                # only that it happened (what they typed is theirs).
+                log.info("refused the arguments of /%s from participant %d on %s",
+                         self._command_name(event), ctx.participant.id, event.platform)
+                await ctx.reply(bad.text)
             except Exception as exc:
                 if database_locked(exc):
                     raise
-                what = (event.kind, event.command or "-", event.platform, event.chat.chat_id,
-                        ctx.participant.id)
+                what = (event.kind, self._command_name(event), event.platform,
+                        event.chat.chat_id, ctx.participant.id)
                 if storage_failure(exc):  # one clear line: no traceback to read through
                     log.error("%s: handler failed: %s /%s on %s chat %s (participant %d): %s",
-                              self.services.db.path, *what, describe(exc))
+                              self.services.db.path, *what, storage_problem(exc))
                 else:
-                    log.exception("handler failed: %s /%s on %s chat %s (participant %d)",
-                                  *what)
+                    # The exception's type and where, never its message: it may quote the
+                    # arguments (bot/logs.py).
+                    log.error("handler failed: %s /%s on %s chat %s (participant %d): %s\n%s",
+                              *what, describe(exc), redacted_traceback(exc))
                 await self._apologise(ctx, exc)
             await self._observe(ctx)
 
@@ -104,9 +116,10 @@ class Dispatcher:
             except Exception as exc:  # the event was handled: never handle it again
                 if storage_failure(exc):  # a full disk: one line per event, not a traceback
                     log.error("%s: observer %s failed on %s event: %s",
-                              self.services.db.path, name, ctx.event.kind, describe(exc))
+                              self.services.db.path, name, ctx.event.kind, storage_problem(exc))
                 else:
-                    log.exception("observer %s failed on %s event", name, ctx.event.kind)
+                    log.error("observer %s failed on %s event\n%s", name, ctx.event.kind,
+                              redacted_traceback(exc))
 
     async def _context(self, event: Event) -> Context:
         s = self.services
@@ -156,6 +169,7 @@ class Dispatcher:
             elif command.facilitator_only and not ctx.is_facilitator:
                 await self._refuse(ctx, command)
             else:
+                screen(event.args, ctx.command(command.name))
                 await command.handler(ctx)
                 if command.facilitator_only:
                     await self.services.audit.record(
@@ -191,8 +205,14 @@ class Dispatcher:
             for handler in registry.event_handlers.get(event.kind.value, []):
                 await handler(ctx)
 
+    def _command_name(self, event: Event) -> str:
+        """The command for a log line: a registered name, never what was typed."""
+        name = event.command or ""
+        return name if self.services.registry.get(name) is not None else "-"
+
     async def _unknown_command(self, ctx: Context) -> None:
-        name = ctx.event.command or ""
+        # The name is typed too: shortened, and without what cannot be printed.
+        name = echo("".join(c for c in ctx.event.command or "" if c.isprintable()), 40)
         allowed = [c.name for c in self.services.registry.visible_to(ctx.is_facilitator)]
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
@@ -229,7 +249,7 @@ class Dispatcher:
             return
         except Exception as exc:
             log.error("could not store the apology (%s): sending it without storing it",
-                      describe(exc))
+                      storage_problem(exc))
         for attempt in range(2):
             try:
                 await outbox.send_unstored(msg)

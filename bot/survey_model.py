@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.args import number, numeric
 from bot.i18n import _
 from storage.surveys import Answers
 
@@ -181,14 +182,13 @@ def parse_typed(survey: Survey, q: Question, text: str, language: str) -> Any | 
         no = {"no", "n", "2", _norm(_("No"))}
         return "yes" if typed in yes else "no" if typed in no else None
     if q.kind == "scale":
-        return int(typed) if re.fullmatch(r"-?\d+", typed) and \
-            q.low <= int(typed) <= q.high else None
+        return number(typed, q.low, q.high)
     every = [survey.options(q, language)] + [v for k, v in q.options.items() if k != language]
     count = len(every[0])
 
     def one(word: str) -> int | None:
-        if word.isdigit():
-            return int(word) if 1 <= int(word) <= count else None
+        if numeric(word):  # "2", "٢"; "¹" or 10,000 digits are no option's number
+            return number(word, 1, count)
         for options in every:
             for n, option in enumerate(options, 1):
                 if _norm(option) == word:

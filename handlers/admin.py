@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.args import number
 from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -40,13 +41,13 @@ async def visible_entries(ctx: Context, limit: int) -> list[AuditEntry]:
 async def audit(ctx: Context) -> None:
     limit = DEFAULT_AUDIT_LINES
     if ctx.event.args:
-        raw = ctx.event.args[0]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_LINES:
+        wanted = number(ctx.event.args[0], 1, MAX_AUDIT_LINES)
+        if wanted is None:
             await ctx.reply(_("Please give a number of entries from 1 to {max}, for example "
                               "{example}.").format(max=MAX_AUDIT_LINES,
                                                    example=ctx.command("audit 20")))
             return
-        limit = int(raw)
+        limit = wanted
     entries = await visible_entries(ctx, limit)
     if not entries:
         await ctx.reply(_("The audit log is empty."))

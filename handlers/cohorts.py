@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from datetime import date
 
+from bot.args import echo, word
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -36,12 +37,14 @@ async def join(ctx: Context) -> None:
                          f"{_dates(ctx, c)}")
         await ctx.reply("\n".join(lines))
         return
-    code = ctx.event.args[0].strip().lower()
-    cohort = cohorts.get(code)
+    typed = ctx.event.args[0]
+    # Without the marks a right-to-left writer may type around it; never 10,000 characters.
+    code = (word(typed) or "").lower()
+    cohort = cohorts.get(code) if code else None
     if cohort is None:
         close = difflib.get_close_matches(code, [c.code for c in cohorts.all()], n=1,
                                           cutoff=0.6)
-        text = _("There is no cohort with the code \"{code}\".").format(code=code[:40])
+        text = _("There is no cohort with the code \"{code}\".").format(code=echo(typed, 40))
         if close:
             text += " " + _("Did you mean {command}?").format(
                 command=ctx.command("join " + close[0]))
@@ -61,7 +64,8 @@ async def join(ctx: Context) -> None:
 
 async def leave(ctx: Context) -> None:
     cohorts = ctx.services.cohorts
-    code = ctx.event.args[0].strip().lower() if ctx.event.args else ""
+    # An unusable code ("?": no cohort has it) leaves none, not the only one.
+    code = (word(ctx.event.args[0]) or "?").lower() if ctx.event.args else ""
     mine = await cohorts.of_participant(ctx.participant.id)
     cohort = next((c for c in mine if c.code == code), None) if code else \
         (mine[0] if len(mine) == 1 else None)

@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.args import echo, number
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, format_datetime, ngettext
@@ -281,19 +282,14 @@ async def on_poll_totals(ctx: Context) -> None:
 
 # --- /poll list, results, close ---------------------------------------------------------
 
-def _number(text: str) -> int | None:
-    text = text.lstrip("#")
-    return int(text) if text.isdigit() else None
-
-
 async def _find(ctx: Context, text: str) -> PollRecord | None:
-    poll_id = _number(text)
+    poll_id = number(text)
     record = await PollRepository(ctx.services.db).get(poll_id) if poll_id else None
     if record is not None and not await in_scope(ctx.services, ctx.scope, record):
         record = None  # another cohort's poll is answered as one that does not exist
     if record is None:
         await ctx.reply(_("There is no poll #{n}. See {command}.").format(
-            n=text[:10], command=ctx.command("poll list")))
+            n=echo(text.lstrip("#")), command=ctx.command("poll list")))
     return record
 
 

@@ -4,6 +4,7 @@ and CSV; each action audited, refused politely to others (see handlers/practices
 
 from __future__ import annotations
 
+from bot.args import echo, number
 from bot.context import Context
 from bot.exports import write_csv, write_export
 from bot.i18n import _, rtl_marked, use_language
@@ -61,15 +62,16 @@ async def review(ctx: Context) -> None:
 
 async def _submitted(ctx: Context, args: list[str], usage: str) -> Practice | None:
     repo = repository(ctx.services)
-    number = args[0].lstrip("#") if args else ""
-    practice = await repo.get(int(number)) if number.isdigit() else None
-    if not number:
+    typed = args[0].lstrip("#") if args else ""
+    practice_id = number(typed)
+    practice = await repo.get(practice_id) if practice_id is not None else None
+    if not typed:
         await ctx.reply(_("Which practice? {usage}").format(usage=ctx.command(usage)))
         return None
     if practice is None or practice.status != "submitted" or not await in_scope(ctx, [practice]):
         # Another cohort's practice is answered as one that is not waiting.
         await ctx.reply(_("Practice #{n} is not waiting for review. See the list with "
-                          "{command}.").format(n=number[:10],
+                          "{command}.").format(n=echo(typed),
                                                command=ctx.command("practice review")))
         return None
     return practice

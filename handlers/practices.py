@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import replace
 
+from bot.args import echo, number, numeric
 from bot.commands import Command, CommandRegistry, Handler, MessageHandler
 from bot.content.practices import load_seed_practices
 from bot.context import Context
@@ -92,15 +93,16 @@ async def in_reader_language(ctx: Context, practice: Practice) -> tuple[dict[str
 
 async def show(ctx: Context, number_text: str) -> None:
     repo = repository(ctx.services)
-    number = number_text.lstrip("#")
-    practice = await repo.get(int(number)) if number.isdigit() else None
+    practice_id = number(number_text)
+    practice = await repo.get(practice_id) if practice_id is not None else None
     visible = practice is not None and (
         practice.status == "approved"
         or (ctx.is_facilitator and await ctx.scope.covers_participant(practice.author_id))
         or practice.author_id == ctx.participant.id)
     if practice is None or not visible:
         await ctx.reply(_("There is no approved practice #{n}. See the list with {command}."
-                          ).format(n=number[:10], command=ctx.command("practices")))
+                          ).format(n=echo(number_text.lstrip("#")),
+                                   command=ctx.command("practices")))
         return
     fields, note = await in_reader_language(ctx, practice)
     parts = [render(practice.id, fields)]
@@ -152,7 +154,7 @@ async def practice_command(ctx: Context) -> None:
         await return_practice(ctx)
     elif word == "export":
         await export(ctx)
-    elif word.lstrip("#").isdigit():
+    elif numeric(word):
         await show(ctx, word)
     else:
         lines = [

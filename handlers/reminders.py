@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_time, get_day_names
 
+from bot.args import MAX_ZONE, echo, number, zone_name
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
@@ -95,10 +96,11 @@ async def _list_or_cancel(ctx: Context, kind: str, schedules: list[Schedule]) ->
         return True
     if args and args[0].lower() == "cancel":
         wanted = args[1].lstrip("#") if len(args) > 1 else ""
-        target = next((s for s in schedules if wanted.isdigit() and s.id == int(wanted)), None)
+        schedule_id = number(wanted)
+        target = next((s for s in schedules if s.id == schedule_id), None)
         if target is None:
             await ctx.reply(_("There is no #{n} among yours. See the numbers with {command}."
-                              ).format(n=wanted[:10], command=ctx.command(f"{kind} list")))
+                              ).format(n=echo(wanted), command=ctx.command(f"{kind} list")))
             return True
         await ctx.services.schedules.cancel(target.id)
         await ctx.services.scheduler.rearm()
@@ -168,18 +170,24 @@ async def schedule_post(ctx: Context) -> None:
         + _repeats(ctx, when))
 
 
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name tzdata refuses
+        return None
+
+
 async def timezone(ctx: Context) -> None:
     if not ctx.event.args:
         await ctx.reply(_("Your time zone is {zone}. Change it with {example}.").format(
             zone=ctx.zone.key, example=ctx.command("timezone America/Sao_Paulo")))
         return
-    name = ctx.event.args[0]
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = difflib.get_close_matches(name, available_timezones(), n=3)
+    typed = ctx.event.args[0]
+    name = zone_name(typed)  # never a path for ZoneInfo to open: "../x", 10,000 characters
+    if name is None or _zone(name) is None:
+        close = difflib.get_close_matches(typed[:MAX_ZONE], available_timezones(), n=3)
         await ctx.reply(_("\"{name}\" is not a time zone I know. Use a name like {examples}."
-                          ).format(name=name[:40],
+                          ).format(name=echo(typed, 40),
                                    examples=", ".join(close or ["Africa/Dakar", "Asia/Beirut"])))
         return
     await ctx.services.participants.set_timezone(ctx.participant.id, name)

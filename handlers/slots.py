@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import surveys as engine
+from bot.args import echo
+from bot.args import number as parse_number
 from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
@@ -137,13 +139,14 @@ async def _slot_reminders(services: Services, slot_id: int) -> list[Schedule]:
 async def cancel_slot(ctx: Context, number: str) -> None:
     services = ctx.services
     repo = engine.repository(services)
-    slot = await repo.slot(int(number.lstrip("#"))) if number.lstrip("#").isdigit() else None
+    slot_id = parse_number(number)
+    slot = await repo.slot(slot_id) if slot_id is not None else None
     # A time another cohort's facilitator (or one of every cohort) added is answered as
     # one that does not exist.
     if slot is None or slot.status != "open" or \
             not await ctx.scope.covers_facilitator(slot.created_by):
         await ctx.reply(_("There is no interview time #{n}. See them with {command}.").format(
-            n=number[:10], command=ctx.command("slots list")))
+            n=echo(number.lstrip("#")), command=ctx.command("slots list")))
         return
     await repo.cancel_slot(slot.id)
     for schedule in await _slot_reminders(services, slot.id):

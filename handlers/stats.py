@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from bot.args import number
 from bot.charts import bar_chart
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
@@ -109,11 +110,11 @@ def _chat_name(platform: str, chat_id: str, title: str | None) -> str:
 async def stats(ctx: Context) -> None:
     s = ctx.services
     args = ctx.event.args
-    if args and not (args[0].isdigit() and 1 <= int(args[0]) <= MAX_DAYS):
+    days = number(args[0], 1, MAX_DAYS) if args else DEFAULT_DAYS
+    if days is None:
         await ctx.reply(_("Give a number of days from 1 to {max}, for example {example}.")
                         .format(max=MAX_DAYS, example=ctx.command("stats 30")))
         return
-    days = int(args[0]) if args else DEFAULT_DAYS
     scope = await s.authorizer.cohort_scope(ctx.participant.id)
     cohorts = sorted(scope) if scope is not None else None
     now = s.clock.now()

@@ -21,6 +21,8 @@ handlers/unit_releases.py (planning, release, nudges, timeline) and handlers/uni
 
 from __future__ import annotations
 
+from bot.args import echo
+from bot.args import number as typed_number
 from bot.buttons import no_longer_works, parse_int
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
@@ -123,11 +125,11 @@ async def read_unit(ctx: Context) -> None:
             units=ctx.command("units")))
         return
     wanted = ctx.event.args[0].lstrip("#")
-    if not wanted.isdigit() or int(wanted) not in numbers:
+    number = typed_number(wanted)
+    if number is None or number not in numbers:
         await ctx.reply(_("There is no unit \"{n}\". The units are {numbers}.").format(
-            n=wanted[:10], numbers=known))
+            n=echo(wanted), numbers=known))
         return
-    number = int(wanted)
     opening = (await openings(s, ctx.participant.id)).get(number)
     if opening is None:
         await _not_enrolled(ctx)

@@ -35,7 +35,10 @@ TRICKY = ["", " ", "0", "-1", "999999999999", "1e9", "demo", "DEMO", "@everyone"
           "<b>x</b>", "**x**", "`x`", "[a](http://x)", "_x_", "\u200b", "\u202e", "\u0000",
           "\n", "\t", "ل", "é", "𝕏", "👍", "demain 9h", "every monday 10:00", "cron 0 10 * * 1",
           "tomorrow", "in 2 hours", "--anonymous", "--for", "2d", "|", "||", "fr:", "yes", "no",
-          "1,2", "a" * 300, "#general", "Europe/Rome", "Mars/Olympus", "📎", "'; DROP TABLE x"]
+          "1,2", "a" * 300, "#general", "Europe/Rome", "Mars/Olympus", "📎", "'; DROP TABLE x",
+          # Issue 19, item 8: past SQLite's int64, digits int() refuses, a zone name no
+          # file system takes, bytes that were not UTF-8.
+          str(2**63), str(2**64), "¹", "Europe/" + "A" * 300, "\udcff"]
 words = st.one_of(st.sampled_from(TRICKY), st.text(max_size=30))
 arguments = st.lists(words, max_size=6).map(" ".join)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Publish, message_part
+from bot.args import number
 from bot.clock import Clock
 from bot.model import (
     Attachment,
@@ -40,7 +41,7 @@ DIRECTIVES = """console directives:
   :dm                             back to your private chat with the bot
   :advance DURATION               move the clock forward (30m, 2h, 3d, 1w)
   :quit                           leave"""
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_DURATION = re.compile(r"^([0-9]{1,6})\s*([smhdw])$")  # 999999w still fits a datetime
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -63,11 +64,10 @@ class _ConsolePoll:
 
     def choice(self, line: str) -> list[int] | None:
         """"2" -> [1]; "1,3" -> [0, 2] when several may be chosen; None otherwise."""
-        words = [w.strip() for w in line.split(",")]
-        if not all(w.isdigit() for w in words) or (len(words) > 1 and not self.multiple):
-            return None
-        chosen = sorted({int(w) - 1 for w in words})
-        return chosen if all(0 <= i < self.options for i in chosen) else None
+        numbers = [number(w.strip(), 1, self.options) for w in line.split(",")]
+        if None in numbers or (len(numbers) > 1 and not self.multiple):
+            return None  # "¹", "9" * 5000: no option's number, as "yes" is not
+        return sorted({n - 1 for n in numbers if n is not None})
 
 
 @dataclass
@@ -184,8 +184,10 @@ class ConsoleAdapter:
             return Event(kind=EventKind.POLL_ANSWER, poll_id=open_poll.native_id,
                          option_ids=chosen, **base)
         choices = self._choices.get(chat.chat_id)
-        if line.isdigit() and choices and 1 <= int(line) <= len(choices):
-            return Event(kind=EventKind.CALLBACK, callback_data=choices[int(line) - 1], **base)
+        chosen_button = number(line, 1, len(choices)) if choices else None
+        if line.isdigit() and chosen_button is not None:
+            return Event(kind=EventKind.CALLBACK, callback_data=choices[chosen_button - 1],
+                         **base)
         if line.startswith("/") and len(line) > 1:
             name, *args = line[1:].split()
             return Event(kind=EventKind.COMMAND, command=name.lower(), args=args, **base)
