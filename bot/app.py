@@ -186,16 +186,6 @@ async def sync_bridges(config: Config, services: Services) -> None:
 
 
 @dataclass
-class Backoff:
-    first: float = 1.0
-    factor: float = 2.0
-    limit: float = 60.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.limit, self.first * self.factor ** max(0, attempt - 1))
-
-
-@dataclass
 class Bot:
     """A running bot: services, dispatcher and the platforms it is connected to."""
 
@@ -222,12 +212,12 @@ class Bot:
         self.adapters.append(adapter)
         await adapter.start(self.lanes.submit)
 
-    def supervise(self, adapter: PlatformAdapter, backoff: Backoff | None = None
+    def supervise(self, adapter: PlatformAdapter, backoff: RetryPolicy | None = None
                   ) -> asyncio.Task[None]:
         """Connect a platform in the background, retrying with backoff until it works, so
         one platform being down never keeps the others from running. Messages for it
         wait in the outbox meanwhile."""
-        backoff = backoff or Backoff()
+        backoff = backoff or RetryPolicy(max_delay=60.0)  # reconnects: tried for ever
         self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
 

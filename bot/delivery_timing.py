@@ -1,4 +1,5 @@
-"""When the outbox's senders act: retries back off, idle senders are woken one at a time."""
+"""When senders act: retries (and reconnects) back off, idle outbox senders are woken one
+at a time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 
+# Recording "sent" outlasts any lock (a minute, then every minute): giving up would send
+# the message again after a restart.
+LOCKED_BOOKKEEPING_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0) + (60.0,) * 60
 
 @dataclass
 class RetryPolicy:

@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.buttons import ButtonTokens
 from bot.clock import Clock
-from bot.delivery_timing import IdleSenders, RetryPolicy
+from bot.delivery_timing import LOCKED_BOOKKEEPING_DELAYS, IdleSenders, RetryPolicy
 from bot.model import OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
 from storage.busy import when_unlocked
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
-# Recording "sent" outlasts any lock (a minute, then every minute): giving up would send
-# the message again after a restart.
-LOCKED_BOOKKEEPING_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0) + (60.0,) * 60
 
 # Lower is sooner: a reply to a command overtakes a broadcast.
 INTERACTIVE = 0

@@ -15,8 +15,9 @@ import pytest
 
 from bot.adapters.base import PermanentFailure, RetryLater
 from bot.adapters.discord import TEXT_LIMIT, DiscordAdapter
-from bot.app import Backoff, Bot, command_menu
+from bot.app import Bot, command_menu
 from bot.config import DiscordSection
+from bot.delivery_timing import RetryPolicy
 from bot.model import Button, ChatKind, ChatRef, Event, EventKind, OutboundMessage
 from tests.fakes.discord_server import TOKEN, FakeDiscord
 from tests.harness import make_config
@@ -290,7 +291,8 @@ async def test_a_bad_token_fails_start_so_supervise_retries(tmp_path: Path) -> N
         # Bot.supervise keeps trying with backoff.
         bot = await Bot.create(make_config(tmp_path))
         try:
-            bot.supervise(DiscordAdapter(settings, "WRONG.TOKEN"), Backoff(first=0.01, limit=0.01))
+            bot.supervise(DiscordAdapter(settings, "WRONG.TOKEN"),
+                          RetryPolicy(base_delay=0.01, max_delay=0.01))
             await fake.wait_for(lambda: len(fake.calls("GET", "/users/@me")) >= 3,
                                 what="three login attempts")
         finally:

@@ -16,7 +16,8 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Backoff, Bot, command_menu
+from bot.app import Bot, command_menu
+from bot.delivery_timing import RetryPolicy
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord
@@ -95,7 +96,7 @@ async def test_one_platform_down_does_not_stop_the_other(tmp_path: Path,
         try:
             menu = command_menu(bot.services)
             bot.supervise(DiscordAdapter(config.discord, DISCORD_TOKEN, menu, ready_timeout=2),
-                          Backoff(first=0.05, limit=0.2))
+                          RetryPolicy(base_delay=0.05, max_delay=0.2))
             bot.supervise(TelegramAdapter(config.telegram, TELEGRAM_TOKEN, menu))
             # A message for Discord waits in the outbox while Discord is unreachable.
             await bot.services.outbox.enqueue(OutboundMessage(

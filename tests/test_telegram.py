@@ -17,8 +17,9 @@ from telegram import InputFile
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.adapters.telegram import TEXT_LIMIT, TelegramAdapter, render_parts
-from bot.app import Backoff, Bot, command_menu
+from bot.app import Bot, command_menu
 from bot.config import TelegramSection
+from bot.delivery_timing import RetryPolicy
 from bot.model import Button, ChatKind, ChatRef, Event, EventKind, OutboundMessage
 from tests.fakes.telegram_server import FakeTelegram
 from tests.harness import make_config
@@ -335,7 +336,7 @@ async def test_supervisor_retries_a_platform_that_cannot_connect(
         bot = await Bot.create(make_config(tmp_path))
         try:
             task = bot.supervise(TelegramAdapter(settings(fake), "999:SECRET-WRONG"),
-                                 Backoff(first=0.01, limit=0.01))
+                                 RetryPolicy(base_delay=0.01, max_delay=0.01))
             await fake.wait_for(lambda: len(fake.calls_to("getMe")) >= 3)
             assert not task.done()  # still trying
         finally:
