@@ -23,8 +23,9 @@ from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
-from bot.config import Config, Secrets
+from bot.config import Config
 from bot.content.academy import Academy, load_academy
+from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language

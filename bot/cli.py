@@ -9,7 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import SUPPORTED_LANGUAGES, Config, ConfigError, Secrets, load_config
+from bot.config import SUPPORTED_LANGUAGES, Config, ConfigError, load_config
+from bot.credentials import Secrets
 from bot.logs import LEVELS, SafeFormatter, log_level, redacted_traceback
 from storage.errors import StorageError
 

@@ -7,9 +7,7 @@ from the environment, see `Secrets`).
 from __future__ import annotations
 
 import difflib
-import os
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,13 +24,10 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
+from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt", "ar")
-SECRET_ENV = {
-    "telegram": "TELEGRAM_BOT_TOKEN",
-    "discord": "DISCORD_BOT_TOKEN",
-}
 SECRET_LOOKING_KEYS = {"token", "bot_token", "api_key", "key", "secret", "password"}
 
 
@@ -209,6 +204,16 @@ class SurveysSection(Section):
     anonymous_min_group: int = Field(default=5, ge=1, le=1000)
 
 
+class QuotasSection(Section):
+    """What one person may ask of the bot: beyond, a clear refusal (or, for commands, a
+    slower pace), so one participant cannot fill the database or hold everyone up."""
+
+    commands_per_minute: int = Field(default=20, ge=1, le=10_000)
+    reminders_per_participant: int = Field(default=50, ge=1, le=10_000)
+    posts_per_chat: int = Field(default=50, ge=1, le=10_000)  # /schedule, per chat
+    practices_waiting_per_participant: int = Field(default=5, ge=1, le=1000)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -220,6 +225,7 @@ class Config(Section):
     translation: TranslationSection = TranslationSection()
     content: ContentSection = ContentSection()
     surveys: SurveysSection = SurveysSection()
+    quotas: QuotasSection = QuotasSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 
@@ -243,26 +249,6 @@ class Config(Section):
             d = self.discord
             return Limits(d.messages_per_second, d.messages_per_channel_per_second)
         return None
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Tokens and keys, from the environment only. `repr` never shows them."""
-
-    telegram_token: str | None
-    discord_token: str | None
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
-        env = dict(os.environ) if env is None else env
-        return cls(
-            telegram_token=env.get(SECRET_ENV["telegram"]) or None,
-            discord_token=env.get(SECRET_ENV["discord"]) or None,
-        )
-
-    def __repr__(self) -> str:
-        shown = {k: ("set" if v else "unset") for k, v in vars(self).items()}
-        return f"Secrets({shown})"
 
 
 class ConfigError(Exception):

@@ -20,6 +20,7 @@ from bot.args import BadArgument, cleaned, echo, screen
 from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.context import Context
+from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
 from bot.model import Event, EventKind, OutboundMessage
@@ -47,6 +48,9 @@ def _nobody(now: datetime) -> Participant:
 class Dispatcher:
     def __init__(self, services: Services):
         self.services = services
+        # Commands beyond this pace wait their turn (in their own chat's lane only), never
+        # dropped; the person is told once.
+        self.command_flood = FloodGuard(limit=services.config.quotas.commands_per_minute)
 
     async def handle(self, event: Event) -> None:
         if event.author.is_bot or event.relay_id is not None:
@@ -84,6 +88,7 @@ class Dispatcher:
             return
         with use_language(ctx.language):
             try:
+                await self._pace_commands(ctx)
                 await self._route(ctx)
             except BadArgument as bad:
                 # Typed arguments it will not read: the reader is told why; the log says
@@ -120,6 +125,21 @@ class Dispatcher:
                 else:
                     log.error("observer %s failed on %s event\n%s", name, ctx.event.kind,
                               redacted_traceback(exc))
+
+    async def _pace_commands(self, ctx: Context) -> None:
+        # Typed commands only: a button press answers the bot's own question.
+        if ctx.event.kind is not EventKind.COMMAND or not ctx.participant.id:
+            return
+        now = self.services.clock.timestamp()
+        delay = self.command_flood.delay(ctx.participant.id, now)
+        if not delay:
+            return
+        if self.command_flood.should_warn(ctx.participant.id, now):
+            log.info("participant %d sends commands too fast: slowed", ctx.participant.id)
+            await ctx.reply_private(_(
+                "You are sending commands faster than I can follow, so I am answering them a "
+                "little more slowly. Nothing is lost."))
+        await asyncio.sleep(delay)
 
     async def _context(self, event: Event) -> Context:
         s = self.services

@@ -12,13 +12,13 @@ import asyncio
 import logging
 import shutil
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from bot.adapters.base import file_line, safe_file_name, too_large_line
 from bot.circuit import CircuitBreaker
+from bot.flood import FloodGuard
 from bot.i18n import Catalogs, _, use_language
 from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
 from bot.outbox import RELAY, Outbox
@@ -44,34 +44,6 @@ class Translating(Protocol):
                             received_at: float | None = None) -> TranslationOutcome: ...
 
     async def close(self) -> None: ...
-
-
-@dataclass
-class FloodGuard:
-    """At most `limit` relayed messages per author per `window` seconds go out at once;
-    beyond that they are delayed (never dropped) and the author is told once."""
-
-    limit: int = 12
-    window: float = 60.0
-    _recent: dict[int, deque[float]] = field(default_factory=dict)
-    _warned_until: dict[int, float] = field(default_factory=dict)
-
-    def delay(self, author: int, now: float) -> float:
-        """Seconds this author's next message should wait (0: none)."""
-        times = self._recent.setdefault(author, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        # Spread what exceeds the limit over the next windows.
-        delay = 0.0 if len(times) < self.limit else (len(times) - self.limit + 1) * (
-            self.window / self.limit)
-        times.append(now + delay)
-        return delay
-
-    def should_warn(self, author: int, now: float) -> bool:
-        if self._warned_until.get(author, 0.0) > now:
-            return False
-        self._warned_until[author] = now + self.window
-        return True
 
 
 @dataclass

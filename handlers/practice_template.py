@@ -120,6 +120,12 @@ async def new(ctx: Context) -> None:
         practice = await repo.unfinished_of(ctx.participant.id)
         draft = None
     if practice is None:
+        waiting = ctx.services.config.quotas.practices_waiting_per_participant
+        if await repo.count_of(ctx.participant.id, "submitted") >= waiting:
+            await ctx.reply(_("You already have {n} practices waiting for review, the most at "
+                              "once. You can start another when a facilitator has reviewed "
+                              "one.").format(n=waiting))
+            return
         practice_id = await repo.create(ctx.participant.id, ctx.language.code, now)
         practice = await repo.get(practice_id)
         assert practice is not None

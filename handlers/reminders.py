@@ -137,6 +137,11 @@ async def remind(ctx: Context) -> None:
         return
     if await _list_or_cancel(ctx, "remind", mine):
         return
+    if len(mine) >= s.config.quotas.reminders_per_participant:
+        await ctx.reply(_("You have reached the limit of {n} waiting reminders per person. "
+                          "Cancel one first: {command}").format(
+            n=s.config.quotas.reminders_per_participant, command=ctx.command("remind list")))
+        return
     when = await _parse(ctx, ctx.event.args_text)
     if when is None:
         return
@@ -160,6 +165,11 @@ async def schedule_post(ctx: Context) -> None:
                           ).format(example=_("/schedule every monday 10:00 weekly check-in")))
         return
     if await _list_or_cancel(ctx, "schedule", here):
+        return
+    if len(here) >= s.config.quotas.posts_per_chat:
+        await ctx.reply(_("This chat has reached the limit of {n} scheduled posts. Cancel one "
+                          "first: {command}").format(n=s.config.quotas.posts_per_chat,
+                                                      command=ctx.command("schedule list")))
         return
     when = await _parse(ctx, ctx.event.args_text)
     if when is None:

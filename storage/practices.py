@@ -131,6 +131,12 @@ class PracticeRepository:
             (author_id,))
         return Practice(**dict(row)) if row else None
 
+    async def count_of(self, author_id: int, status: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM practices WHERE author_id = ? AND status = ?",
+            (author_id, status))
+        return int(row[0]) if row else 0
+
     async def create(self, author_id: int | None, language: str, now: datetime, *,
                      fields: dict[str, str] | None = None, status: str = "draft",
                      seed_key: str | None = None) -> int:

@@ -59,7 +59,10 @@ def demo_cohort(**overrides: object) -> dict[str, object]:
 
 def make_config(tmp_path: Path, **sections: object) -> Config:
     data: dict[str, object] = {"storage": {"path": str(tmp_path / "bot.sqlite3")},
-                               "content": {"academy": str(SAMPLE_ACADEMY)}}
+                               "content": {"academy": str(SAMPLE_ACADEMY)},
+                               # Tests script hundreds of commands a second as one person;
+                               # the command flood guard is tested with its own limit.
+                               "quotas": {"commands_per_minute": 10_000}}
     data.update(sections)
     return parse_config(data, source="test-config.toml", base_dir=tmp_path)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Secrets, load_config, parse_config
+from bot.config import ConfigError, load_config, parse_config
+from bot.credentials import Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 

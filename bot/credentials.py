@@ -1,0 +1,31 @@
+"""Tokens and keys: from the environment only, never from a file, never in a log."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SECRET_ENV = {
+    "telegram": "TELEGRAM_BOT_TOKEN",
+    "discord": "DISCORD_BOT_TOKEN",
+}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens and keys, from the environment only. `repr` never shows them."""
+
+    telegram_token: str | None
+    discord_token: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            telegram_token=env.get(SECRET_ENV["telegram"]) or None,
+            discord_token=env.get(SECRET_ENV["discord"]) or None,
+        )
+
+    def __repr__(self) -> str:
+        shown = {k: ("set" if v else "unset") for k, v in vars(self).items()}
+        return f"Secrets({shown})"
