@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -251,6 +252,28 @@ async def test_one_request_per_target_language_then_the_cache(
     # Two distinct lines per request: the repeated line is sent once.
     sent = [r["q"] if "q" in r else r["json"]["text"] for r in engine.requests]
     assert all(len(batch) == 2 for batch in sent)
+
+
+async def test_language_detection_runs_off_the_event_loop(
+        libre: FakeLibreTranslate, db: Database, detector: LanguageDetector,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """lingua is CPU work: it runs in a worker thread, never on the loop that answers
+    everyone else (the wrapper only records the thread; the real detector answers)."""
+    threads: list[str] = []
+    real = detector.detect
+
+    def recorded(text: str) -> str | None:
+        threads.append(threading.current_thread().name)
+        return real(text)
+
+    monkeypatch.setattr(detector, "detect", recorded)
+    svc = service(client_for(libre), db, detector)
+    try:
+        result = await svc.translate_for(HELLO["fr"], {"en"})
+    finally:
+        await svc.translator.close()
+    assert result.source == "fr" and result.texts["en"] == HELLO["en"]
+    assert threads and threading.main_thread().name not in threads
 
 
 async def test_text_not_worth_translating_goes_out_as_is(

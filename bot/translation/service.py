@@ -52,10 +52,12 @@ class TranslationService:
                             received_at: float | None = None) -> TranslationResult:
         """`received_at` (time.monotonic()): the deadline counts from then, so a message
         that waited in its chat's queue behind a slow one is not held a full deadline more."""
-        if source_hint and self.detector.worth_translating(text):
+        worth = self.detector.worth_translating(text)
+        if source_hint and worth:
             source: str | None = source_hint
         else:
-            source = self.detector.detect(text)
+            # lingua's models are CPU work: in a thread, off the loop that answers everyone.
+            source = await asyncio.to_thread(self.detector.detect, text) if worth else None
         as_is = {target: text for target in targets}
         if source is None or self.translator.name == "none":
             return TranslationResult(source, as_is)
