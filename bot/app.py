@@ -272,6 +272,10 @@ async def run_console(config: Config, user: str | None = None, language: str | N
     name = user or config.console.user
     if facilitator:
         services.authorizer.console_facilitators.add(name)
+    if language:  # asked for on the command line: it wins over what is stored
+        account = await services.participants.account("console", name)
+        if account is not None:
+            await services.participants.set_language(account.participant_id, language)
     console = ConsoleAdapter(
         user=ConsoleUser(name, language or config.console.language),
         reader=reader,

@@ -82,6 +82,14 @@ def test_the_database_survives_between_runs(tmp_path: Path) -> None:
     assert parse_console_output(result.stdout)[0].text.startswith("O que posso fazer por si:")
 
 
+def test_an_explicit_lang_wins_over_the_stored_language(tmp_path: Path) -> None:
+    console(tmp_path, "/start\n1\n", "--lang", "fr")
+    result = console(tmp_path, "/help\n", "--lang", "ar")
+    assert parse_console_output(result.stdout)[0].text.startswith(f"{RLM}ما يمكنني فعله لك")
+    result = console(tmp_path, "/help\n")  # without --lang: the stored language, now ar
+    assert parse_console_output(result.stdout)[0].text.startswith(f"{RLM}ما يمكنني فعله لك")
+
+
 def test_nothing_but_bot_messages_reaches_standard_output(tmp_path: Path) -> None:
     result = console(tmp_path, "/help\n:bogus\nhello\n")
     assert result.returncode == 0
