@@ -227,8 +227,8 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("assessment", assessment,
                          N_("Answer the pre-assessment of your needs (or continue it)")))
     registry.add(Command("gaps", gaps, N_("The cohort's top needs from the pre-assessment; "
-                                          "csv for a file"), usage="[cohort] [csv]",
+                                          "csv for a file"), usage=N_("[cohort] [csv]"),
                          facilitator_only=True, scope=Reach.REPORT))
     registry.add(Command("electives", electives,
                          N_("Elective modules chosen in the pre-assessment; csv for a file"),
-                         usage="[cohort] [csv]", facilitator_only=True, scope=Reach.REPORT))
+                         usage=N_("[cohort] [csv]"), facilitator_only=True, scope=Reach.REPORT))

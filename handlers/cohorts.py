@@ -96,7 +96,7 @@ async def enrol_on_message(ctx: Context) -> bool:
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("join", join, N_("Join a cohort, or list the cohorts open to join"),
-                         usage="[code]"))
-    registry.add(Command("leave", leave, N_("Leave a cohort"), usage="[code]"))
+                         usage=N_("[code]")))
+    registry.add(Command("leave", leave, N_("Leave a cohort"), usage=N_("[code]")))
     registry.add_message_handler("cohort channel members", enrol_on_message)
     registry.add_event_handler("member_joined", enrol_channel_member)

@@ -140,7 +140,7 @@ async def member_joined(ctx: Context) -> None:
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("start", start, N_("Welcome, language and privacy")))
     registry.add(Command("language", language_command, N_("Change the language I write in"),
-                         usage="[code]"))
+                         usage=N_("[code]")))
     registry.add_callback(LANG, language_chosen)
     registry.add_callback(CONSENT, consent_chosen)
     registry.add_event_handler(EventKind.MEMBER_JOINED.value, member_joined)

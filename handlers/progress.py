@@ -129,5 +129,5 @@ async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("progress", progress_report,
                          N_("Pre-learning progress of your cohort(s); also csv"),
-                         usage="[code] [csv]", facilitator_only=True,
+                         usage=N_("[code] [csv]"), facilitator_only=True,
                          scope=Reach.REPORT))

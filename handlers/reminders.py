@@ -233,7 +233,7 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("remind", remind, N_("Set a personal reminder; also list, cancel"),
                          usage=N_("<when> <text>")))
     registry.add(Command("timezone", timezone, N_("See or change your time zone"),
-                         usage="[Area/City]"))
+                         usage=N_("[Area/City]")))
     registry.add(Command("schedule", schedule_post,
                          N_("Post a message in this chat later or on a schedule; also list, "
                             "cancel"), usage=N_("<when> <text>"), facilitator_only=True,

@@ -88,3 +88,38 @@ def test_arabic_lines_are_marked_right_to_left() -> None:
     marked = rtl_marked("/help — مساعدة\n\nسطر", catalogs.pack("ar"))
     assert marked == f"{RLM}/help — مساعدة\n\n{RLM}سطر"
     assert rtl_marked("/help", catalogs.pack("fr")) == "/help"
+
+
+# What a person types literally after a command (sub-commands, flags): the same in every
+# language. Any other word in a usage synopsis is a placeholder and must be translated.
+TYPED_LITERALLY = {"csv", "n", "add", "remove", "list", "off", "create", "join", "leave",
+                   "cancel", "start", "review", "approve", "return", "export", "new",
+                   "channels", "participants", "status", "results", "shortlist", "close"}
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "ar"])
+def test_usage_synopses_have_no_english_placeholders(lang: str) -> None:
+    """`/help` shows each command's synopsis translated: "[Area/City]" is not left in
+    English in Arabic help (French is left out: "[code]" is French too)."""
+    import re
+
+    from bot.app import FEATURES
+    from bot.commands import CommandRegistry
+
+    registry = CommandRegistry()
+    for feature in FEATURES:
+        feature.setup(registry)
+    pack = Catalogs(SUPPORTED_LANGUAGES).pack(lang)
+    english = set()
+    for command in registry.commands.values():
+        if not command.usage:
+            continue
+        with use_language(pack):
+            shown = _(command.usage)
+        def words(text: str) -> set[str]:
+            return {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+
+        left = words(shown) & words(command.usage) - TYPED_LITERALLY
+        if left:
+            english.add(f"/{command.name} {shown}")
+    assert not english, english
