@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import CohortConfig, CohortDay, Config
+from bot.i18n import current_language
 from storage.cohorts import EnrolmentRepository
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def add_months(day: date, months: int) -> date:
 @dataclass(frozen=True)
 class Cohort:
     code: str
-    name: str
+    default_name: str  # `name` below: in the reader's language when the config gives it
     languages: tuple[str, ...]
     default_language: str
     zone: ZoneInfo
@@ -50,6 +51,13 @@ class Cohort:
     channels: frozenset[tuple[str, str]]  # (platform, chat_id)
     release_time: time
     nudge_after_days: int
+    names: tuple[tuple[str, str], ...] = ()  # (language, name), from the config's `names`
+
+    @property
+    def name(self) -> str:
+        """The cohort's name in the language of the reader being answered (the active
+        language, set per event), else its default name."""
+        return dict(self.names).get(current_language(), self.default_name)
 
     def release_day(self, release: int | date) -> date:
         """A unit's or survey's `release`: days from the face-to-face start, or a date."""
@@ -87,7 +95,8 @@ def resolve(entry: CohortConfig, config: Config, anchor: date) -> Cohort:
     hours, minutes = (int(part) for part in entry.release_time.split(":"))
     return Cohort(
         code=entry.code,
-        name=entry.name,
+        default_name=entry.name,
+        names=tuple(sorted(entry.names.items())),
         languages=tuple(entry.languages or config.bot.languages),
         default_language=entry.default_language or config.bot.default_language,
         zone=ZoneInfo(entry.timezone or config.bot.timezone),

@@ -160,6 +160,9 @@ CohortDay = Annotated[int | date, AfterValidator(bounded_day(
 class CohortConfig(Section):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")  # what participants type: /join demo
     name: str = Field(min_length=1, max_length=100)
+    # The name in other languages, e.g. { fr = "Académie SSTC", ar = "أكاديمية ..." }.
+    names: dict[Language, Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=dict)
     languages: list[Language] | None = None  # default: bot.languages
     default_language: Language | None = None  # default: bot.default_language
     timezone: TimeZone | None = None  # default: bot.timezone

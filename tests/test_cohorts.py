@@ -79,6 +79,28 @@ async def test_join_answers_in_the_readers_language(tmp_path: Path) -> None:
         assert typo.text.startswith('No hay ninguna cohorte con el código "nada".')
 
 
+async def test_the_cohort_name_is_in_each_readers_language(tmp_path: Path) -> None:
+    names = {"fr": "Académie SSTC — cohorte de démonstration",
+             "ar": "أكاديمية التعاون — الدفعة التجريبية"}
+    async with open_console(tmp_path, cohorts=[demo_cohort(names=names)]) as h:
+        welcomes = {}
+        for user, language in (("ana", "fr"), ("samir", "ar"), ("bo", "en"), ("rosa", "es")):
+            replies = await h.send(user, "/join demo", language=language)
+            welcomes[language] = replies[0].text
+        assert names["fr"] in welcomes["fr"] and names["ar"] in welcomes["ar"]
+        # No name for English or Spanish: the default one.
+        assert "SSTC Academy — demo cohort" in welcomes["en"]
+        assert "SSTC Academy — demo cohort" in welcomes["es"]
+        listed = await h.send("ana", "/join", language="fr")
+        assert names["fr"] in listed[0].text
+
+
+def test_cohort_names_per_language_are_checked() -> None:
+    with pytest.raises(ConfigError) as bad:
+        parse_config({"cohorts": [demo_cohort(names={"xx": "Nope", "fr": ""})]})
+    assert "cohorts[0].names" in str(bad.value)
+
+
 async def test_writing_in_a_cohort_channel_enrols(tmp_path: Path) -> None:
     async with open_console(tmp_path, cohorts=[demo_cohort()]) as h:
         h.adapter._group = "academy"
