@@ -18,7 +18,7 @@ DEFAULT_DURATION = timedelta(days=1)
 
 _DURATION = re.compile(r"(\d+)\s*(min|[mhdw])")
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_LANGUAGE_PREFIX = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.S)
+LANGUAGE_PREFIX = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.S)
 FLAGS = ("--anonymous", "--public", "--multiple", "--for", "--bridge")
 
 
@@ -143,14 +143,14 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
                                "{example}").format(
             example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))
     first, *others = body.split("||")
-    prefix = _LANGUAGE_PREFIX.match(first.strip())
+    prefix = LANGUAGE_PREFIX.match(first.strip())
     if prefix and prefix.group(1).lower() in languages:
         spec.language = prefix.group(1).lower()
         first = prefix.group(2)
     spec.question, spec.options = _section(first)
     _check(spec.question, spec.options)
     for section in others:
-        tagged = _LANGUAGE_PREFIX.match(section.strip())
+        tagged = LANGUAGE_PREFIX.match(section.strip())
         if not tagged:
             raise PollInputError(_("Each translation after {sep} starts with its language "
                                    "code, like {sep} fr: Question | option | option.").format(

@@ -1,4 +1,6 @@
-"""/announce: one message from the facilitators to every group chat and/or participant."""
+"""/announce: one message from the facilitators to every group chat and/or participant,
+each in the reader's language: written per language (`|| fr: …`) or machine-translated
+and marked as such."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from bot.context import Context
 from bot.i18n import N_, _, format_datetime, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import BULK
+from bot.poll_text import LANGUAGE_PREFIX
+from bot.relay import NoTranslation
 from bot.scope import FacilitatorScope, Reach
 from bot.services import Services
 
@@ -22,26 +26,75 @@ def _header(services: Services, language: str | None, text: str) -> str:
         return rtl_marked(_("📢 Announcement from the facilitators:"), pack) + "\n" + text
 
 
+class AnnouncementInputError(ValueError):
+    """What is wrong with an announcement's per-language sections, for the facilitator."""
+
+
+def split_languages(text: str, language: str, languages: tuple[str, ...]
+                    ) -> tuple[str, str, dict[str, str]]:
+    """`Hello all || fr: Bonjour à tous`: the original's language (the writer's unless it
+    starts with "xx:"), the original, and the texts given per language."""
+    first, *others = text.split("||")
+    prefix = LANGUAGE_PREFIX.match(first.strip())
+    if prefix and prefix.group(1).lower() in languages:
+        language, first = prefix.group(1).lower(), prefix.group(2)
+    given: dict[str, str] = {}
+    for section in others:
+        tagged = LANGUAGE_PREFIX.match(section.strip())
+        code = tagged.group(1).lower() if tagged else ""
+        if not tagged or code not in languages or not tagged.group(2).strip():
+            raise AnnouncementInputError(_(
+                "Each translation after {sep} starts with one of the bot's languages "
+                "({languages}), like {sep} fr: Bonjour à tous.").format(
+                sep="||", languages=", ".join(languages)))
+        given[code] = tagged.group(2).strip()
+    return language, first.strip(), given
+
+
+async def _bodies(services: Services, text: str, source: str, given: dict[str, str],
+                  wanted: set[str]) -> dict[str, str]:
+    """The body for each reader's language: the one given, the original, or a machine
+    translation marked as such (the original, marked, if it fails)."""
+    bodies = {language: given.get(language, text) for language in wanted
+              if language in given or language == source}
+    todo = wanted - set(bodies)
+    translator = services.relay.translator
+    if not todo or isinstance(translator, NoTranslation):
+        return bodies | {language: text for language in todo}
+    result = await translator.translate_for(text, todo, source_hint=source)
+    for language in todo:
+        with use_language(services.language_for(language)):
+            if language in result.failed:
+                bodies[language] = f"{text}\n{_('(translation unavailable)')}"
+            elif result.source is None or result.texts.get(language, text) == text:
+                bodies[language] = text  # not worth translating ("10:00", a link)
+            else:
+                bodies[language] = f"{result.texts[language]}\n({_('machine translation')})"
+    return bodies
+
+
 async def _queue(services: Services, announcement_id: int, audience: str, text: str,
-                 scope: FacilitatorScope) -> int:
-    """Queue the copies; a facilitator of some cohorts reaches only their cohorts' group
-    chats (their configured channels) and members."""
-    batch: list[tuple[OutboundMessage, str | None]] = []
+                 scope: FacilitatorScope, source: str, given: dict[str, str]) -> int:
+    """Queue the copies, each reader's in their language; a facilitator of some cohorts
+    reaches only their cohorts' group chats (their configured channels) and members."""
+    targets: list[tuple[ChatRef, str, str]] = []  # (chat, language, dedupe key)
     if audience in ("all", "channels"):
         for chat in await services.chats.groups():
-            if not scope.covers_chat(chat.platform, chat.chat_id):
-                continue
-            ref = ChatRef(chat.platform, chat.chat_id, ChatKind.GROUP, title=chat.title)
-            batch.append((OutboundMessage(ref, _header(services, chat.language, text)),
-                          f"announce:{announcement_id}:{chat.platform}:{chat.chat_id}"))
+            if scope.covers_chat(chat.platform, chat.chat_id):
+                targets.append((ChatRef(chat.platform, chat.chat_id, ChatKind.GROUP,
+                                        title=chat.title),
+                                services.language_for(chat.language).code,
+                                f"announce:{announcement_id}:{chat.platform}:{chat.chat_id}"))
     if audience in ("all", "participants"):
         members = await scope.members()
         for r in await services.participants.reachable():
-            if members is not None and r.participant_id not in members:
-                continue
-            ref = ChatRef(r.platform, r.user_id, ChatKind.PRIVATE)
-            batch.append((OutboundMessage(ref, _header(services, r.language, text)),
-                          f"announce:{announcement_id}:{r.platform}:{r.user_id}"))
+            if members is None or r.participant_id in members:
+                targets.append((ChatRef(r.platform, r.user_id, ChatKind.PRIVATE),
+                                services.language_for(r.language).code,
+                                f"announce:{announcement_id}:{r.platform}:{r.user_id}"))
+    bodies = await _bodies(services, text, source, given, {t[1] for t in targets})
+    batch = [(OutboundMessage(ref, _header(services, language, bodies[language])), key)
+             for ref, language, key in targets]
     await services.outbox.enqueue_many(batch, BULK)
     return len(batch)
 
@@ -68,9 +121,18 @@ async def announce(ctx: Context) -> None:
         await ctx.reply(_("The message is too long: {max} characters at most.").format(
             max=MAX_TEXT))
         return
+    try:
+        source, original, given = split_languages(text, ctx.language.code,
+                                                  tuple(s.config.bot.languages))
+    except AnnouncementInputError as problem:
+        await ctx.reply(str(problem))
+        return
+    if not original:
+        await ctx.reply(_("The announcement is empty."))
+        return
     announcement_id = await s.announcements.create(ctx.participant.id, audience, text,
                                                    s.clock.timestamp())
-    count = await _queue(s, announcement_id, audience, text, ctx.scope)
+    count = await _queue(s, announcement_id, audience, original, ctx.scope, source, given)
     await s.announcements.set_recipients(announcement_id, count)
     await ctx.reply(_("Announcement #{n} is on its way to {count} chats. {status} shows the "
                       "delivery.").format(n=announcement_id, count=count,

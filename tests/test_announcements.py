@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.libretranslate_server import FakeLibreTranslate
 from tests.harness import open_console
 
 
@@ -41,3 +42,32 @@ async def test_audiences_and_mistakes(tmp_path: Path) -> None:
         assert refused.text == "Sorry, /announce is for facilitators only."
         entries = await h.bot.services.audit.latest()
         assert ("announce", "refused") in [(e.action, e.outcome) for e in entries]
+
+
+async def test_each_reader_gets_the_body_in_their_language(tmp_path: Path) -> None:
+    """Written per language with `|| fr: …`, otherwise machine-translated and marked; the
+    header was already translated, now the body is too."""
+    async with FakeLibreTranslate() as lt, open_console(
+            tmp_path, facilitators=["fac"],
+            translation={"engine": "libretranslate", "url": lt.url}) as h:
+        for user, language in (("marie", "fr"), ("rosa", "es"), ("samir", "ar")):
+            await h.send(user, "/help", language=language)
+        replies = await h.send(
+            "fac", "/announce participants Hello everyone, welcome to the session. "
+                   "|| fr: Bonjour à tous, bienvenue à la session.", language="en")
+        got = {r.chat_id: r.text for r in replies if r.text.lstrip("\u200f").startswith("📢")}
+        assert got["marie"].endswith("\nBonjour à tous, bienvenue à la session.")
+        assert got["rosa"].endswith("\nHola a todos, bienvenidos a la sesión.\n"
+                                    "(traducción automática)")
+        assert "مرحبا بالجميع، أهلا بكم في الجلسة." in got["samir"]
+        assert got["fac"].endswith("\nHello everyone, welcome to the session.")
+        assert len(lt.requests) == 2  # one per language to translate (es, ar): fr was given
+        lt.mode = "500"
+        replies = await h.send("fac", "/announce participants Thanks and see you at the "
+                                      "decent work session", language="en")
+        got = {r.chat_id: r.text for r in replies if r.text.lstrip("\u200f").startswith("📢")}
+        assert got["rosa"].endswith("\nThanks and see you at the decent work session\n"
+                                    "(traducción no disponible)")
+        await h.send("fac", "/language fr")
+        [bad] = await h.send("fac", "/announce Hi || xx: nope")
+        assert bad.text.startswith("Chaque traduction après || commence par")
