@@ -24,6 +24,7 @@ run: $(STAMP) compile-locales
 	$(PY) -m bot
 
 test: $(STAMP) compile-locales
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 check: $(STAMP) compile-locales
