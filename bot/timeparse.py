@@ -38,6 +38,7 @@ _YEAR = re.compile(r"20\d\d")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _GLUED_DURATION = re.compile(r"(\d{1,3})(?:(h|hrs?)(\d{2})?|(min|mn|mins|m))")
 _MAX_PHRASE = 4
+_DAY_PARTS = {"offset", "weekday", "day"}
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ class _Reading:
     parts: set[str] = field(default_factory=set)
 
     def take(self, part: str) -> bool:
-        """Each part once; a relative delay excludes everything else."""
-        if part in self.parts or ("delta" in self.parts) or (part == "delta" and self.parts):
+        """Each part once, one kind of day; a relative delay excludes everything else."""
+        if part in self.parts or ("delta" in self.parts) or (part == "delta" and self.parts) \
+                or (part in _DAY_PARTS and self.parts & _DAY_PARTS):
             return False
         self.parts.add(part)
         return True
@@ -194,10 +196,11 @@ def _component(w: _Words, i: int, r: _Reading) -> int | None:
     if found is None:
         return _clock(w, i, r, marked=False)
     (kind, value), n = found
-    if kind == "mark":
-        return _clock(w, i + n, r, marked=True) or _component_after_filler(w, i + n, r)
+    if kind == "mark":  # "à 9", "a las 9", but also "a 15 de dezembro", "at noon"
+        return _date(w, i + n, r) if i + n < len(w.folded) and _date(w, i + n, _Reading()) \
+            else _clock(w, i + n, r, marked=True) or _component(w, i + n, r)
     if kind == "fill":
-        return _component_after_filler(w, i + n, r)
+        return _component(w, i + n, r)
     if kind == "every" and i == 0:
         r.every = True
         r.parts.add("every")
@@ -209,8 +212,8 @@ def _component(w: _Words, i: int, r: _Reading) -> int | None:
             and r.take("daily"):
         r.daily = w.kind(i + n) != "wd"  # "كل يوم الاثنين": every Monday
         return i + n
-    if kind == "unit" and value == 1440 and w.kind(i + n) == "wd":  # "يوم الجمعة"
-        return _component_after_filler(w, i + n, r)
+    if kind == "unit" and value == 1440:  # "يوم الجمعة", "no dia 15 de dezembro"
+        return _component(w, i + n, r)
     if kind == "rel":
         return _relative(w, i + n, r)
     if kind == "reld" and r.take("offset"):
@@ -228,10 +231,6 @@ def _component(w: _Words, i: int, r: _Reading) -> int | None:
         r.hour, r.minute = int(value or 0), 0
         return i + n
     return _clock(w, i, r, marked=False) if kind in ("count", "unit") else None
-
-
-def _component_after_filler(w: _Words, i: int, r: _Reading) -> int | None:
-    return _component(w, i, r) if w.kind(i) not in ("fill", "mark") else None
 
 
 def _relative(w: _Words, i: int, r: _Reading) -> int | None:

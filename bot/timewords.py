@@ -184,7 +184,7 @@ _AR: dict[str, Meaning] = {
     "بعد": ("rel", None), "خلال": ("rel", None), "في غضون": ("rel", None),
     "اليوم": ("reld", 0), "غدا": ("reld", 1), "غد": ("reld", 1), "بكره": ("reld", 1),
     "بكرا": ("reld", 1), "الغد": ("reld", 1), "بعد غد": ("reld", 2),
-    "بعد غد": ("reld", 2), "الليله": ("reld", "tonight"), "هذا المساء": ("reld", "tonight"),
+    "بعد الغد": ("reld", 2), "الليله": ("reld", "tonight"), "هذا المساء": ("reld", "tonight"),
     "صباحا": ("period", "morning"), "صباح": ("period", "morning"),
     "الصباح": ("period", "morning"), "في الصباح": ("period", "morning"),
     "الصبح": ("period", "morning"), "ظهرا": ("period", "afternoon"),
