@@ -19,6 +19,7 @@ from bot.scheduler import Firing, dedupe_key
 from bot.scope import Reach, not_your_chat
 from bot.services import Services
 from bot.timeparse import DAY_NAMES, When, next_occurrence, read_when, standard_cron
+from bot.when import not_readable, past, question, readings
 from storage.schedules import NewSchedule, Schedule
 
 REMINDER = "reminder"
@@ -46,8 +47,7 @@ async def _parse(ctx: Context, text: str, kind: str) -> When | None:
     except ValueError:
         when = None
     if when is None:
-        await ctx.reply(_("I could not read a time at the start of \"{text}\".").format(
-            text=text[:60]) + "\n" + examples())
+        await ctx.reply(not_readable(text) + "\n" + examples())
         return None
     if not when.rest.strip():
         await ctx.reply(_("What should the message say? Write it after the time.") + "\n"
@@ -61,8 +61,7 @@ async def _parse(ctx: Context, text: str, kind: str) -> When | None:
         await _ask_back(ctx, kind, when)
         return None
     if when.first <= now:
-        await ctx.reply(_("{when} is already past. Please give a time in the future.").format(
-            when=format_datetime(when.first, ctx.zone)))
+        await ctx.reply(past(when, ctx.zone))
         return None
     return when
 
@@ -76,16 +75,10 @@ async def _ask_back(ctx: Context, kind: str, when: When) -> None:
     """The parser is not sure: offer its readings as buttons rather than guess."""
     cancel = Button(_("Cancel"), f"{WHEN_BUTTON}:no")
     if when.others:
-        readings = [when, *when.others]
-        clocks = [f"{w.first.astimezone(ctx.zone):%H:%M}" for w in readings]
-        await ctx.reply(_("Did you mean {a} or {b}?").format(a=clocks[0], b=clocks[1]),
-                        buttons=[[Button(c, _choice(ctx, kind, w))
-                                  for c, w in zip(clocks, readings, strict=True)], [cancel]])
-        return
-    await ctx.reply(_("I read the time as {when}, and the message as \"{text}\". Is that "
-                      "right?").format(when=format_datetime(when.first, ctx.zone),
-                                       text=when.rest[:80]),
-                    buttons=[[Button(_("Yes"), _choice(ctx, kind, when)), cancel]])
+        choices = [Button(label, _choice(ctx, kind, w)) for label, w in readings(when, ctx.zone)]
+    else:
+        choices = [Button(_("Yes"), _choice(ctx, kind, when))]
+    await ctx.reply(question(when, ctx.zone), buttons=[choices, [cancel]])
 
 
 async def when_chosen(ctx: Context) -> None:
@@ -109,11 +102,10 @@ async def when_chosen(ctx: Context) -> None:
             await ctx.reply(no_longer_works())
             return
         first = next_occurrence(recurrence, ctx.zone, now)
-    if first is None or first <= now:
-        await ctx.reply(_("{when} is already past. Please give a time in the future.").format(
-            when=format_datetime(first or now, ctx.zone)))
+    when = When(first or now, recurrence, rest)
+    if when.first <= now:
+        await ctx.reply(past(when, ctx.zone))
         return
-    when = When(first, recurrence, rest)
     if kind == REMINDER:
         await _add_reminder(ctx, when)
     elif ctx.is_facilitator:
