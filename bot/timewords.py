@@ -17,7 +17,7 @@ Each entry maps a phrase (one or more words, compared after `fold`) to what it m
   count N               a number word before a unit ("two", "deux", "dos")
   dur M                 a whole duration ("half an hour", "ساعتين" = two hours)
 English words are understood in every language (people type the bot's English examples),
-except short forms that are words elsewhere ("mon" is "my" in French).
+except the few that are words of their own there ("a", "on", "mar").
 """
 
 from __future__ import annotations
@@ -210,9 +210,7 @@ _AR: dict[str, Meaning] = {
 }
 
 _BY_LANGUAGE = {"en": _EN, "fr": _FR, "es": _ES, "pt": _PT, "ar": _AR}
-_ENGLISH_ONLY = {"a", "an", "on", "this", "in", "at", "may", "mar", "jan", "jun", "jul",
-                 "aug", "sep", "oct", "nov", "dec", "feb", "apr", "sept", "day", "days",
-                 "hr", "hrs", "min", "mins", "one", "next"}
+_ENGLISH_ONLY = {"a", "an", "on", "mar"}  # words of their own elsewhere ("mar": sea)
 
 
 def lexicon(language: str) -> dict[tuple[str, ...], Meaning]:
