@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|check|timeline]`."""
+"""Command line: `python -m bot [run|console|check|timeline|when]`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the configuration and content, start nothing")
     timeline = sub.add_parser("timeline", help="print every message planned for a cohort")
     timeline.add_argument("--cohort", help="the cohort's code (default: every cohort)")
+    when = sub.add_parser("when", help="read a time expression as /remind would, print JSON")
+    when.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="en",
+                      help="the language it is written in (default: en)")
+    when.add_argument("--zone", help="time zone (default: the config's bot.timezone, else UTC)")
+    when.add_argument("--now", help="the moment to read it at, ISO 8601 (default: now)")
+    when.add_argument("text", help='the expression and its message: "tomorrow 9:00 call Ana"')
     return parser
 
 
@@ -109,9 +115,36 @@ def check(path: Path, config: Config) -> int:
     return 0
 
 
+def when(args: argparse.Namespace, path: Path) -> int:
+    """`python -m bot when`: needs no configuration, but uses its time zone when there is one."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.args import zone_name
+    from bot.when import print_when
+
+    zone_arg = args.zone
+    if zone_arg is None:
+        try:
+            zone_arg = load_config(path).bot.timezone
+        except (ConfigError, OSError):
+            zone_arg = "UTC"
+    name = zone_name(zone_arg)
+    try:
+        zone = ZoneInfo(name or "")
+        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    except (ValueError, OSError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        print(f"--zone or --now: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_CONFIG
+    now = now if now.tzinfo else now.replace(tzinfo=zone)
+    return print_when(args.text, args.lang, zone, now, sys.stdout, sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.config or Path(os.environ.get("BOT_CONFIG", "config.toml"))
+    if args.command == "when":
+        return when(args, path)
     try:
         config = load_config(path)
         level = _log_level(config)  # BOT_LOG_LEVEL=LOUD: one clear line, not a traceback

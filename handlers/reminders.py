@@ -9,20 +9,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel.dates import format_time, get_day_names
 
 from bot.args import MAX_ZONE, echo, number, zone_name
+from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
-from bot.model import ChatKind, ChatRef, OutboundMessage
+from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
 from bot.scope import Reach, not_your_chat
 from bot.services import Services
-from bot.timeparse import DAY_NAMES, When, split_recurring, split_when
+from bot.timeparse import DAY_NAMES, When, next_occurrence, read_when, standard_cron
+from bot.when import not_readable, past, question, readings
 from storage.schedules import NewSchedule, Schedule
 
 REMINDER = "reminder"
 POST = "post"
 MAX_TEXT = 1000
+# A button answering "Did you mean 09:00 or 21:00?": when:<kind>:<participant>:<UTC
+# timestamp>:<crontab or ->:<text>, or when:no.
+WHEN_BUTTON = "when"
 
 
 def examples() -> str:
@@ -33,18 +38,16 @@ def examples() -> str:
         c=_("/remind every monday 10:00 weekly check-in"))
 
 
-async def _parse(ctx: Context, text: str) -> When | None:
-    """Read `<when> <text>`; answer the reader with what is wrong and return None."""
+async def _parse(ctx: Context, text: str, kind: str) -> When | None:
+    """Read `<when> <text>`; answer the reader with what is wrong, or ask back when the
+    time is not sure, and return None."""
     now = ctx.services.clock.now()
-    language = ctx.language.code
     try:
-        when = split_recurring(text, language, ctx.zone, now) or \
-            split_when(text, language, ctx.zone, now)
+        when = read_when(text, ctx.language.code, ctx.zone, now)
     except ValueError:
         when = None
     if when is None:
-        await ctx.reply(_("I could not read a time at the start of \"{text}\".").format(
-            text=text[:60]) + "\n" + examples())
+        await ctx.reply(not_readable(text) + "\n" + examples())
         return None
     if not when.rest.strip():
         await ctx.reply(_("What should the message say? Write it after the time.") + "\n"
@@ -54,11 +57,61 @@ async def _parse(ctx: Context, text: str) -> When | None:
         await ctx.reply(_("The message is too long: {max} characters at most.").format(
             max=MAX_TEXT))
         return None
+    if when.others or when.unsure:
+        await _ask_back(ctx, kind, when)
+        return None
     if when.first <= now:
-        await ctx.reply(_("{when} is already past. Please give a time in the future.").format(
-            when=format_datetime(when.first, ctx.zone)))
+        await ctx.reply(past(when, ctx.zone))
         return None
     return when
+
+
+def _choice(ctx: Context, kind: str, when: When) -> str:
+    return (f"{WHEN_BUTTON}:{kind}:{ctx.participant.id}:{int(when.first.timestamp())}:"
+            f"{when.recurrence or '-'}:{when.rest}")
+
+
+async def _ask_back(ctx: Context, kind: str, when: When) -> None:
+    """The parser is not sure: offer its readings as buttons rather than guess."""
+    cancel = Button(_("Cancel"), f"{WHEN_BUTTON}:no")
+    if when.others:
+        choices = [Button(label, _choice(ctx, kind, w)) for label, w in readings(when, ctx.zone)]
+    else:
+        choices = [Button(_("Yes"), _choice(ctx, kind, when))]
+    await ctx.reply(question(when, ctx.zone), buttons=[choices, [cancel]])
+
+
+async def when_chosen(ctx: Context) -> None:
+    """A button of `_ask_back`: schedule the reading chosen, as the command would have."""
+    parts = ctx.callback_payload.split(":", 4)
+    if parts == ["no"]:
+        await ctx.reply(_("Nothing was scheduled.") + "\n" + examples())
+        return
+    if len(parts) != 5 or parts[0] not in (REMINDER, POST) \
+            or parse_int(parts[1]) != ctx.participant.id or parse_int(parts[2]) is None:
+        await ctx.reply(no_longer_works())
+        return
+    kind, _owner, stamp, rule, rest = parts
+    now = ctx.services.clock.now()
+    first: datetime | None = datetime.fromtimestamp(int(stamp), UTC)
+    recurrence = None if rule == "-" else rule
+    if recurrence is not None:
+        try:
+            recurrence = standard_cron(recurrence)
+        except ValueError:
+            await ctx.reply(no_longer_works())
+            return
+        first = next_occurrence(recurrence, ctx.zone, now)
+    when = When(first or now, recurrence, rest)
+    if when.first <= now:
+        await ctx.reply(past(when, ctx.zone))
+        return
+    if kind == REMINDER:
+        await _add_reminder(ctx, when)
+    elif ctx.is_facilitator:
+        await _add_post(ctx, when)
+    else:
+        await ctx.reply(no_longer_works())
 
 
 def describe_recurrence(recurrence: str) -> str:
@@ -142,8 +195,27 @@ async def remind(ctx: Context) -> None:
                           "Cancel one first: {command}").format(
             n=s.config.quotas.reminders_per_participant, command=ctx.command("remind list")))
         return
-    when = await _parse(ctx, ctx.event.args_text)
-    if when is None:
+    when = await _parse(ctx, ctx.event.args_text, REMINDER)
+    if when is not None:
+        await _add_reminder(ctx, when)
+
+
+def _same(schedules: list[Schedule], when: When) -> bool:
+    """Already there: a second press of the same button adds nothing."""
+    return any(s.next_at == when.first.timestamp() and s.recurrence == when.recurrence
+               and s.data.get("text") == when.rest for s in schedules)
+
+
+async def _add_reminder(ctx: Context, when: When) -> None:
+    s = ctx.services
+    mine = await s.schedules.active(kind=REMINDER, participant_id=ctx.participant.id)
+    if _same(mine, when):
+        await ctx.reply(_("This is already scheduled."))
+        return
+    if len(mine) >= s.config.quotas.reminders_per_participant:
+        await ctx.reply(_("You have reached the limit of {n} waiting reminders per person. "
+                          "Cancel one first: {command}").format(
+            n=s.config.quotas.reminders_per_participant, command=ctx.command("remind list")))
         return
     dm = ChatRef(ctx.platform, ctx.event.author.user_id, ChatKind.PRIVATE)
     schedule_id = await _store(ctx, REMINDER, dm, when)
@@ -171,8 +243,25 @@ async def schedule_post(ctx: Context) -> None:
                           "first: {command}").format(n=s.config.quotas.posts_per_chat,
                                                       command=ctx.command("schedule list")))
         return
-    when = await _parse(ctx, ctx.event.args_text)
-    if when is None:
+    when = await _parse(ctx, ctx.event.args_text, POST)
+    if when is not None:
+        await _add_post(ctx, when)
+
+
+async def _add_post(ctx: Context, when: When) -> None:
+    s = ctx.services
+    chat = ctx.event.chat
+    if not chat.is_private and not ctx.scope.covers_chat(chat.platform, chat.chat_id):
+        await ctx.reply(not_your_chat(ctx.command("schedule")))
+        return
+    here = await s.schedules.active(kind=POST, platform=chat.platform, chat_id=chat.chat_id)
+    if _same(here, when):
+        await ctx.reply(_("This is already scheduled."))
+        return
+    if len(here) >= s.config.quotas.posts_per_chat:
+        await ctx.reply(_("This chat has reached the limit of {n} scheduled posts. Cancel one "
+                          "first: {command}").format(n=s.config.quotas.posts_per_chat,
+                                                      command=ctx.command("schedule list")))
         return
     schedule_id = await _store(ctx, POST, chat, when)
     await ctx.reply(_("Scheduled (#{n}) in this chat for {when} ({zone}).").format(
@@ -238,5 +327,6 @@ def setup(registry: CommandRegistry) -> None:
                          N_("Post a message in this chat later or on a schedule; also list, "
                             "cancel"), usage=N_("<when> <text>"), facilitator_only=True,
                          scope=Reach.COHORT))
+    registry.add_callback(WHEN_BUTTON, when_chosen)
     registry.add_timed(REMINDER, fire_reminder)
     registry.add_timed(POST, fire_post)

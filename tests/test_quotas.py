@@ -69,7 +69,7 @@ async def test_reminders_beyond_the_limit_are_refused_until_one_is_cancelled(
         [done] = await h.send("ana", "/remind lundi à 10h réunion", language="fr")
         assert done.text.startswith("C'est noté")
         # The limit is per person: Bo is not refused because of Ana.
-        [other] = await h.send("bo", "/remind tomorrow at 9 call", language="en")
+        [other] = await h.send("bo", "/remind tomorrow at 9am call", language="en")
         assert other.text.startswith("Done")
 
 
