@@ -104,6 +104,9 @@ class Event:
 class Button:
     label: str
     data: str  # "<callback prefix>:<payload>", routed by the dispatcher on the prefix
+    # A control ("Done", "Skip", "Continue later"), not one of the choices: a platform
+    # that must pack many buttons keeps the trailing rows of controls apart and visible.
+    control: bool = False
 
 
 @dataclass(frozen=True, slots=True)

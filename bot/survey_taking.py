@@ -92,13 +92,14 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
         for n, option in enumerate(options, 1):
             mark = "✓ " if n in session.selection else ""
             buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
-        buttons.append([Button(_("Done"), button_data(wave, "d", q.index))])
+        buttons.append([Button(_("Done"), button_data(wave, "d", q.index), control=True)])
     else:
         lines.append(_("Type your answer in a message."))
     if q.optional:
         lines.append(_("(optional)"))
-    last = [Button(_("Skip"), button_data(wave, "s", q.index))] if q.optional else []
-    last.append(Button(_("Continue later"), button_data(wave, "p")))
+    last = [Button(_("Skip"), button_data(wave, "s", q.index), control=True)] \
+        if q.optional else []
+    last.append(Button(_("Continue later"), button_data(wave, "p"), control=True))
     buttons.append(last)
     return "\n".join(lines), buttons
 
@@ -117,7 +118,7 @@ def review_message(survey: Survey, wave: Wave, session: Session, language: str
     lines.append(_("Press Submit to send them, or Change to correct one. Once submitted, "
                    "they cannot be changed."))
     buttons = [changes[i:i + 4] for i in range(0, len(changes), 4)]
-    buttons.append([Button(_("Submit"), button_data(wave, "ok"))])
+    buttons.append([Button(_("Submit"), button_data(wave, "ok"), control=True)])
     return "\n".join(lines), buttons
 
 

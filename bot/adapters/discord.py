@@ -45,10 +45,11 @@ from bot.adapters.discord_inbound import (
     PendingInteraction,
     PendingInteractions,
 )
+from bot.adapters.discord_layout import button_view
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
-from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
+from bot.model import Attachment, ChatRef, OutboundMessage, Poll
 from bot.render import to_discord
 
 log = logging.getLogger("bot.discord")
@@ -137,23 +138,6 @@ def poll_problem(poll: Poll) -> str | None:
     if not all(1 <= len(o) <= 55 for o in poll.options):
         return "options must have 1 to 55 characters"
     return None
-
-
-def button_view(buttons: list[list[Button]]) -> discord.ui.View | None:
-    """Buttons whose custom_id is the button's data; presses arrive in on_interaction."""
-    if not buttons:
-        return None
-    view = discord.ui.View(timeout=None)
-    for row, line in enumerate(buttons[:5]):
-        for b in line[:5]:
-            if len(b.data) > 100:
-                log.warning("button data longer than 100 characters cut: %s…", b.data[:20])
-            view.add_item(discord.ui.Button(label=b.label[:80], custom_id=b.data[:100],
-                                            style=discord.ButtonStyle.secondary, row=row))
-    # Stopped, so discord.py does not keep a View per message forever (a broadcast to
-    # thousands would): the components are sent all the same.
-    view.stop()
-    return view
 
 
 class DiscordAdapter:

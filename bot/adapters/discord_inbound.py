@@ -106,8 +106,11 @@ def interaction_event(interaction: discord.Interaction) -> Event | None:
         return Event(kind=EventKind.COMMAND, command=name, args=args,
                      text=" ".join([f"/{name}", *args]), **base)
     if interaction.type is discord.InteractionType.component:
-        return Event(kind=EventKind.CALLBACK, callback_data=str(data.get("custom_id", "")),
-                     **base)
+        # A button's custom_id is its data; a select menu's chosen value is (see
+        # discord_layout).
+        values = data.get("values") or []
+        chosen = values[0] if values else data.get("custom_id", "")
+        return Event(kind=EventKind.CALLBACK, callback_data=str(chosen), **base)
     return None
 
 

@@ -17,8 +17,9 @@ What it does like Discord, so tests catch real mistakes:
 - every message the bot creates (channel, interaction response, follow-up, webhook) is
   echoed back as MESSAGE_CREATE with a bot author, as Discord does (that is how loops
   are born); edits and deletions as MESSAGE_UPDATE / MESSAGE_DELETE;
-- validation: content <= 2000 characters, no empty message, <= 5 rows of <= 5 buttons,
-  labels <= 80, custom_id <= 100, command names, interactions acknowledged only once;
+- validation: content <= 2000 characters, no empty message, <= 5 rows of <= 5 buttons
+  or one select menu (<= 25 options), labels <= 80, custom_id <= 100 and unique, command
+  names, interactions acknowledged only once;
 - mentions: `mention_everyone` / `mentions` are computed from `allowed_mentions` (absent
   means "parse everything", as on Discord), so a test can see whether someone was pinged.
 
@@ -156,6 +157,26 @@ class SentMessage:
     @property
     def labels(self) -> list[str]:
         return [label for label, _ in self.buttons]
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, value) of every option of the message's select menus, in order."""
+        return [(o.get("label", ""), o.get("value", "")) for row in self.components
+                for c in row.get("components", []) if c.get("type") == 3
+                for o in c.get("options", [])]
+
+    @property
+    def reachable(self) -> list[tuple[str, str]]:
+        """Every (label, data) a person can press or choose, row by row."""
+        found: list[tuple[str, str]] = []
+        for row in self.components:
+            for c in row.get("components", []):
+                if c.get("type") == 2:
+                    found.append((c.get("label", ""), c.get("custom_id", "")))
+                elif c.get("type") == 3:
+                    found += [(o.get("label", ""), o.get("value", ""))
+                              for o in c.get("options", [])]
+        return found
 
 
 @dataclass
@@ -383,6 +404,19 @@ class FakeDiscord:
         return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
                                     message=msg)
 
+    async def choose(self, user: FakeUser, message_id: int, value: str,
+                     locale: str = "en-US") -> FakeInteraction:
+        """`user` picks `value` in one of the message's select menus (type 3)."""
+        msg = self.messages[message_id]
+        select = next((c for row in msg["components"] for c in row["components"]
+                       if c.get("type") == 3 and any(o.get("value") == value
+                                                     for o in c.get("options", []))), None)
+        if select is None:
+            raise AssertionError(f"message {message_id} has no option {value!r}")
+        data = {"custom_id": select["custom_id"], "component_type": 3, "values": [value]}
+        return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
+                                    message=msg)
+
     async def press_forged(self, user: FakeUser, message_id: int, custom_id: str,
                            locale: str = "en-US") -> FakeInteraction:
         """What a modified client can send: a component interaction with any custom_id."""
@@ -497,12 +531,7 @@ class FakeDiscord:
                                for a in answers) \
                     or not 1 <= int(poll.get("duration", 24)) <= 768:
                 raise ApiError(400, 50035, "Invalid Form Body: poll")
-        if len(rows) > 5 or any(len(r.get("components", [])) > 5 for r in rows):
-            raise ApiError(400, 50035, "Invalid Form Body: components: too many")
-        for row in rows:
-            for c in row.get("components", []):
-                if len(c.get("label") or "") > 80 or len(c.get("custom_id") or "") > 100:
-                    raise ApiError(400, 50035, "Invalid Form Body: component too long")
+        _validate_components(rows)
 
     def _poll(self, poll: Json) -> Json:
         expiry = datetime.now(UTC) + timedelta(hours=int(poll.get("duration", 24)))
@@ -925,6 +954,40 @@ class FakeDiscord:
                 self._record(msg, "interaction", request[_BODY], interaction)
             await self._dispatch_message("MESSAGE_UPDATE", msg)
         return _json(msg)
+
+
+def _validate_components(rows: list[Json]) -> None:
+    """Discord's component limits: <= 5 action rows; a row holds <= 5 buttons (labels
+    <= 80) or one string select (<= 25 options, labels and values <= 100, values unique);
+    custom_ids <= 100 and unique in the message."""
+    def invalid(what: str) -> ApiError:
+        return ApiError(400, 50035, f"Invalid Form Body: components: {what}")
+
+    if len(rows) > 5:
+        raise invalid("more than 5 rows")
+    ids: list[str] = []
+    for row in rows:
+        items = row.get("components", [])
+        if row.get("type") != 1 or not 1 <= len(items) <= 5:
+            raise invalid("an action row holds 1 to 5 components")
+        selects = [c for c in items if c.get("type") == 3]
+        if selects and len(items) > 1:
+            raise invalid("a select menu fills its row alone")
+        for c in items:
+            ids.append(c.get("custom_id") or "")
+            if not 1 <= len(ids[-1]) <= 100:
+                raise invalid("custom_id must have 1 to 100 characters")
+            if c.get("type") == 2 and len(c.get("label") or "") > 80:
+                raise invalid("button label longer than 80")
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                values = [o.get("value", "") for o in options]
+                if not 1 <= len(options) <= 25 or len(set(values)) != len(values) or any(
+                        not 1 <= len(o.get("label", "")) <= 100 or not 1 <= len(o.get(
+                            "value", "")) <= 100 for o in options):
+                    raise invalid("select options")
+    if len(set(ids)) != len(ids):
+        raise invalid("custom_ids must be unique in a message")
 
 
 async def _body(request: web.Request) -> Any:
