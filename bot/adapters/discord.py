@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,7 +50,7 @@ from bot.adapters.discord_layout import button_view
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
-from bot.model import Attachment, ChatRef, OutboundMessage, Poll
+from bot.model import Attachment, Audience, ChatRef, OutboundMessage, Poll
 from bot.render import to_discord
 
 log = logging.getLogger("bot.discord")
@@ -288,6 +289,15 @@ class DiscordAdapter:
             parts = ["" if uploads else "\u200b"]
         view = button_view(msg.buttons)
         pending = self.pending.get(msg.reply_to_native_id)
+        if pending is not None and pending.ephemeral and msg.audience is not Audience.ASKER:
+            # For the whole channel: a message of its own, and the asker's "thinking…"
+            # closed (an ephemeral response cannot become public).
+            await self.settle(msg.chat, msg.reply_to_native_id or "")
+            pending = None
+        # An answer for the asker alone that the interaction can no longer carry goes to
+        # their private chat, never to the channel.
+        target = replace(msg, chat=ChatRef(PLATFORM, str(pending.interaction.user.id))) \
+            if pending is not None and pending.ephemeral else msg
         first: str | None = None
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
@@ -298,7 +308,7 @@ class DiscordAdapter:
                                           view if last else None, files)
                 pending = pending if sent is not None else None
             if sent is None:
-                sent = await self._post(msg, part, view if last else None, reply=i == 0,
+                sent = await self._post(target, part, view if last else None, reply=i == 0,
                                         files=files)
             first = first or sent
         assert first is not None
@@ -379,7 +389,8 @@ class DiscordAdapter:
                     if uploads:
                         extra["files"] = discord_files(uploads)
                     message = await interaction.followup.send(
-                        text, allowed_mentions=NO_MENTIONS, wait=True, **extra)
+                        text, allowed_mentions=NO_MENTIONS, wait=True,
+                        ephemeral=pending.ephemeral, **extra)
         except discord.HTTPException as exc:
             if exc.status in (401, 403, 404):  # token expired or interaction unknown
                 log.info("interaction %s can no longer be answered (HTTP %s); posting instead",
@@ -390,6 +401,23 @@ class DiscordAdapter:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise delivery_error("answer interaction", exc) from None
         return str(message.id)
+
+    async def settle(self, chat: ChatRef, native_id: str) -> None:
+        """The event `native_id` is answered in full: an interaction still "thinking…"
+        loses that placeholder (deleted), so Discord never says the application did not
+        respond. Anything else has nothing to close."""
+        pending = self.pending.get(native_id)
+        if pending is None:
+            return
+        try:
+            async with pending.lock:
+                if not pending.answered:
+                    await pending.interaction.delete_original_response()
+                    pending.answered = True
+        except discord.NotFound:
+            pass  # gone already, or the token expired: nothing left to close
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error("close interaction", exc) from None
 
     async def _post(self, msg: OutboundMessage, text: str, view: discord.ui.View | None,
                     reply: bool, files: list[Upload] = (),  # type: ignore[assignment]
