@@ -77,6 +77,9 @@ class Event:
     command: str | None = None  # without prefix, lower case
     args: list[str] = field(default_factory=list)
     callback_data: str | None = None
+    # CALLBACK: the message whose button was pressed, as the adapter's send() named it,
+    # when the platform says (so a handler can edit it instead of posting a new copy).
+    pressed_native_id: str | None = None
     reply_to_native_id: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     relay_id: str | None = None  # set when the message is one of our own relayed copies

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.academy import load_academy
 from bot.model import EventKind
 from tests.fakes.discord_server import FakeInteraction, SentMessage
-from tests.harness import demo_cohort
+from tests.harness import SAMPLE_ACADEMY, demo_cohort
 from tests.harness_discord import DiscordHarness, from_discord, open_discord
+
+SAMPLE, _problems = load_academy(SAMPLE_ACADEMY)
+assert SAMPLE is not None
 
 
 async def slash(dc: DiscordHarness, user: str, command: str, arguments: str | None = None,
@@ -76,3 +80,28 @@ async def test_personal_answers_in_a_channel_are_ephemeral(tmp_path: Path) -> No
         # The channel heard nothing of it: no echo of an ephemeral message reached the bot.
         assert not [e for e in dc.handled.events if e.kind is EventKind.MESSAGE
                     and e.chat.chat_id == str(dc.fake.general)]
+
+
+async def test_a_multi_choice_question_shows_every_option_and_toggles_in_place(
+        tmp_path: Path) -> None:
+    """The impact survey's question 2 (9 topics): every topic, Done and Continue later
+    reach the person; pressing a topic edits the question, it is not posted again."""
+    topics = {q["id"]: q for q in SAMPLE.surveys["impact"]["questions"]}["topics"]
+    topics_en = topics["options"]["en"]
+    async with open_discord(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as dc:
+        await dc.send("ana", "/join demo", language="en")
+        await dc.send("fac", "/survey start impact", language="en")
+        await dc.press("ana", "Start")
+        [question] = await dc.press("ana", "4")
+        assert question.buttons == [*topics_en, "Done", "Continue later"]
+        [asked] = [s for s in dc.fake.sent_to(dc.fake.dm_channel(dc.user("ana")).id)
+                   if s.labels and s.labels[-1] == "Continue later"][-1:]
+
+        assert await dc.press("ana", topics_en[6]) == []  # no new copy
+        assert await dc.press("ana", topics_en[1]) == []
+        assert asked.edited and asked.labels == [
+            *(("✓ " if n in (1, 6) else "") + t for n, t in enumerate(topics_en)),
+            "Done", "Continue later"]
+        assert f"{topics_en[1]}; {topics_en[6]}" in from_discord(asked.content)
+        after = await dc.press("ana", "Done")
+        assert after and "Since the academy" in after[-1].text

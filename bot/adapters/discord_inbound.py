@@ -110,7 +110,9 @@ def interaction_event(interaction: discord.Interaction) -> Event | None:
         # discord_layout).
         values = data.get("values") or []
         chosen = values[0] if values else data.get("custom_id", "")
-        return Event(kind=EventKind.CALLBACK, callback_data=str(chosen), **base)
+        pressed = str(interaction.message.id) if interaction.message is not None else None
+        return Event(kind=EventKind.CALLBACK, callback_data=str(chosen),
+                     pressed_native_id=pressed, **base)
     return None
 
 
