@@ -131,4 +131,5 @@ class Context:
         """What `reply(text)` would enqueue, for a caller that must deliver it another way
         (the dispatcher's apology when the database cannot store it)."""
         return OutboundMessage(chat=self.event.chat, text=rtl_marked(text, self.language),
-                               reply_to_native_id=self.event.native_id)
+                               reply_to_native_id=self.event.native_id,
+                               audience=Audience.ASKER)

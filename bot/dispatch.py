@@ -23,7 +23,7 @@ from bot.context import Context
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
-from bot.model import Event, EventKind, OutboundMessage
+from bot.model import Audience, Event, EventKind, OutboundMessage
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.busy import database_locked, when_unlocked
@@ -84,7 +84,7 @@ class Dispatcher:
                 with use_language(pack):
                     await self._deliver_apology(OutboundMessage(
                         chat=event.chat, text=rtl_marked(_(STORAGE_APOLOGY), pack),
-                        reply_to_native_id=event.native_id))
+                        reply_to_native_id=event.native_id, audience=Audience.ASKER))
             return
         with use_language(ctx.language):
             try:
