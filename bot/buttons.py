@@ -95,7 +95,7 @@ class ButtonTokens:
                     token = TOKEN_MARK + secrets.token_urlsafe(TOKEN_BYTES)
                     tokens.append(ButtonToken(token, button.data, chat.platform, chat.chat_id,
                                               chat.kind.value, reader, now))
-                    line.append(Button(button.label, token))
+                    line.append(replace(button, data=token))
                 rows.append(line)
             sealed.append(replace(msg, buttons=rows))
         await self.repo.add_many(tokens)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
-from bot.model import Attachment, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
+from bot.model import Attachment, Audience, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
 from bot.scope import FacilitatorScope
 from bot.services import Services
@@ -27,6 +27,10 @@ class Context:
     # What a facilitator may reach (bot/scope.py), for commands and button presses; it
     # covers nothing for anyone else, and for other events.
     scope: FacilitatorScope = field(default_factory=FacilitatorScope.nothing)
+    # What the handler sent so far: a reply to the event, something in the author's
+    # private chat (the dispatcher closes every command's answer with these).
+    replied: bool = False
+    sent_privately: bool = False
 
     @property
     def platform(self) -> str:
@@ -61,12 +65,15 @@ class Context:
         format: str = "plain",
         priority: int = INTERACTIVE,
         about: Iterable[int] = (),
+        audience: Audience = Audience.ASKER,
     ) -> None:
         """Answer in the chat the event came from, as a reply to it (adapters decide how:
         Telegram threads only in groups, Discord answers a slash command through its
-        interaction). `about`: the people its text names (see `send`)."""
+        interaction). An answer is for its asker unless `audience` says the whole chat
+        (see `Audience`). `about`: the people its text names (see `send`)."""
         await self.send(self.event.chat, text, buttons=buttons, format=format,
-                        priority=priority, reply_to=self.event.native_id, about=about)
+                        priority=priority, reply_to=self.event.native_id, about=about,
+                        audience=audience)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
                             format: str = "plain",
@@ -74,7 +81,7 @@ class Context:
                             about: Iterable[int] = ()) -> None:
         """Answer the author in their private chat on this platform."""
         await self.send(self.private_chat, text, buttons=buttons, format=format,
-                        attachments=attachments, about=about)
+                        attachments=attachments, about=about, audience=Audience.ASKER)
 
     @property
     def private_chat(self) -> ChatRef:
@@ -93,10 +100,16 @@ class Context:
         poll: Poll | None = None,
         dedupe_key: str | None = None,
         about: Iterable[int] = (),
+        audience: Audience = Audience.CHAT,
+        edit: str | None = None,
     ) -> None:
         """`about`: the people the text names. An answer in a group is also about its
         reader. /forgetme deletes the message with any of them (a private chat is its
-        owner's anyway)."""
+        owner's anyway). `edit`: a message of ours to replace instead (its native id)."""
+        if reply_to is not None and reply_to == self.event.native_id:
+            self.replied = True
+        if chat.is_private and chat.chat_id == self.event.author.user_id:
+            self.sent_privately = True
         if not chat.is_private and (chat.platform, chat.chat_id) == (
                 self.event.chat.platform, self.event.chat.chat_id):
             about = (self.participant.id, *about)
@@ -109,6 +122,8 @@ class Context:
             attachments=attachments or [],
             poll=poll,
             dedupe_key=dedupe_key,
+            audience=audience,
+            **({"action": "edit", "target_native_id": edit} if edit else {}),
         )
         await self.services.outbox.enqueue(msg, priority=priority, about=about)
 
@@ -116,4 +131,5 @@ class Context:
         """What `reply(text)` would enqueue, for a caller that must deliver it another way
         (the dispatcher's apology when the database cannot store it)."""
         return OutboundMessage(chat=self.event.chat, text=rtl_marked(text, self.language),
-                               reply_to_native_id=self.event.native_id)
+                               reply_to_native_id=self.event.native_id,
+                               audience=Audience.ASKER)

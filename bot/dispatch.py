@@ -23,7 +23,7 @@ from bot.context import Context
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
-from bot.model import Event, EventKind, OutboundMessage
+from bot.model import Audience, Event, EventKind, OutboundMessage
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.busy import database_locked, when_unlocked
@@ -84,7 +84,7 @@ class Dispatcher:
                 with use_language(pack):
                     await self._deliver_apology(OutboundMessage(
                         chat=event.chat, text=rtl_marked(_(STORAGE_APOLOGY), pack),
-                        reply_to_native_id=event.native_id))
+                        reply_to_native_id=event.native_id, audience=Audience.ASKER))
             return
         with use_language(ctx.language):
             try:
@@ -110,7 +110,23 @@ class Dispatcher:
                     log.error("handler failed: %s /%s on %s chat %s (participant %d): %s\n%s",
                               *what, describe(exc), redacted_traceback(exc))
                 await self._apologise(ctx, exc)
+            await self._close_answer(ctx)
             await self._observe(ctx)
+
+    async def _close_answer(self, ctx: Context) -> None:
+        """A command is answered where it was asked: when its handler wrote only to the
+        author's private chat, a note says so there; when it answered nothing, the
+        platform is told the answer is complete (a Discord interaction must be closed,
+        or the asker sees "The application did not respond")."""
+        event = ctx.event
+        if event.kind is not EventKind.COMMAND or ctx.replied or not event.native_id:
+            return
+        if ctx.sent_privately and not event.chat.is_private:
+            await ctx.reply(_("I have answered you in a private message."))
+            return
+        if event.awaits_settle:
+            await self.services.outbox.enqueue(OutboundMessage(
+                event.chat, "", action="settle", target_native_id=event.native_id))
 
     async def _observe(self, ctx: Context) -> None:
         """Observers see every event once it was handled, consumed or not: after, so that

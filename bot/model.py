@@ -77,6 +77,9 @@ class Event:
     command: str | None = None  # without prefix, lower case
     args: list[str] = field(default_factory=list)
     callback_data: str | None = None
+    # CALLBACK: the message whose button was pressed, as the adapter's send() named it,
+    # when the platform says (so a handler can edit it instead of posting a new copy).
+    pressed_native_id: str | None = None
     reply_to_native_id: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     relay_id: str | None = None  # set when the message is one of our own relayed copies
@@ -92,6 +95,9 @@ class Event:
     # When the bot received it (time.monotonic()), set as it enters its chat's lane: a
     # deadline ("relay within 8 s") counts from here, not from when its turn came.
     received_at: float | None = None
+    # The platform shows the asker a pending state until the bot says it has answered
+    # (a Discord slash command's "thinking…"): the dispatcher closes every such command.
+    awaits_settle: bool = False
     # The platform object, for the adapter that made the event and nobody else.
     raw: Any = field(default=None, repr=False, compare=False)
 
@@ -100,10 +106,25 @@ class Event:
         return " ".join(self.args)
 
 
+class Audience(StrEnum):
+    """Who a message is for: the contract behind "personal answers stay personal".
+
+    CHAT: everyone in the chat it goes to. ASKER: only the person whose event it answers
+    (`reply_to_native_id`); a platform that can show a message to one person in a group
+    does so (Discord: an ephemeral interaction response), the others post it in the chat
+    it goes to, so anything no one else may read goes to the private chat instead."""
+
+    CHAT = "chat"
+    ASKER = "asker"
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
     data: str  # "<callback prefix>:<payload>", routed by the dispatcher on the prefix
+    # A control ("Done", "Skip", "Continue later"), not one of the choices: a platform
+    # that must pack many buttons keeps the trailing rows of controls apart and visible.
+    control: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +161,9 @@ class OutboundMessage:
     # it is sent.
     attribution: str | None = None
     relay_ids: list[str] = field(default_factory=list)
-    # "send" a new message, or "edit" / "delete" the message `target_native_id`.
+    audience: Audience = Audience.CHAT
+    # "send" a new message, or "edit" / "delete" the message `target_native_id`; "settle":
+    # the event `target_native_id` is answered in full (Discord closes its interaction).
     action: str = "send"
     target_native_id: str | None = None
     poll: Poll | None = None
@@ -156,6 +179,7 @@ class OutboundMessage:
         data["chat"] = ChatRef(**chat)
         data["buttons"] = [[Button(**b) for b in row] for row in data.get("buttons", [])]
         data["attachments"] = [Attachment(**a) for a in data.get("attachments", [])]
+        data["audience"] = Audience(data.get("audience", Audience.CHAT))
         if data.get("poll"):
             data["poll"] = Poll(**data["poll"])
         return cls(**data)

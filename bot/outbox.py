@@ -370,16 +370,18 @@ class Outbox:
 
     @staticmethod
     async def _perform(adapter: PlatformAdapter, msg: OutboundMessage) -> str:
-        if msg.action == "edit" and msg.target_native_id:
-            await adapter.edit(msg.chat, msg.target_native_id, msg)
-            return msg.target_native_id
-        if msg.action == "delete" and msg.target_native_id:
-            await adapter.delete(msg.chat, msg.target_native_id)
-            return msg.target_native_id
-        if msg.action == "stop_poll" and msg.target_native_id:
-            await adapter.stop_poll(msg.chat, msg.target_native_id)
-            return msg.target_native_id
-        return await adapter.send(msg)
+        target = msg.target_native_id
+        if msg.action == "send" or not target:
+            return await adapter.send(msg)
+        if msg.action == "edit":
+            await adapter.edit(msg.chat, target, msg)
+        elif msg.action == "delete":
+            await adapter.delete(msg.chat, target)
+        elif msg.action == "stop_poll":
+            await adapter.stop_poll(msg.chat, target)
+        elif (settle := getattr(adapter, "settle", None)) is not None:  # Discord's
+            await settle(msg.chat, target)
+        return target
 
     async def _retry(self, lane: _Lane, item: OutboxItem, reason: str,
                      retry_after: float | None) -> None:

@@ -92,13 +92,14 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
         for n, option in enumerate(options, 1):
             mark = "✓ " if n in session.selection else ""
             buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
-        buttons.append([Button(_("Done"), button_data(wave, "d", q.index))])
+        buttons.append([Button(_("Done"), button_data(wave, "d", q.index), control=True)])
     else:
         lines.append(_("Type your answer in a message."))
     if q.optional:
         lines.append(_("(optional)"))
-    last = [Button(_("Skip"), button_data(wave, "s", q.index))] if q.optional else []
-    last.append(Button(_("Continue later"), button_data(wave, "p")))
+    last = [Button(_("Skip"), button_data(wave, "s", q.index), control=True)] \
+        if q.optional else []
+    last.append(Button(_("Continue later"), button_data(wave, "p"), control=True))
     buttons.append(last)
     return "\n".join(lines), buttons
 
@@ -117,7 +118,7 @@ def review_message(survey: Survey, wave: Wave, session: Session, language: str
     lines.append(_("Press Submit to send them, or Change to correct one. Once submitted, "
                    "they cannot be changed."))
     buttons = [changes[i:i + 4] for i in range(0, len(changes), 4)]
-    buttons.append([Button(_("Submit"), button_data(wave, "ok"))])
+    buttons.append([Button(_("Submit"), button_data(wave, "ok"), control=True)])
     return "\n".join(lines), buttons
 
 
@@ -150,8 +151,9 @@ class Taking:
         self._settle()
         await self.repo.save_session(self.session, self.ctx.services.clock.timestamp())
 
-    async def show(self, prefix: str = "") -> None:
-        """Ask the current question, or show the review."""
+    async def show(self, prefix: str = "", edit: str | None = None) -> None:
+        """Ask the current question, or show the review; `edit`: the message to replace
+        (the question whose option was just toggled) instead of a new one."""
         s = self.session
         self._settle()
         if s.state == "review":
@@ -160,9 +162,10 @@ class Taking:
             assert s.current is not None
             text, buttons = question_message(self.survey, self.wave, s,
                                              self.survey.questions[s.current], self.language)
-        await self.say((prefix + "\n\n" if prefix else "") + text, buttons)
+        await self.say((prefix + "\n\n" if prefix else "") + text, buttons, edit)
 
-    async def say(self, text: str, buttons: list[list[Button]] | None = None) -> None:
+    async def say(self, text: str, buttons: list[list[Button]] | None = None,
+                  edit: str | None = None) -> None:
         """Write to the participant in the private chat they answer in. Messages that may
         repeat answers to an anonymous survey carry a key, so that submitting can remove
         their text from the outbox (otherwise the outbox would keep answers and recipient
@@ -170,7 +173,8 @@ class Taking:
         key = None
         if self.survey.anonymous:
             key = f"{anonymous_prefix(self.wave.id, self.ctx.participant.id)}{uuid4().hex}"
-        await self.ctx.send(self.ctx.private_chat, text, buttons=buttons, dedupe_key=key)
+        await self.ctx.send(self.ctx.private_chat, text, buttons=buttons, dedupe_key=key,
+                            edit=edit)
 
     async def answer(self, q: Question, value: Any) -> None:
         s = self.session
@@ -322,7 +326,9 @@ async def on_button(ctx: Context) -> None:
             (n := parse_int(args[1], 1, len(survey.options(q, run.language)))) is not None:
         s.selection = sorted(set(s.selection) ^ {n})
         await run.save()
-        await run.show()
+        # The question shows the new choice in place, where the platform can edit it.
+        await run.show(edit=ctx.event.pressed_native_id if ctx.event.chat.is_private
+                       else None)
     elif action == "d" and q.kind == "multiple":
         count = len(survey.options(q, run.language))
         s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]

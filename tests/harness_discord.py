@@ -128,12 +128,16 @@ class DiscordHarness:
     async def press(self, user: str, label: str) -> list[Reply]:
         who = self.user(user)
         dm = self.fake.dm_channel(who).id
+        locale = self._locale.get(user, "en-US")
         for sent in reversed(self.fake.sent_to(dm)):
             custom_id = dict(sent.buttons).get(label)
-            if custom_id is not None:
+            value = dict(sent.choices).get(label)  # an option of a select menu
+            if custom_id is not None or value is not None:
                 self.replies()
-                interaction = await self.fake.press_button(
-                    who, sent.message_id, custom_id, locale=self._locale.get(user, "en-US"))
+                interaction = await (
+                    self.fake.press_button(who, sent.message_id, custom_id, locale=locale)
+                    if custom_id is not None
+                    else self.fake.choose(who, sent.message_id, value or "", locale=locale))
                 await self.settle(f"interaction:{interaction.id}")
                 return self.replies(user)
         raise AssertionError(f"no button {label!r} in {user}'s chat")

@@ -132,13 +132,19 @@ async def test_a_slash_command_in_a_guild_reports_the_locale(dc: DiscordHarness)
     assert "!help" in from_discord(reply.content)  # the dispatcher's "unknown command"
 
 
-async def test_an_interaction_that_cannot_be_answered_falls_back_to_the_channel(
+async def test_an_interaction_that_cannot_be_answered_falls_back_to_a_message(
         dc: DiscordHarness) -> None:
+    # An answer for the asker alone goes to their DM, never to the channel.
     dc.fake.fail_next(404, path="/webhooks/", code=10015, message="Unknown Webhook")
     interaction = await dc.fake.slash(dc.user("alice"), "help", channel=dc.fake.general)
     await dc.settle(f"interaction:{interaction.id}")
     [reply] = dc.fake.sent
-    assert reply.via == "channel" and reply.channel_id == dc.fake.general
+    assert reply.via == "channel" and reply.channel_id == dc.fake.dm_channel(dc.user("alice")).id
+    # In a DM, the DM itself.
+    dc.fake.fail_next(404, path="/webhooks/", code=10015, message="Unknown Webhook")
+    interaction = await dc.fake.slash(dc.user("bob"), "help")
+    await dc.settle(f"interaction:{interaction.id}")
+    assert dc.fake.sent[-1].channel_id == dc.fake.dm_channel(dc.user("bob")).id
 
 
 async def test_slash_commands_are_synced_to_the_guild_with_localisations(

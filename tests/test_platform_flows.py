@@ -141,7 +141,10 @@ async def test_telegram_survey_in_french_survives_a_restart_and_exports(tmp_path
         assert "Dans quelle mesure avez-vous utilisé" in asked
         await tg.press("lea", "4")
         toggled = await tg.press("lea", topics_fr[6])  # "Recherche de partenaires"
-        assert any(topics_fr[6] in b for b in toggled[-1].buttons)
+        assert toggled == []  # the question is edited in place, not posted again
+        question = tg.fake.bot_messages(telegram_id("lea"))[-1]
+        assert any(b["text"] == "✓ " + topics_fr[6]
+                   for row in question["reply_markup"]["inline_keyboard"] for b in row)
         await tg.press("lea", topics_fr[1])
         await tg.press("lea", label(s, "fr", "Done"))
         details = text_of(await tg.press("lea", label(s, "fr", "Yes")))

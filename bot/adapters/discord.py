@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,10 +46,11 @@ from bot.adapters.discord_inbound import (
     PendingInteraction,
     PendingInteractions,
 )
+from bot.adapters.discord_layout import button_view
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
-from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
+from bot.model import Attachment, Audience, ChatRef, OutboundMessage, Poll
 from bot.render import to_discord
 
 log = logging.getLogger("bot.discord")
@@ -137,23 +139,6 @@ def poll_problem(poll: Poll) -> str | None:
     if not all(1 <= len(o) <= 55 for o in poll.options):
         return "options must have 1 to 55 characters"
     return None
-
-
-def button_view(buttons: list[list[Button]]) -> discord.ui.View | None:
-    """Buttons whose custom_id is the button's data; presses arrive in on_interaction."""
-    if not buttons:
-        return None
-    view = discord.ui.View(timeout=None)
-    for row, line in enumerate(buttons[:5]):
-        for b in line[:5]:
-            if len(b.data) > 100:
-                log.warning("button data longer than 100 characters cut: %s…", b.data[:20])
-            view.add_item(discord.ui.Button(label=b.label[:80], custom_id=b.data[:100],
-                                            style=discord.ButtonStyle.secondary, row=row))
-    # Stopped, so discord.py does not keep a View per message forever (a broadcast to
-    # thousands would): the components are sent all the same.
-    view.stop()
-    return view
 
 
 class DiscordAdapter:
@@ -304,6 +289,15 @@ class DiscordAdapter:
             parts = ["" if uploads else "\u200b"]
         view = button_view(msg.buttons)
         pending = self.pending.get(msg.reply_to_native_id)
+        if pending is not None and pending.ephemeral and msg.audience is not Audience.ASKER:
+            # For the whole channel: a message of its own, and the asker's "thinking…"
+            # closed (an ephemeral response cannot become public).
+            await self.settle(msg.chat, msg.reply_to_native_id or "")
+            pending = None
+        # An answer for the asker alone that the interaction can no longer carry goes to
+        # their private chat, never to the channel.
+        target = replace(msg, chat=ChatRef(PLATFORM, str(pending.interaction.user.id))) \
+            if pending is not None and pending.ephemeral else msg
         first: str | None = None
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
@@ -314,7 +308,7 @@ class DiscordAdapter:
                                           view if last else None, files)
                 pending = pending if sent is not None else None
             if sent is None:
-                sent = await self._post(msg, part, view if last else None, reply=i == 0,
+                sent = await self._post(target, part, view if last else None, reply=i == 0,
                                         files=files)
             first = first or sent
         assert first is not None
@@ -395,7 +389,8 @@ class DiscordAdapter:
                     if uploads:
                         extra["files"] = discord_files(uploads)
                     message = await interaction.followup.send(
-                        text, allowed_mentions=NO_MENTIONS, wait=True, **extra)
+                        text, allowed_mentions=NO_MENTIONS, wait=True,
+                        ephemeral=pending.ephemeral, **extra)
         except discord.HTTPException as exc:
             if exc.status in (401, 403, 404):  # token expired or interaction unknown
                 log.info("interaction %s can no longer be answered (HTTP %s); posting instead",
@@ -406,6 +401,23 @@ class DiscordAdapter:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise delivery_error("answer interaction", exc) from None
         return str(message.id)
+
+    async def settle(self, chat: ChatRef, native_id: str) -> None:
+        """The event `native_id` is answered in full: an interaction still "thinking…"
+        loses that placeholder (deleted), so Discord never says the application did not
+        respond. Anything else has nothing to close."""
+        pending = self.pending.get(native_id)
+        if pending is None:
+            return
+        try:
+            async with pending.lock:
+                if not pending.answered:
+                    await pending.interaction.delete_original_response()
+                    pending.answered = True
+        except discord.NotFound:
+            pass  # gone already, or the token expired: nothing left to close
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error("close interaction", exc) from None
 
     async def _post(self, msg: OutboundMessage, text: str, view: discord.ui.View | None,
                     reply: bool, files: list[Upload] = (),  # type: ignore[assignment]

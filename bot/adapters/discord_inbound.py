@@ -103,11 +103,16 @@ def interaction_event(interaction: discord.Interaction) -> Event | None:
         # Our commands take one string option, `arguments`; take every value for others.
         values = [str(o.get("value", "")) for o in data.get("options", []) if "value" in o]
         args = " ".join(values).split()
-        return Event(kind=EventKind.COMMAND, command=name, args=args,
+        return Event(kind=EventKind.COMMAND, command=name, args=args, awaits_settle=True,
                      text=" ".join([f"/{name}", *args]), **base)
     if interaction.type is discord.InteractionType.component:
-        return Event(kind=EventKind.CALLBACK, callback_data=str(data.get("custom_id", "")),
-                     **base)
+        # A button's custom_id is its data; a select menu's chosen value is (see
+        # discord_layout).
+        values = data.get("values") or []
+        chosen = values[0] if values else data.get("custom_id", "")
+        pressed = str(interaction.message.id) if interaction.message is not None else None
+        return Event(kind=EventKind.CALLBACK, callback_data=str(chosen),
+                     pressed_native_id=pressed, **base)
     return None
 
 
@@ -116,6 +121,9 @@ class PendingInteraction:
     interaction: discord.Interaction
     expires_at: float
     answered: bool  # the original response holds something; later messages are follow-ups
+    # Asked in a guild channel: the answers for the asker (Audience.ASKER) are ephemeral,
+    # shown to them alone; what is for the channel is posted in it.
+    ephemeral: bool = False
     # Two replies sent at once must not both fill the original response.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -128,9 +136,10 @@ class PendingInteractions:
         self._items: OrderedDict[str, PendingInteraction] = OrderedDict()
         self._limit = limit
 
-    def remember(self, native_id: str, interaction: discord.Interaction, answered: bool) -> None:
+    def remember(self, native_id: str, interaction: discord.Interaction, answered: bool,
+                 ephemeral: bool = False) -> None:
         self._items[native_id] = PendingInteraction(
-            interaction, time.monotonic() + INTERACTION_LIFETIME, answered)
+            interaction, time.monotonic() + INTERACTION_LIFETIME, answered, ephemeral)
         while len(self._items) > self._limit:
             self._items.popitem(last=False)
 
@@ -241,13 +250,17 @@ class GatewayClient(discord.Client):
         if event is None:
             return
         slash = event.kind is EventKind.COMMAND
+        in_guild = interaction.guild_id is not None
         try:
             # Acknowledge at once (Discord allows 3 s): "thinking…" for a command, a silent
-            # deferred update for a button. The reply comes later through the outbox.
-            await interaction.response.defer(thinking=slash)
+            # deferred update for a button. The reply comes later through the outbox. In
+            # a channel the "thinking…" is the asker's alone: whether the answer is
+            # ephemeral is decided here, once (Discord cannot change it later).
+            await interaction.response.defer(thinking=slash, ephemeral=slash and in_guild)
         except discord.HTTPException as exc:
             log.warning("could not acknowledge interaction %s: HTTP %s", interaction.id,
                         exc.status)
         else:
-            self._pending.remember(event.native_id or "", interaction, answered=not slash)
+            self._pending.remember(event.native_id or "", interaction, answered=not slash,
+                                   ephemeral=in_guild)
         await self._emit(event)

@@ -118,6 +118,7 @@ def _from_callback(update: Update, query: CallbackQuery) -> list[Event]:
     return [Event(kind=EventKind.CALLBACK, platform=PLATFORM, chat=chat,
                   author=user_ref(query.from_user), timestamp_utc=datetime.now(UTC),
                   native_id=str(carrier.message_id) if carrier is not None else None,
+                  pressed_native_id=str(carrier.message_id) if carrier is not None else None,
                   callback_data=query.data, raw=update)]
 
 

@@ -17,8 +17,14 @@ What it does like Discord, so tests catch real mistakes:
 - every message the bot creates (channel, interaction response, follow-up, webhook) is
   echoed back as MESSAGE_CREATE with a bot author, as Discord does (that is how loops
   are born); edits and deletions as MESSAGE_UPDATE / MESSAGE_DELETE;
-- validation: content <= 2000 characters, no empty message, <= 5 rows of <= 5 buttons,
-  labels <= 80, custom_id <= 100, command names, interactions acknowledged only once;
+- interactions: a response within 3 s, a deferred "thinking…" filled in or deleted
+  (`unanswered()` lists the others: the person reads "The application did not respond");
+  no follow-up before the response; ephemeral messages (flag 64) are their reader's alone
+  (never echoed, unknown to channel routes); the first follow-up after a deferral fills
+  the "thinking…" response and keeps the visibility chosen when deferring;
+- validation: content <= 2000 characters, no empty message, <= 5 rows of <= 5 buttons
+  or one select menu (<= 25 options), labels <= 80, custom_id <= 100 and unique, command
+  names, interactions acknowledged only once;
 - mentions: `mention_everyone` / `mentions` are computed from `allowed_mentions` (absent
   means "parse everything", as on Discord), so a test can see whether someone was pinged.
 
@@ -67,6 +73,7 @@ _BODY = web.RequestKey("body", object)  # the parsed JSON body, set by the middl
 FILES = "_files"  # where a multipart body's files[n] parts go in the parsed body
 UPLOAD_LIMIT = 10 * 1024 * 1024  # per file, for a bot in a server without boosts
 POLL_EXPIRED, NOT_A_POLL = 520001, 520006
+EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 
 
 @dataclass
@@ -143,6 +150,8 @@ class SentMessage:
     poll: Json | None = None
     edited: bool = False
     deleted: bool = False
+    # Flag 64: shown only to the person whose interaction it answers, never to the channel.
+    ephemeral: bool = False
     # Uploaded files as the message shows them (id, filename, size, url, content_type);
     # their bytes are in `FakeDiscord.cdn` under the attachment id.
     attachments: list[Json] = field(default_factory=list)
@@ -157,6 +166,26 @@ class SentMessage:
     def labels(self) -> list[str]:
         return [label for label, _ in self.buttons]
 
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, value) of every option of the message's select menus, in order."""
+        return [(o.get("label", ""), o.get("value", "")) for row in self.components
+                for c in row.get("components", []) if c.get("type") == 3
+                for o in c.get("options", [])]
+
+    @property
+    def reachable(self) -> list[tuple[str, str]]:
+        """Every (label, data) a person can press or choose, row by row."""
+        found: list[tuple[str, str]] = []
+        for row in self.components:
+            for c in row.get("components", []):
+                if c.get("type") == 2:
+                    found.append((c.get("label", ""), c.get("custom_id", "")))
+                elif c.get("type") == 3:
+                    found += [(o.get("label", ""), o.get("value", ""))
+                              for o in c.get("options", [])]
+        return found
+
 
 @dataclass
 class FakeInteraction:
@@ -168,6 +197,19 @@ class FakeInteraction:
     message_id: int | None = None  # the message whose button was pressed
     callbacks: list[int] = field(default_factory=list)  # response types, in order
     original_id: int | None = None
+    original_deleted: bool = False
+
+    def responded(self, messages: dict[int, Json]) -> bool:
+        """Whether the person saw the interaction answered. Discord's rule: a response
+        within 3 s (a message, 4; an update of the pressed message, 7; or a deferral, 5
+        or 6), and a deferred "thinking…" (5) filled in or deleted within 15 minutes;
+        otherwise the person reads "The application did not respond"."""
+        if not self.callbacks:
+            return False
+        if self.callbacks[0] != 5 or self.original_deleted:
+            return True
+        original = messages.get(self.original_id or 0)
+        return original is not None and not original["flags"] & LOADING
 
 
 @dataclass
@@ -383,6 +425,19 @@ class FakeDiscord:
         return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
                                     message=msg)
 
+    async def choose(self, user: FakeUser, message_id: int, value: str,
+                     locale: str = "en-US") -> FakeInteraction:
+        """`user` picks `value` in one of the message's select menus (type 3)."""
+        msg = self.messages[message_id]
+        select = next((c for row in msg["components"] for c in row["components"]
+                       if c.get("type") == 3 and any(o.get("value") == value
+                                                     for o in c.get("options", []))), None)
+        if select is None:
+            raise AssertionError(f"message {message_id} has no option {value!r}")
+        data = {"custom_id": select["custom_id"], "component_type": 3, "values": [value]}
+        return await self._interact(user, 3, data, self._channel(msg["channel_id"]), locale,
+                                    message=msg)
+
     async def press_forged(self, user: FakeUser, message_id: int, custom_id: str,
                            locale: str = "en-US") -> FakeInteraction:
         """What a modified client can send: a component interaction with any custom_id."""
@@ -413,6 +468,10 @@ class FakeDiscord:
 
     def sent_to(self, channel_id: int) -> list[SentMessage]:
         return [s for s in self.sent if s.channel_id == channel_id and not s.deleted]
+
+    def unanswered(self) -> list[FakeInteraction]:
+        """Interactions the person saw no response to (see FakeInteraction.responded)."""
+        return [i for i in self.interactions.values() if not i.responded(self.messages)]
 
     def calls(self, method: str, fragment: str) -> list[tuple[str, str, Any]]:
         return [r for r in self.requests if r[0] == method and fragment in r[1]]
@@ -497,12 +556,7 @@ class FakeDiscord:
                                for a in answers) \
                     or not 1 <= int(poll.get("duration", 24)) <= 768:
                 raise ApiError(400, 50035, "Invalid Form Body: poll")
-        if len(rows) > 5 or any(len(r.get("components", [])) > 5 for r in rows):
-            raise ApiError(400, 50035, "Invalid Form Body: components: too many")
-        for row in rows:
-            for c in row.get("components", []):
-                if len(c.get("label") or "") > 80 or len(c.get("custom_id") or "") > 100:
-                    raise ApiError(400, 50035, "Invalid Form Body: component too long")
+        _validate_components(rows)
 
     def _poll(self, poll: Json) -> Json:
         expiry = datetime.now(UTC) + timedelta(hours=int(poll.get("duration", 24)))
@@ -517,7 +571,7 @@ class FakeDiscord:
                               interaction: FakeInteraction | None = None,
                               flags: int = 0) -> Json:
         """Store a message, echo it over the gateway, and record it if the bot made it."""
-        if not flags & 128:  # a "thinking…" placeholder is empty until filled in
+        if not flags & LOADING:  # a "thinking…" placeholder is empty until filled in
             self._validate(body)
         content = body.get("content") or ""
         everyone, mentions = self._mentions(content, body.get("allowed_mentions"))
@@ -547,7 +601,7 @@ class FakeDiscord:
         if body.get("poll"):
             msg["poll"] = self._poll(body["poll"])
         self.messages[mid] = msg
-        if via is not None and not flags & 128:
+        if via is not None and not flags & LOADING:
             self._record(msg, via, body, interaction)
         await self._dispatch_message("MESSAGE_CREATE", msg)
         return msg
@@ -561,7 +615,8 @@ class FakeDiscord:
             [int(u["id"]) for u in msg["mentions"]],
             int(ref["message_id"]) if ref else None,
             interaction.id if interaction else None,
-            body.get("username"), msg.get("poll"), attachments=list(msg["attachments"])))
+            body.get("username"), msg.get("poll"), attachments=list(msg["attachments"]),
+            ephemeral=bool(msg["flags"] & EPHEMERAL)))
 
     def _store_files(self, channel: FakeChannel, files: list[FakeFile]) -> list[Json]:
         """Attachments as Discord shows them, each served from its CDN URL."""
@@ -591,7 +646,7 @@ class FakeDiscord:
             msg["attachments"] = self._store_files(self._channel(msg["channel_id"]),
                                                    body[FILES])
         msg["edited_timestamp"] = _iso(datetime.now(UTC))
-        msg["flags"] = msg["flags"] & ~128
+        msg["flags"] = msg["flags"] & ~LOADING
         sent = self._sent(int(msg["id"]))
         if sent is not None:
             sent.content, sent.components, sent.edited = msg["content"], msg["components"], True
@@ -685,6 +740,8 @@ class FakeDiscord:
         await self._dispatch(name, data, intent)
 
     async def _dispatch_message(self, name: str, msg: Json) -> None:
+        if msg["flags"] & EPHEMERAL:  # only its reader's client hears of it
+            return
         channel = self._channel(msg["channel_id"])
         data = dict(msg)
         if channel.guild_id is not None:
@@ -762,7 +819,9 @@ class FakeDiscord:
 
     def _message(self, request: web.Request) -> Json:
         msg = self.messages.get(int(request.match_info["mid"]))
-        if msg is None or msg["channel_id"] != str(self._channel(request.match_info["cid"]).id):
+        # An ephemeral message exists for its reader only: channel routes do not find it.
+        if msg is None or msg["channel_id"] != str(self._channel(request.match_info["cid"]).id) \
+                or msg["flags"] & EPHEMERAL:
             raise ApiError(404, 10008, "Unknown Message")
         return msg
 
@@ -793,6 +852,8 @@ class FakeDiscord:
         sent = self._sent(int(msg["id"]))
         if sent is not None:
             sent.deleted = True
+        if msg["flags"] & EPHEMERAL:  # nobody else ever heard of it
+            return
         channel = self._channel(msg["channel_id"])
         data = {"id": msg["id"], "channel_id": msg["channel_id"]}
         if channel.guild_id is not None:
@@ -868,7 +929,7 @@ class FakeDiscord:
             message = await self._create_message(
                 interaction.channel, self.bot_user.payload(), data, via="interaction",
                 webhook_id=self.application_id, interaction=interaction,
-                flags=128 if kind == 5 else 0)
+                flags=(LOADING if kind == 5 else 0) | int(data.get("flags") or 0) & EPHEMERAL)
             interaction.original_id = int(message["id"])
         elif kind == 7 and interaction.message_id in self.messages:  # update the message
             self._edit(self.messages[interaction.message_id], data)
@@ -878,7 +939,8 @@ class FakeDiscord:
         return _json({"interaction": {
             "id": str(interaction.id), "type": interaction.type,
             "response_message_id": message["id"] if message else None,
-            "response_message_loading": kind == 5, "response_message_ephemeral": False},
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL)},
             "resource": {"type": kind, **({"message": message} if message else {})}})
 
     async def _execute_webhook(self, request: web.Request) -> web.Response:
@@ -886,9 +948,21 @@ class FakeDiscord:
         body = request[_BODY]
         if wid == self.application_id:  # an interaction follow-up
             interaction = self._interaction_for(token)
-            msg = await self._create_message(interaction.channel, self.bot_user.payload(),
-                                             body, via="followup", webhook_id=wid,
-                                             interaction=interaction)
+            if not interaction.callbacks:  # nothing to follow up before the response
+                raise ApiError(404, 10015, "Unknown Webhook")
+            original = self.messages.get(interaction.original_id or 0)
+            if original is not None and original["flags"] & LOADING:
+                # Discord: the first follow-up after a deferral fills the "thinking…"
+                # response and keeps its visibility (decided at the deferral).
+                self._edit(original, body)
+                self._record(original, "interaction", body, interaction)
+                await self._dispatch_message("MESSAGE_UPDATE", original)
+                msg = original
+            else:
+                msg = await self._create_message(
+                    interaction.channel, self.bot_user.payload(), body, via="followup",
+                    webhook_id=wid, interaction=interaction,
+                    flags=int(body.get("flags") or 0) & EPHEMERAL)
         else:
             if wid not in self.webhooks or self.webhooks[wid][0] != token:
                 raise ApiError(404, 10015, "Unknown Webhook")
@@ -917,14 +991,50 @@ class FakeDiscord:
             raise ApiError(404, 10008, "Unknown Message")
         if request.method == "DELETE":
             await self._remove(msg)
+            if interaction is not None and message_id == interaction.original_id:
+                interaction.original_deleted = True
             return web.Response(status=204)
         if request.method == "PATCH":
-            first_fill = bool(msg["flags"] & 128)
+            first_fill = bool(msg["flags"] & LOADING)
             self._edit(msg, request[_BODY])
             if first_fill:  # the deferred "thinking…" response now says something
                 self._record(msg, "interaction", request[_BODY], interaction)
             await self._dispatch_message("MESSAGE_UPDATE", msg)
         return _json(msg)
+
+
+def _validate_components(rows: list[Json]) -> None:
+    """Discord's component limits: <= 5 action rows; a row holds <= 5 buttons (labels
+    <= 80) or one string select (<= 25 options, labels and values <= 100, values unique);
+    custom_ids <= 100 and unique in the message."""
+    def invalid(what: str) -> ApiError:
+        return ApiError(400, 50035, f"Invalid Form Body: components: {what}")
+
+    if len(rows) > 5:
+        raise invalid("more than 5 rows")
+    ids: list[str] = []
+    for row in rows:
+        items = row.get("components", [])
+        if row.get("type") != 1 or not 1 <= len(items) <= 5:
+            raise invalid("an action row holds 1 to 5 components")
+        selects = [c for c in items if c.get("type") == 3]
+        if selects and len(items) > 1:
+            raise invalid("a select menu fills its row alone")
+        for c in items:
+            ids.append(c.get("custom_id") or "")
+            if not 1 <= len(ids[-1]) <= 100:
+                raise invalid("custom_id must have 1 to 100 characters")
+            if c.get("type") == 2 and len(c.get("label") or "") > 80:
+                raise invalid("button label longer than 80")
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                values = [o.get("value", "") for o in options]
+                if not 1 <= len(options) <= 25 or len(set(values)) != len(values) or any(
+                        not 1 <= len(o.get("label", "")) <= 100 or not 1 <= len(o.get(
+                            "value", "")) <= 100 for o in options):
+                    raise invalid("select options")
+    if len(set(ids)) != len(ids):
+        raise invalid("custom_ids must be unique in a message")
 
 
 async def _body(request: web.Request) -> Any:
