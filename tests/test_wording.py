@@ -1,0 +1,153 @@
+"""Translations keep each language's conventions and the one word the glossary allows.
+
+The glossaries live beside the catalogs (locales/glossary/LANG.toml): for each concept
+the one translation to use and the alternatives that must not come back. The checks
+run over every catalog entry and over the per-language texts of the course content
+the bot posts itself (animation prompts, surveys, academy and electives).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = ["fr"]
+CONTENT = ROOT / "content" / "sstc-academy"
+CONTENT_FILES = [
+    CONTENT / "animation.toml", CONTENT / "academy.toml", CONTENT / "electives.toml",
+    *sorted((CONTENT / "surveys").glob("*.toml")),
+]
+NNBSP = "\u202f"
+
+
+def catalog_texts(lang: str) -> Iterator[tuple[str, str]]:
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            yield msgid, text
+
+
+def _in_language(node: object, lang: str, inside: bool = False) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _in_language(value, lang, inside or key == lang)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _in_language(value, lang, inside)
+    elif isinstance(node, str) and inside:
+        yield node
+
+
+def content_texts(lang: str) -> Iterator[tuple[str, str]]:
+    for path in CONTENT_FILES:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for text in _in_language(data, lang):
+            yield path.name, text
+
+
+def all_texts(lang: str) -> list[tuple[str, str]]:
+    return [*catalog_texts(lang), *content_texts(lang)]
+
+
+def prose(text: str) -> str:
+    """The text without what is not prose: placeholders, links, commands, times."""
+    text = re.sub(r"\{[^{}]*\}", "·", text)
+    text = re.sub(r"https?://\S+", "·", text)
+    text = re.sub(r"(?<![\w/])/[a-z_]+", "·", text)
+    text = re.sub(r"\b\d+:\d+\b", "·", text)
+    # "es: Pregunta" is the syntax a facilitator types for their own translation.
+    return re.sub(r"\b[a-z]{2}: ", "· ", text)
+
+
+def french_faults(text: str) -> list[str]:
+    text = prose(text)
+    faults = [m.group() for m in re.finditer(r".{0,12}[^\u202f][:;?!»]", text)]
+    faults += [m.group() for m in re.finditer(r"«[^\u202f].{0,12}", text)]
+    faults += [m.group() for m in re.finditer(r".{0,8}'.{0,8}", text)]
+    return faults
+
+
+def spanish_faults(text: str) -> list[str]:
+    text = prose(text)
+    faults = []
+    for opening, closing in (("¿", "?"), ("¡", "!")):
+        open_ = 0
+        for index, char in enumerate(text):
+            if char == opening:
+                open_ += 1
+            elif char == closing:
+                if open_ == 0:
+                    faults.append(text[max(0, index - 20):index + 1])
+                open_ = max(0, open_ - 1)
+        if open_:
+            faults.append(f"{opening} never closed: {text[:40]}")
+    return faults
+
+
+def arabic_faults(text: str) -> list[str]:
+    text = prose(text)
+    # Latin punctuation next to Arabic letters; Latin examples keep their own.
+    arabic = "\u0600-\u06ff"
+    return [m.group() for m in re.finditer(
+        rf"[{arabic}][^\w\n]{{0,2}}[,?;]|[,?;]\s*[{arabic}]", text)]
+
+
+CHECKS = {"fr": french_faults, "es": spanish_faults, "ar": arabic_faults}
+CHECKS = {lang: check for lang, check in CHECKS.items() if lang in TRANSLATED}
+
+
+@pytest.mark.parametrize("lang", sorted(CHECKS))
+def test_punctuation_follows_the_language(lang: str) -> None:
+    faults = [(where, fault) for where, text in all_texts(lang) for fault in CHECKS[lang](text)]
+    assert not faults, f"{lang}: {len(faults)} punctuation faults, e.g. {faults[:8]}"
+
+
+def glossary(lang: str) -> list[dict]:
+    path = ROOT / "locales" / "glossary" / f"{lang}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["term"]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_glossary_is_well_formed(lang: str) -> None:
+    terms = glossary(lang)
+    assert len(terms) >= 15
+    for term in terms:
+        assert term["en"] and term["use"], term
+        for avoid in term.get("avoid", []):
+            assert not forbidden(avoid).search(term["use"]), term
+
+
+def forbidden(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_glossary_words_only(lang: str) -> None:
+    texts = all_texts(lang)
+    found = []
+    for term in glossary(lang):
+        for avoid in term.get("avoid", []):
+            pattern = forbidden(avoid)
+            found += [(term["en"], avoid, where[:50]) for where, text in texts
+                      if pattern.search(text)]
+    assert not found, f"{lang}: {len(found)} uses of a word the glossary rules out: {found[:8]}"
+
+
+def test_the_checks_catch_what_they_should() -> None:
+    assert french_faults("Bonjour ! Voici l'unité : « 2 »")
+    assert not french_faults(f"Bonjour{NNBSP}! Voici l’unité{NNBSP}: «{NNBSP}2{NNBSP}» à 9:30")
+    assert spanish_faults("¿Quiso decir: {x}") and spanish_faults("Hola!")
+    assert not spanish_faults("¿Quiso decir: {x}? ¡Hola!")
+    assert arabic_faults("هل تقصد؟ نعم, لا?")
+    assert not arabic_faults("هل تقصد؟ نعم، لا")
