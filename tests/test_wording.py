@@ -18,7 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATED = ["fr", "es"]
+TRANSLATED = ["fr", "es", "pt"]
 CONTENT = ROOT / "content" / "sstc-academy"
 CONTENT_FILES = [
     CONTENT / "animation.toml", CONTENT / "academy.toml", CONTENT / "electives.toml",
