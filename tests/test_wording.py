@@ -18,7 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATED = ["fr", "es", "pt"]
+TRANSLATED = ["fr", "es", "pt", "ar"]
 CONTENT = ROOT / "content" / "sstc-academy"
 CONTENT_FILES = [
     CONTENT / "animation.toml", CONTENT / "academy.toml", CONTENT / "electives.toml",
@@ -140,9 +140,11 @@ def forbidden(word: str) -> re.Pattern[str]:
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_glossary_words_only(lang: str) -> None:
-    texts = all_texts(lang)
+    catalog, content = list(catalog_texts(lang)), list(content_texts(lang))
     found = []
     for term in glossary(lang):
+        # scope "catalog": what the bot says to one person (the prompts speak to groups).
+        texts = catalog if term.get("scope") == "catalog" else catalog + content
         # "when": the rule holds where the English matches (Spanish "encuesta" is a poll,
         # never a survey); without it, everywhere.
         when = re.compile(term.get("when", ""), re.IGNORECASE)
@@ -160,3 +162,28 @@ def test_the_checks_catch_what_they_should() -> None:
     assert not spanish_faults("¿Quiso decir: {x}? ¡Hola!")
     assert arabic_faults("هل تقصد؟ نعم, لا?")
     assert not arabic_faults("هل تقصد؟ نعم، لا")
+
+
+TANWEEN = re.compile("\u064b\u0627?$")
+COUNTED = re.compile(r"\{(?:n|count|days)\} ([\u0621-\u0652\u0670]+)")  # letters, not ، or ؛
+
+
+def test_arabic_plural_forms_follow_cldr() -> None:
+    """Forms 0-5 are zero, one, two, few (3-10), many (11-99), other (100+, …): the noun
+    after the count is genitive singular for zero and other (100 شخص), accusative
+    singular for many (11 شخصًا)."""
+    with (ROOT / "locales" / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="ar")
+    faults = []
+    for message in catalog:
+        if not isinstance(message.id, tuple):
+            continue
+        forms = message.string
+        assert len(forms) == 6, message.id
+        for index in (0, 5):
+            faults += [(index, message.id[1][:40], word) for word in COUNTED.findall(forms[index])
+                       if TANWEEN.search(word)]
+        nouns = COUNTED.findall(forms[4])
+        if nouns and not any(TANWEEN.search(word) for word in nouns):
+            faults.append((4, message.id[1][:40], nouns))
+    assert not faults, f"{len(faults)} Arabic plural forms in the wrong case: {faults[:6]}"
