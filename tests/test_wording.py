@@ -81,6 +81,7 @@ def french_faults(text: str) -> list[str]:
     faults = [m.group() for m in re.finditer(r".{0,12}[^\u202f][:;?!»]", text)]
     faults += [m.group() for m in re.finditer(r"«[^\u202f].{0,12}", text)]
     faults += [m.group() for m in re.finditer(r".{0,8}'.{0,8}", text)]
+    faults += [m.group() for m in re.finditer(r".{0,8}\u202f\s.{0,8}", text)]
     return faults
 
 
@@ -157,6 +158,7 @@ def test_glossary_words_only(lang: str) -> None:
 
 def test_the_checks_catch_what_they_should() -> None:
     assert french_faults("Bonjour ! Voici l'unité : « 2 »")
+    assert french_faults(f"«{NNBSP}{NNBSP}2{NNBSP}»")
     assert not french_faults(f"Bonjour{NNBSP}! Voici l’unité{NNBSP}: «{NNBSP}2{NNBSP}» à 9:30")
     assert spanish_faults("¿Quiso decir: {x}") and spanish_faults("Hola!")
     assert not spanish_faults("¿Quiso decir: {x}? ¡Hola!")
