@@ -155,23 +155,23 @@ async def test_the_examples_of_the_issue_get_their_own_answer(
         [found] = await probe(h, "fac", "/practices coop\x00eration")
         assert found.text == translate("fr", CONTROL_ANSWER).format(command="/practices")
         [practice] = await probe(h, "fac", f"/practice {2**64}")
-        assert practice.text.startswith("Il n'y a pas de pratique approuvée n°")
+        assert practice.text.startswith("Il n’y a pas de pratique approuvée n°")
         [poll] = await probe(h, "fac", f"/poll results {2**63}")
         assert poll.text.startswith("Il n’y a pas de sondage n°")
         [slot] = await probe(h, "fac", f"/slots cancel {2**63}")
         assert slot.text.startswith("Il n’y a pas de créneau d’entretien n°")
         [zone] = await probe(h, "fac", "/timezone " + "Europe/" + "A" * 300)
-        assert "n'est pas un fuseau horaire que je connais" in zone.text
+        assert "n’est pas un fuseau horaire que je connais" in zone.text
         assert len(zone.text) < 300
         # A code typed after a right-to-left mark is the code; a code too long for one
         # does not leave the only cohort.
         joined = await probe(h, "fac", "/join \u200fdemo")
         assert joined[0].text.startswith("Bienvenue"), joined[0].text
         [stay] = await probe(h, "fac", "/leave " + "demo" * 100)
-        assert stay.text.startswith("Quelle cohorte ?"), stay.text
+        assert stay.text.startswith("Quelle cohorte ?"), stay.text
         # Digits of other scripts are numbers too; superscripts are not.
         [none] = await probe(h, "fac", "/unit ¹")
-        assert none.text.startswith("Il n’y a pas d’unité « ¹ »"), none.text
+        assert none.text.startswith("Il n’y a pas d’unité « ¹ »"), none.text
         first = await probe(h, "fac", "/unit ١")
         assert not first[0].text.startswith("Il n’y a pas d’unité"), first[0].text
         [days] = await probe(h, "fac", "/stats ¹")

@@ -27,9 +27,9 @@ def test_french_speaker_is_answered_in_french(tmp_path: Path) -> None:
     result = console(tmp_path, "/start\n/help\n", "--lang", "fr")
     assert result.returncode == 0, result.stderr
     welcome, consent, help_ = parse_console_output(result.stdout)
-    assert welcome.text.startswith("Bienvenue, you !")
-    assert consent.buttons == ["J'accepte", "Non, merci"]
-    assert help_.text.startswith("Ce que je peux faire pour vous :")
+    assert welcome.text.startswith("Bienvenue, you !")
+    assert consent.buttons == ["J’accepte", "Non, merci"]
+    assert help_.text.startswith("Ce que je peux faire pour vous :")
     assert "/whoami — Voir ce que je conserve à votre sujet" in help_.text
 
 
@@ -49,9 +49,9 @@ def test_without_a_language_the_picker_asks_in_every_language(tmp_path: Path) ->
     assert "Veuillez choisir votre langue." in picker.text
     assert "Por favor, escolha o seu idioma." in picker.text
     assert welcome.text.startswith("Bienvenue")
-    assert consent.buttons == ["J'accepte", "Non, merci"]
-    assert thanks.text == "Merci ! Tapez /help pour voir ce que vous pouvez faire."
-    assert "Langue : Français" in whoami.text and "Consentement : donné le" in whoami.text
+    assert consent.buttons == ["J’accepte", "Non, merci"]
+    assert thanks.text == "Merci ! Tapez /help pour voir ce que vous pouvez faire."
+    assert "Langue : Français" in whoami.text and "Consentement : donné le" in whoami.text
 
 
 def test_as_switches_between_users_each_in_their_language(tmp_path: Path) -> None:

@@ -100,12 +100,12 @@ async def test_a_slash_command_is_answered_through_its_interaction(dc: DiscordHa
     # else was posted to the channel.
     assert [s.via for s in dc.fake.sent] == ["interaction", "followup"]
     assert replies[0].text.startswith("Bienvenue")
-    assert replies[1].buttons == ["J'accepte", "Non, merci"]
+    assert replies[1].buttons == ["J’accepte", "Non, merci"]
 
 
 async def test_a_button_press_is_a_callback_acknowledged_silently(dc: DiscordHarness) -> None:
     await dc.send("alice", "/start", language="fr")
-    replies = await dc.press("alice", "J'accepte")
+    replies = await dc.press("alice", "J’accepte")
 
     [callback] = events(dc, EventKind.CALLBACK)
     # The custom_id is a token standing for "consent:yes" (bot/buttons.py).
@@ -114,7 +114,7 @@ async def test_a_button_press_is_a_callback_acknowledged_silently(dc: DiscordHar
     assert stored is not None and stored.data == "consent:yes"
     press = list(dc.fake.interactions.values())[-1]
     assert press.type == 3 and press.callbacks == [6]  # deferred update, no "thinking…"
-    assert [r.text for r in replies] == ["Merci ! Tapez !help pour voir ce que vous pouvez faire."]
+    assert [r.text for r in replies] == ["Merci ! Tapez !help pour voir ce que vous pouvez faire."]
     assert dc.fake.sent[-1].via == "followup"
 
 

@@ -100,7 +100,7 @@ async def test_cancel_leaves_both_accounts_unchanged_and_the_code_valid(tmp_path
         assert asked.text.startswith("Vous allez joindre ce compte à Ana Lima sur Telegram.")
         assert asked.buttons == ["Confirmer", "Annuler"]
         [cancelled] = await h.press("ana", "Annuler")
-        assert cancelled.text == "Rien n’a été lié : les deux comptes restent tels quels."
+        assert cancelled.text == "Rien n’a été lié : les deux comptes restent tels quels."
         assert await dump(s.db) == before  # both accounts, and the code, as they were
         assert len(await s.participants.accounts_of(owner.id)) == 1
 
@@ -108,7 +108,7 @@ async def test_cancel_leaves_both_accounts_unchanged_and_the_code_valid(tmp_path
         [again] = await h.send("ana", f"/link {code}")
         assert again.text == asked.text
         [done] = await h.press("ana", "Confirmer")
-        assert done.text.startswith("C'est fait : vos comptes sont reliés.")
+        assert done.text.startswith("C’est fait : vos comptes sont reliés.")
         assert {a.platform for a in await s.participants.accounts_of(owner.id)} == {
             "telegram", "console"}
 

@@ -138,8 +138,8 @@ async def test_python_m_bot_runs_both_platforms_and_stops_cleanly(tmp_path: Path
                 texts = await tg.wait_for(
                     lambda: [m["text"] for m in tg.bot_messages(marie)]
                     if len(tg.bot_messages(marie)) >= 3 else None, 30)
-                assert texts[0].startswith("Bienvenue, Marie !")
-                assert texts[2].startswith("Ce que je peux faire pour vous :")
+                assert texts[0].startswith("Bienvenue, Marie !")
+                assert texts[2].startswith("Ce que je peux faire pour vous :")
 
                 lucia = dc.add_user("lucia", display_name="Lucía")
                 general = dc.general

@@ -178,7 +178,7 @@ async def test_a_bridged_poll_in_two_languages_merges_votes_and_closes_at_the_de
                                   "2. Tuesday: ███████░░░ 2 votes (67%)\n"
                                   "3. Wednesday: ███░░░░░░░ 1 vote (33%)\n"
                                   "3 people voted.")
-        assert "Quel jour vous convient ?" in fr.text and "2. Mardi : ███████░░░" in fr.text
+        assert "Quel jour vous convient ?" in fr.text and "2. Mardi : ███████░░░" in fr.text
         for reply in (en, fr):
             image = chart_path(reply)
             assert image.suffix == ".png" and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -383,7 +383,7 @@ async def test_a_poll_on_telegram_and_discord_merges_votes_and_the_bot_closes_bo
         tg_results = [m for m in w.tg.bot_messages(w.group) if "📊" in (m.get("caption") or
                                                                        m.get("text") or "")]
         assert len(tg_results) == 1 and "photo" in tg_results[0]
-        assert "1. Lundi : █████░░░░░ 1 vote (50\xa0%)" in tg_results[0]["caption"]
+        assert "1. Lundi : █████░░░░░ 1 vote (50\xa0%)" in tg_results[0]["caption"]
         dc_results = [m for m in w.dc.sent_to(w.dc.general) if "📊" in m.content]
         assert len(dc_results) == 1
         read = from_discord(dc_results[0].content)
@@ -461,7 +461,7 @@ async def test_an_anonymous_poll_counts_telegram_totals_with_the_discord_votes(
         assert "not included" not in read
         [tg_results] = [m for m in w.tg.bot_messages(w.group)
                         if "📊" in (m.get("caption") or m.get("text") or "")]
-        assert "1. Lundi : ████████░░ 3 votes (75\xa0%)" in tg_results["caption"]
+        assert "1. Lundi : ████████░░ 3 votes (75\xa0%)" in tg_results["caption"]
         # The stopped poll's final state arrives after the close: it changes nothing, and
         # neither do totals that come late.
         telegram = next(a for a in w.bot.adapters if isinstance(a, TelegramAdapter))

@@ -58,7 +58,7 @@ async def test_reminders_beyond_the_limit_are_refused_until_one_is_cancelled(
         await h.send("ana", "/start", language="fr")
         for text in ("/remind demain à 9h lire l'unité 1", "/remind dans 2 heures appeler"):
             [done] = await h.send("ana", text, language="fr")
-            assert done.text.startswith("C'est noté")
+            assert done.text.startswith("C’est noté")
         [refused] = await h.send("ana", "/remind lundi à 10h réunion", language="fr")
         assert refused.text.startswith("Vous avez atteint la limite de 2 rappels en attente")
         assert "/remind list" in refused.text
@@ -67,7 +67,7 @@ async def test_reminders_beyond_the_limit_are_refused_until_one_is_cancelled(
         first = listed[0].text.split("#", 1)[1].split(" ", 1)[0].rstrip(":")
         await h.send("ana", f"/remind cancel {first}", language="fr")
         [done] = await h.send("ana", "/remind lundi à 10h réunion", language="fr")
-        assert done.text.startswith("C'est noté")
+        assert done.text.startswith("C’est noté")
         # The limit is per person: Bo is not refused because of Ana.
         [other] = await h.send("bo", "/remind tomorrow at 9am call", language="en")
         assert other.text.startswith("Done")

@@ -24,13 +24,13 @@ from tests.harness import make_config, open_console
 async def test_a_french_reminder_arrives_once_at_its_time(tmp_path: Path) -> None:
     async with open_console(tmp_path) as h:
         [ok] = await h.send("amelie", "/remind demain à 9h appeler Ana", language="fr")
-        assert ok.text.startswith("C'est noté (n° 1) : je vous le rappellerai le ")
+        assert ok.text.startswith("C’est noté (n° 1) : je vous le rappellerai le ")
         assert await h.advance(timedelta(minutes=10)) == []
         fired = await h.advance(timedelta(days=2))
-        assert [r.text for r in fired] == ["⏰ Rappel : appeler Ana"]
+        assert [r.text for r in fired] == ["⏰ Rappel : appeler Ana"]
         assert await h.advance(timedelta(days=2)) == []  # never twice
         [listing] = await h.send("amelie", "/remind list")
-        assert listing.text == "Rien n'est programmé."
+        assert listing.text == "Rien n’est programmé."
 
 
 @pytest.mark.parametrize("language", [c for c in SUPPORTED_LANGUAGES])

@@ -28,13 +28,13 @@ async def test_onboarding_help_authorization_and_whoami(platform: str, tmp_path:
         assert "Veuillez choisir votre langue." in picker.text
         assert "يرجى اختيار لغتك." in picker.text
         welcome, consent = await h.press("ana", "Français")
-        assert welcome.text.lower().startswith("bienvenue, ana ! je suis l'assistant communautaire")
-        assert consent.buttons == ["J'accepte", "Non, merci"]
-        [thanks] = await h.press("ana", "J'accepte")
-        assert thanks.text.startswith("Merci ! Tapez ")
+        assert welcome.text.lower().startswith("bienvenue, ana ! je suis l’assistant communautaire")
+        assert consent.buttons == ["J’accepte", "Non, merci"]
+        [thanks] = await h.press("ana", "J’accepte")
+        assert thanks.text.startswith("Merci ! Tapez ")
 
         [help_] = await h.send("ana", "/help")
-        assert help_.text.startswith("Ce que je peux faire pour vous :")
+        assert help_.text.startswith("Ce que je peux faire pour vous :")
         assert "whoami" in help_.text and "audit" not in help_.text
 
         [refused] = await h.send("ana", "/audit")
@@ -44,8 +44,8 @@ async def test_onboarding_help_authorization_and_whoami(platform: str, tmp_path:
         assert f"audit on {platform} · refused" in log.text
 
         [me] = await h.send("ana", "/whoami")
-        assert "Langue : Français" in me.text and "Consentement : donné le" in me.text
-        assert f"{platform.capitalize()} : ana" in me.text.replace("Ana", "ana")
+        assert "Langue : Français" in me.text and "Consentement : donné le" in me.text
+        assert f"{platform.capitalize()} : ana" in me.text.replace("Ana", "ana")
 
 
 @pytest.mark.parametrize("platform", list(OPENERS))

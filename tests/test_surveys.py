@@ -323,7 +323,7 @@ async def test_newcomers_are_invited_and_scheduled_waves_open_by_themselves(tmp_
         assert any("Pre-assessment" in r.text and "Start" in r.buttons for r in joined)
         await h.send("fac", "/survey start impact")
         late = await h.send("cid", "/join demo", language="es")
-        assert any("Encuesta de impacto" in r.text for r in late)
+        assert any("Cuestionario de impacto" in r.text for r in late)
         # The end-of-week assessment opens on the last day of the face-to-face week.
         replies = await h.advance(timedelta(days=15))
         invited = [r.chat_id for r in replies if len(r.buttons) == 1 and (

@@ -60,11 +60,11 @@ async def test_an_hour_it_cannot_place_is_asked_not_guessed(h: Harness) -> None:
 async def test_a_time_word_left_in_the_text_is_checked_first(h: Harness) -> None:
     await h.send("ana", "/timezone Europe/Paris", language="fr")
     [asked] = await h.send("ana", "/remind dans 2 heures demain appeler Ana")
-    assert asked.text.startswith("J'ai compris l'heure ")
+    assert asked.text.startswith("J’ai compris l’heure ")
     assert "demain appeler Ana" in asked.text
     assert asked.buttons == ["Oui", "Annuler"]
     [cancelled] = await h.press("ana", "Annuler")
-    assert cancelled.text.startswith("Rien n'a été programmé.")
+    assert cancelled.text.startswith("Rien n’a été programmé.")
     assert await _next_reminder(h) == []
 
 

@@ -59,8 +59,8 @@ def test_a_recurrence_prints_the_next_two(language: str, text: str, rest: str) -
     ("pt", "amanhã às 9 ler", "Queria dizer 09:00 ou 21:00?"),
     ("ar", "غدا الساعة 9 اقرأ", "هل تقصد 09:00 أم 21:00؟"),
     ("en", "call Ana tomorrow", 'I could not read a time at the start of "call Ana tomorrow".'),
-    ("fr", "appeler Ana demain", "Je n'ai pas pu lire une heure au début de « appeler Ana "
-                                 "demain »."),
+    ("fr", "appeler Ana demain", "Je n’ai pas pu lire une heure au début de «\u202fappeler Ana "
+                                 "demain\u202f»."),
     ("es", "llamar a Ana", "No pude leer una hora al principio de «llamar a Ana»."),
     ("pt", "ligar à Ana", "Não consegui ler uma hora no início de «ligar à Ana»."),
     ("ar", "اتصل بآنا", "لم أستطع قراءة وقت في بداية «اتصل بآنا»."),

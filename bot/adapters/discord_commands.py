@@ -29,7 +29,8 @@ _NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
 
 def _fit(text: str) -> str:
-    text = " ".join(text.split())
+    # Only line breaks and runs of spaces fold: French keeps its narrow no-break spaces.
+    text = re.sub(r"[ \t\r\n]+", " ", text).strip()
     return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - 1] + "…"
 
 
