@@ -36,6 +36,9 @@ class Command:
     # Facilitator sub-commands ("review" of /practice) and what each may reach: those of a
     # command open to everyone, or those whose reach differs from the command's.
     subcommands: Mapping[str, Reach] = field(default_factory=lambda: MappingProxyType({}))
+    # It stores more than the account and language (bot/consent.py): the dispatcher asks
+    # for consent first. A facilitator's own commands and sub-commands are not asked.
+    needs_consent: bool = False
 
     def reach_of(self, args: list[str]) -> Reach | None:
         """What this command, with these arguments, may reach; None for a participant's."""
@@ -43,6 +46,10 @@ class Command:
         if sub in self.subcommands:
             return self.subcommands[sub]
         return self.scope if self.facilitator_only else None
+
+    def asks_consent(self, args: list[str]) -> bool:
+        """Whether this command, with these arguments, needs the reader's consent."""
+        return self.needs_consent and self.reach_of(args) is None
 
     def facilitator_forms(self) -> list[str]:
         """The command and sub-commands a facilitator types: "announce", "practice review"."""
@@ -65,6 +72,11 @@ class CommandRegistry:
     startup: list[StartupHook] = field(default_factory=list)
     # Someone joined a cohort (bot/cohorts.py).
     enrolled: list[EnrolHandler] = field(default_factory=list)
+    # Button prefixes, message handlers (by name) and event handlers that store more than
+    # the account and language: run only for someone who gave consent (bot/consent.py).
+    consent_callbacks: set[str] = field(default_factory=set)
+    consent_messages: set[str] = field(default_factory=set)
+    consent_events: set[int] = field(default_factory=set)
     # What each feature plans to send a cohort, for `python -m bot timeline`.
     timeline: list[TimelineSource] = field(default_factory=list)
 
@@ -75,20 +87,29 @@ class CommandRegistry:
             raise ValueError(f"facilitator command /{command.name} declares no scope")
         self.commands[command.name] = command
 
-    def add_callback(self, prefix: str, handler: Handler) -> None:
+    def add_callback(self, prefix: str, handler: Handler, *, needs_consent: bool = False
+                     ) -> None:
         """Buttons whose data is `<prefix>:<payload>` go to `handler`."""
         if ":" in prefix or prefix in self.callbacks:
             raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
         self.callbacks[prefix] = handler
+        if needs_consent:
+            self.consent_callbacks.add(prefix)
 
-    def add_message_handler(self, name: str, handler: MessageHandler) -> None:
+    def add_message_handler(self, name: str, handler: MessageHandler, *,
+                            needs_consent: bool = False) -> None:
         self.message_handlers.append((name, handler))
+        if needs_consent:
+            self.consent_messages.add(name)
 
     def add_observer(self, name: str, handler: Handler) -> None:
         self.observers.append((name, handler))
 
-    def add_event_handler(self, kind: str, handler: Handler) -> None:
+    def add_event_handler(self, kind: str, handler: Handler, *,
+                          needs_consent: bool = False) -> None:
         self.event_handlers.setdefault(kind, []).append(handler)
+        if needs_consent:
+            self.consent_events.add(id(handler))
 
     def add_timed(self, kind: str, handler: TimedHandler) -> None:
         if kind in self.timed:

@@ -201,11 +201,12 @@ def setup(registry: CommandRegistry) -> None:
                          usage=N_("new | <n> | review | approve <n> | return <n> <comment> | "
                                   "export"),
                          subcommands={"review": Reach.COHORT, "approve": Reach.COHORT,
-                                      "return": Reach.COHORT, "export": Reach.REPORT}))
+                                      "return": Reach.COHORT, "export": Reach.REPORT},
+                         needs_consent=True))
     registry.add(Command("practices", practices_command,
                          N_("Search the base of good practices"), usage=N_("[words]")))
-    registry.add_callback(CALLBACK, on_button)
-    registry.add_message_handler("practices", on_message)
+    registry.add_callback(CALLBACK, on_button, needs_consent=True)
+    registry.add_message_handler("practices", on_message, needs_consent=True)
     registry.startup.append(load_seed_practices)  # the academy's own practices, approved
     _add_shared(registry, "skip", skip, N_("Skip an optional question"),
                 N_("There is nothing to skip right now."))

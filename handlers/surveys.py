@@ -257,8 +257,8 @@ def setup(registry: CommandRegistry) -> None:
                          subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
                                       "results": Reach.REPORT, "export": Reach.REPORT,
                                       "shortlist": Reach.REPORT}))
-    registry.add_callback(engine.CALLBACK, on_button)
-    registry.add_message_handler("survey answers", on_message)
+    registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
+    registry.add_message_handler("survey answers", on_message, needs_consent=True)
     registry.add_timed(WAVE_KIND, fire_wave)
     registry.add_timed(REMINDER_KIND, fire_reminder)
     registry.startup.append(plan_waves)
