@@ -189,10 +189,11 @@ def _add_shared(registry: CommandRegistry, name: str, mine: MessageHandler, help
                 nothing: str) -> None:
     existing = registry.get(name)
     handler = _chained(mine, existing.handler if existing else None, nothing)
+    # What it skips or pauses is stored: asked for consent first (bot/consent.py).
     if existing is None:
-        registry.add(Command(name, handler, help_text))
+        registry.add(Command(name, handler, help_text, needs_consent=True))
     else:
-        registry.commands[name] = replace(existing, handler=handler)
+        registry.commands[name] = replace(existing, handler=handler, needs_consent=True)
 
 
 def setup(registry: CommandRegistry) -> None:

@@ -256,7 +256,8 @@ def setup(registry: CommandRegistry) -> None:
                             "shortlist"), usage=N_("[name] | start <name> [cohort]"),
                          subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
                                       "results": Reach.REPORT, "export": Reach.REPORT,
-                                      "shortlist": Reach.REPORT}))
+                                      "shortlist": Reach.REPORT},
+                         needs_consent=True))
     registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
     registry.add_message_handler("survey answers", on_message, needs_consent=True)
     registry.add_timed(WAVE_KIND, fire_wave)

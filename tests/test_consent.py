@@ -71,7 +71,8 @@ async def test_no_command_stores_more_without_consent(tmp_path: Path, answer: st
         schedules = [r[0] for r in await db.fetchall(
             "SELECT DISTINCT kind FROM schedules WHERE participant_id IS NOT NULL")]
         assert set(schedules) <= {"mydata-expiry"}, schedules
-        for name in ("join", "unit", "assessment", "remind", "timezone", "practice", "link"):
+        for name in ("join", "unit", "assessment", "remind", "timezone", "practice", "link",
+                     "survey"):
             assert name in refused, name
         assert (await db.fetchone("SELECT COUNT(*) FROM enrolments"))[0] == 0  # type: ignore[index]
 
@@ -150,6 +151,41 @@ async def test_the_refusal_and_i_agree_over_telegram(tmp_path: Path) -> None:
         assert "Welcome to SSTC Academy — demo cohort!" in text_of(agreed)
         assert (await h.bot.services.db.fetchone(
             "SELECT COUNT(*) FROM enrolments"))[0] == 1  # type: ignore[index]
+
+
+# Where the bot is reached without consent, and why that stores nothing more. Any other
+# command, button, message or event handler must declare `needs_consent=True`: a new
+# feature has to be added to one or the other, so it cannot forget to ask.
+WITHOUT_CONSENT = {
+    "commands": {"start", "language", "help", "whoami", "mydata", "forgetme", "leave",
+                 "units", "practices", "original"},
+    # The language and consent choices themselves; /forgetme's confirmation.
+    "callbacks": {"lang", "consent", "forget"},
+    # Enrolling by writing in a cohort chat checks consent itself; a typed /forgetme
+    # answer; the relay (a bridged chat carries a notice; who declined is not relayed).
+    "messages": {"cohort channel members", "forgetme", "relay"},
+    # The group greeting (and enrolment, which checks consent itself), the relay's edits
+    # and deletions, group polls (votes counted per poll; see the README).
+    "events": {"onboarding.member_joined", "cohorts.enrol_channel_member",
+               "relay.relay_edit", "relay.relay_delete", "polls.on_poll_answer",
+               "polls.on_poll_totals"},
+}
+
+
+async def test_every_entry_point_either_asks_for_consent_or_is_known_not_to_store(
+        tmp_path: Path) -> None:
+    async with open_console(tmp_path) as h:
+        r = h.bot.services.registry
+        commands = {c.name for c in r.visible_to(False) if not c.needs_consent}
+        callbacks = set(r.callbacks) - r.consent_callbacks
+        messages = {name for name, _ in r.message_handlers} - r.consent_messages
+        events = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+                  for fns in r.event_handlers.values() for fn in fns
+                  if id(fn) not in r.consent_events}
+        assert {"commands": commands, "callbacks": callbacks, "messages": messages,
+                "events": events} == WITHOUT_CONSENT
+        gated = {c.name for c in r.visible_to(False) if c.needs_consent}
+        assert {"join", "unit", "assessment", "remind", "survey", "practice"} <= gated
 
 
 # --- facilitators are participants only by choice (issue 15 item 5) ---------------------
