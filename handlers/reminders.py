@@ -327,6 +327,6 @@ def setup(registry: CommandRegistry) -> None:
                          N_("Post a message in this chat later or on a schedule; also list, "
                             "cancel"), usage=N_("<when> <text>"), facilitator_only=True,
                          scope=Reach.COHORT))
-    registry.add_callback(WHEN_BUTTON, when_chosen)
+    registry.add_callback(WHEN_BUTTON, when_chosen, needs_consent=True)
     registry.add_timed(REMINDER, fire_reminder)
     registry.add_timed(POST, fire_post)
