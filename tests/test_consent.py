@@ -230,3 +230,15 @@ async def test_a_refused_facilitator_command_is_audited_as_refused(tmp_path: Pat
             "SELECT action, outcome FROM audit_log ORDER BY id")
         assert [tuple(r) for r in rows] == [
             ("facilitator", "refused"), ("facilitator add", "done"), ("facilitator", "done")]
+
+
+async def test_the_refusal_and_i_agree_over_discord(tmp_path: Path) -> None:
+    from tests.harness_discord import open_discord
+
+    async with open_discord(tmp_path, cohorts=[demo_cohort(channels=[])]) as h:
+        refused = await h.send("ana", "!remind in 2 hours call Li", language="en")
+        assert REFUSAL in text_of(refused)
+        agreed = await h.press("ana", "I agree")
+        assert "Thank you!" in text_of(agreed)
+        assert (await h.bot.services.db.fetchone(
+            "SELECT COUNT(*) FROM schedules WHERE kind = 'reminder'"))[0] == 1  # type: ignore[index]
