@@ -123,7 +123,7 @@ async def test_refused_in_french_with_a_french_button(tmp_path: Path) -> None:
         replies = await h.send("ana", "/remind dans 2 heures appeler Li", language="fr")
         [refusal] = [r for r in replies if r.buttons]
         assert "vous n’avez pas donné votre accord" in refusal.text
-        assert refusal.buttons == ["J'accepte"]
+        assert refusal.buttons == ["J’accepte"]
         assert (await h.bot.services.db.fetchone(
             "SELECT COUNT(*) FROM schedules WHERE kind = 'reminder'"))[0] == 0  # type: ignore[index]
 
