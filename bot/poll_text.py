@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.i18n import _
+from bot.i18n import _, comma_list
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_QUESTION, MAX_OPTION = 300, 100
@@ -122,7 +122,7 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
         name, _sep, value = flag.partition("=")
         if name not in FLAGS:
             raise PollInputError(_("I don't know the option {flag}. Options: {flags}.").format(
-                flag=flags[i][:30], flags=", ".join(FLAGS)))
+                flag=flags[i][:30], flags=comma_list(FLAGS)))
         chosen.add(name)
         if name == "--for":
             if not value:
@@ -158,7 +158,7 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
         code = tagged.group(1).lower()
         if code not in languages:
             raise PollInputError(_("{code} is not one of the bot's languages ({languages})."
-                                   ).format(code=code, languages=", ".join(languages)))
+                                   ).format(code=code, languages=comma_list(languages)))
         if code == spec.language or code in spec.translations:
             raise PollInputError(_("The poll has its {code} wording twice.").format(code=code))
         question, options = _section(tagged.group(2))

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from bot.args import normalized
 from bot.buttons import MAX_INT, no_longer_works, parse_int
-from bot.i18n import _
+from bot.i18n import _, join_list
 from bot.model import Button
 from bot.survey_interviews import offer_slots
-from bot.survey_model import Question, Survey, answer_text, parse_typed
+from bot.survey_model import Question, Survey, answer_text, choices_text, parse_typed
 from bot.survey_waves import cancel_reminders, invite, may_take
 from bot.surveys import button_data, repository, start_button, survey_named
 from storage.surveys import Session, SurveyRepository, Wave
@@ -41,22 +42,6 @@ def _label(text: str) -> str:
 # --- taking a survey -------------------------------------------------------------------
 def anonymous_prefix(wave_id: int, participant_id: int) -> str:
     return f"survey-anon:{wave_id}:{participant_id}:"
-
-
-def _choices_text(survey: Survey, q: Question, language: str) -> str:
-    """The possible answers, as the reply to a typed answer that matches none repeats them."""
-    if q.kind == "yesno":
-        return _("Answer with the buttons, or type {yes} or {no}.").format(
-            yes=_("Yes"), no=_("No"))
-    if q.kind == "scale":
-        return _("Choose a number from {low} to {high}.").format(low=q.low, high=q.high)
-    lines = [f"{n}. {o}" for n, o in enumerate(survey.options(q, language), 1)]
-    if q.kind == "multiple":
-        head = _("Type the numbers of your choices (for example 1, 3), or use the buttons "
-                 "and press Done:")
-    else:
-        head = _("Type the number or the text of one option, or use the buttons:")
-    return head + "\n" + "\n".join(lines)
 
 
 def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
@@ -87,8 +72,9 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
         options = survey.options(q, language)
         lines.append(_("Choose all that apply, then press Done."))
         if session.selection:
-            lines.append(_("Selected: {choices}").format(choices="; ".join(
-                options[n - 1] for n in session.selection if 1 <= n <= len(options))))
+            lines.append(_("Selected: {choices}").format(choices=join_list(
+                [options[n - 1] for n in session.selection if 1 <= n <= len(options)],
+                language)))
         for n, option in enumerate(options, 1):
             mark = "✓ " if n in session.selection else ""
             buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
@@ -184,6 +170,24 @@ class Taking:
         s.state = "answering" if s.current is not None else "review"
         await self.save()
         await self.show()
+
+    async def toggle(self, q: Question, chosen: list[int], edit: str | None = None) -> None:
+        """Options pressed or typed: each is selected, or unselected if it was; `edit`:
+        the question's message to show it in (a press), else a new one (typed)."""
+        self.session.selection = sorted(set(self.session.selection) ^ set(chosen))
+        await self.save()
+        await self.show(edit=edit)
+
+    async def done(self, q: Question) -> None:
+        """Done on a multiple-choice question: the selection is the answer."""
+        s = self.session
+        count = len(self.survey.options(q, self.language))
+        s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]
+        if not s.selection:
+            await self.show(_("Choose at least one option first.") + (
+                " " + _("Or press Skip.") if q.optional else ""))
+            return
+        await self.answer(q, list(s.selection))
 
     async def submit(self) -> None:
         ctx = self.ctx
@@ -324,19 +328,11 @@ async def on_button(ctx: Context) -> None:
         await run.answer(q, value)
     elif action == "t" and q.kind == "multiple" and len(args) > 1 and \
             (n := parse_int(args[1], 1, len(survey.options(q, run.language)))) is not None:
-        s.selection = sorted(set(s.selection) ^ {n})
-        await run.save()
         # The question shows the new choice in place, where the platform can edit it.
-        await run.show(edit=ctx.event.pressed_native_id if ctx.event.chat.is_private
-                       else None)
+        await run.toggle(q, [n], edit=ctx.event.pressed_native_id
+                         if ctx.event.chat.is_private else None)
     elif action == "d" and q.kind == "multiple":
-        count = len(survey.options(q, run.language))
-        s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]
-        if not s.selection:
-            await run.show(_("Choose at least one option first.") + (
-                " " + _("Or press Skip.") if q.optional else ""))
-            return
-        await run.answer(q, list(s.selection))
+        await run.done(q)
     else:
         await _stale(run)
 
@@ -386,10 +382,16 @@ async def on_message(ctx: Context) -> bool:
             return True
         await run.answer(q, text)
         return True
+    if q.kind == "multiple" and normalized(text) in {"done", normalized(_("Done"))}:
+        await run.done(q)
+        return True
     value = parse_typed(survey, q, text, run.language)
+    if value is not None and q.kind == "multiple":  # as if their buttons were pressed
+        await run.toggle(q, value)
+        return True
     if value is None:
         await run.say(_("\"{text}\" is not one of the answers to this question.").format(
-            text=text[:60]) + "\n" + _choices_text(survey, q, run.language),
+            text=text[:60]) + "\n" + choices_text(survey, q, run.language),
             question_message(survey, wave, session, q, run.language)[1])
         return True
     await run.answer(q, value)

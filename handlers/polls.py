@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from bot.args import echo, number
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_datetime, ngettext
+from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.model import OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
 from bot.poll_text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
@@ -249,7 +249,7 @@ async def on_poll_answer(ctx: Context) -> None:
     if event.platform in ACKNOWLEDGE_VOTES:
         if choice:
             await ctx.reply(_("Your vote is counted: {choice}.").format(
-                choice=", ".join(copy.options[i] for i in sorted(choice))))
+                choice=comma_list(copy.options[i] for i in sorted(choice))))
         else:
             await ctx.reply(_("Your vote is withdrawn."))
 

@@ -16,7 +16,7 @@ from bot.args import echo, number, numeric
 from bot.commands import Command, CommandRegistry, Handler, MessageHandler
 from bot.content.practices import load_seed_practices
 from bot.context import Context
-from bot.i18n import N_, _
+from bot.i18n import N_, _, comma_list
 from bot.relay import NoTranslation
 from bot.scope import Reach
 from handlers.practice_review import approve, export, return_practice, review
@@ -165,7 +165,7 @@ async def practice_command(ctx: Context) -> None:
                 command=ctx.command("practices [words]")),
         ]
         if ctx.is_facilitator:
-            lines.append(_("Facilitators: {commands}").format(commands=", ".join(
+            lines.append(_("Facilitators: {commands}").format(commands=comma_list(
                 ctx.command(c) for c in ("practice review", "practice approve <n>",
                                          "practice return <n> <comment>", "practice export"))))
         await ctx.reply("\n".join(lines))

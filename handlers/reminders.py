@@ -12,7 +12,7 @@ from bot.args import MAX_ZONE, echo, number, zone_name
 from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
+from bot.i18n import N_, _, active, comma_list, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
@@ -287,7 +287,7 @@ async def timezone(ctx: Context) -> None:
         close = difflib.get_close_matches(typed[:MAX_ZONE], available_timezones(), n=3)
         await ctx.reply(_("\"{name}\" is not a time zone I know. Use a name like {examples}."
                           ).format(name=echo(typed, 40),
-                                   examples=", ".join(close or ["Africa/Dakar", "Asia/Beirut"])))
+                                   examples=comma_list(close or ["Africa/Dakar", "Asia/Beirut"])))
         return
     await ctx.services.participants.set_timezone(ctx.participant.id, name)
     await ctx.reload_participant()

@@ -9,7 +9,7 @@ from bot import surveys as engine
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_datetime, ngettext
+from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.scope import Reach
 from bot.survey_interviews import shortlist
 from bot.survey_model import Survey
@@ -46,7 +46,7 @@ async def pick_cohort(ctx: Context, code: str | None) -> Cohort | None:
         cohort = next((c for c in allowed if c.code == code.strip().lower()), None)
         if cohort is None:
             await ctx.reply(_("There is no cohort \"{code}\" among yours: {codes}.").format(
-                code=code[:40], codes=", ".join(c.code for c in allowed) or "-"))
+                code=code[:40], codes=comma_list(c.code for c in allowed) or "-"))
         return cohort
     mine = [c for c in await ctx.services.cohorts.of_participant(ctx.participant.id)
             if c in allowed]
@@ -58,7 +58,7 @@ async def pick_cohort(ctx: Context, code: str | None) -> Cohort | None:
         await ctx.reply(_("No cohort is configured, so there is nobody to send it to."))
     else:
         await ctx.reply(_("Which cohort? Add its code: {codes}.").format(
-            codes=", ".join(c.code for c in allowed)))
+            codes=comma_list(c.code for c in allowed)))
     return None
 
 
@@ -66,7 +66,7 @@ async def _survey_arg(ctx: Context, name: str) -> Survey | None:
     known = engine.surveys(ctx.services)
     survey = known.get(name.strip().lower()) if name else None
     if survey is None:
-        names = ", ".join(sorted(known)) or "-"
+        names = comma_list(sorted(known)) or "-"
         if name:
             await ctx.reply(_("There is no survey named \"{name}\". Surveys: {names}.").format(
                 name=name[:40], names=names))
@@ -91,7 +91,7 @@ async def _waves(ctx: Context, survey: Survey, cohort_code: str | None) -> list[
     if cohort_code:
         if cohort_code.lower() not in allowed:
             await ctx.reply(_("There is no cohort \"{code}\" among yours: {codes}.").format(
-                code=cohort_code[:40], codes=", ".join(sorted(allowed)) or "-"))
+                code=cohort_code[:40], codes=comma_list(sorted(allowed)) or "-"))
             return None
         allowed = {cohort_code.lower()}
     waves = [w for w in await engine.repository(ctx.services).waves(survey=survey.name,
@@ -237,7 +237,7 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
         name = reach.display_name if reach else f"#{entry.participant_id}"
         where = how_to_reach(reach.platform, reach.user_id) if reach else "?"
         line = f"• {name} — {where} · {entry.survey.name} ({entry.wave.cohort}): " + \
-            ", ".join(entry.reasons(ctx.language.code))
+            comma_list(entry.reasons(ctx.language.code))
         booking = await repo.booking_of(entry.participant_id, now)
         if booking is not None:
             line += "\n  " + _("interview booked: {when}").format(when=format_datetime(

@@ -209,6 +209,18 @@ class UnitStore:
             "attempt = ? ORDER BY question", (participant_id, unit, attempt))
         return [int(r["chosen"]) for r in rows]
 
+    async def last_asked(self, participant_id: int) -> tuple[int, int, int] | None:
+        """(unit, attempt, question) of the newest knowledge-check question sent to this
+        participant, from its outbox key (quiz:<participant>:<unit>:<attempt>:<question>:…),
+        so that an answer typed instead of pressed finds its question."""
+        row = await self.db.fetchone(
+            "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE ? ORDER BY id DESC LIMIT 1",
+            (f"quiz:{participant_id}:%",))
+        parts = str(row["dedupe_key"]).split(":") if row else []
+        if len(parts) < 5 or not all(p.isdigit() for p in parts[2:5]):
+            return None
+        return int(parts[2]), int(parts[3]), int(parts[4])
+
     # --- native quiz polls -----------------------------------------------------------
     async def record_poll(self, key: str, poll: QuizPoll, at: float) -> None:
         await self.db.execute(
