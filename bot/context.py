@@ -83,6 +83,15 @@ class Context:
         await self.send(self.private_chat, text, buttons=buttons, format=format,
                         attachments=attachments, about=about, audience=Audience.ASKER)
 
+    async def tell_asker(self, text: str) -> None:
+        """An answer only the asker needs (a mistake in what they typed, a refusal): in a
+        private chat a reply, from a group chat a private message, never a post the whole
+        group reads."""
+        if self.event.chat.is_private:
+            await self.reply(text)
+        else:
+            await self.reply_private(text)
+
     @property
     def private_chat(self) -> ChatRef:
         return ChatRef(self.platform, self.event.author.user_id, ChatKind.PRIVATE)

@@ -113,7 +113,12 @@ def _section(text: str) -> tuple[str, list[str]]:
 def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec:
     """Read `/poll`'s arguments; `language` is the original's unless it starts with "xx:".
     Raises PollInputError with the specific problem."""
-    flags, words = _split_flags(text.split())
+    # Flags may close any section, not only the whole text: "| Wednesday --for 2d || fr: …".
+    flags, sections = [], []
+    for section in text.split("||"):
+        found, words = _split_flags(section.split())
+        flags += found
+        sections.append(" ".join(words))
     spec = PollSpec("", [], language)
     chosen: set[str] = set()
     i = 0
@@ -137,8 +142,8 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
     spec.anonymous = "--anonymous" in chosen
     spec.multiple = "--multiple" in chosen
     spec.bridge = "--bridge" in chosen
-    body = " ".join(words)
-    if "|" not in body:
+    body = " || ".join(sections)
+    if "|" not in sections[0]:
         raise PollInputError(_("Write the question, then the options, separated by |: "
                                "{example}").format(
             example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))

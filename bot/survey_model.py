@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.args import choice, choices, normalized, number, numeric
+from bot.buttons import MAX_INT, parse_int
 from bot.i18n import _, join_list
 from storage.surveys import Answers
 
@@ -184,6 +185,20 @@ def choices_text(survey: Survey, q: Question, language: str) -> str:
     else:
         head = _("Type the number or the text of one option, or use the buttons:")
     return head + "\n" + "\n".join(lines)
+
+
+def button_value(q: Question, raw: str, options: int) -> Any | None:
+    """The answer a button's data carries, if it fits the question."""
+    if q.kind == "yesno":
+        return raw if raw in ("yes", "no") else None
+    value = parse_int(raw, -MAX_INT)
+    if value is None:
+        return None
+    if q.kind == "scale":
+        return value if q.low <= value <= q.high else None
+    if q.kind == "single":
+        return value if 1 <= value <= options else None
+    return None
 
 
 # Yes and no as people type them in the bot's languages (and 1/2, the buttons' order).

@@ -15,11 +15,18 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from bot.args import normalized
-from bot.buttons import MAX_INT, no_longer_works, parse_int
+from bot.buttons import no_longer_works, parse_int
 from bot.i18n import _, join_list
 from bot.model import Button
 from bot.survey_interviews import offer_slots
-from bot.survey_model import Question, Survey, answer_text, choices_text, parse_typed
+from bot.survey_model import (
+    Question,
+    Survey,
+    answer_text,
+    button_value,
+    choices_text,
+    parse_typed,
+)
 from bot.survey_waves import cancel_reminders, invite, may_take
 from bot.surveys import button_data, repository, start_button, survey_named
 from storage.surveys import Session, SurveyRepository, Wave
@@ -171,6 +178,13 @@ class Taking:
         await self.save()
         await self.show()
 
+    async def pause(self) -> None:
+        self.session.state = "paused"
+        await self.save()
+        await self.ctx.reply_private(_("Paused. Your answers so far are saved; press the "
+                                       "button when you want to continue."),
+                                     buttons=start_button(self.wave, _("Continue")))
+
     async def toggle(self, q: Question, chosen: list[int], edit: str | None = None) -> None:
         """Options pressed or typed: each is selected, or unselected if it was; `edit`:
         the question's message to show it in (a press), else a new one (typed)."""
@@ -287,11 +301,7 @@ async def on_button(ctx: Context) -> None:
         return
     s = run.session
     if action == "p":
-        s.state = "paused"
-        await run.save()
-        await ctx.reply_private(_("Paused. Your answers so far are saved; press the button "
-                                  "when you want to continue."),
-                                buttons=start_button(wave, _("Continue")))
+        await run.pause()
         return
     if action == "ok":
         if s.state != "review":
@@ -321,7 +331,7 @@ async def on_button(ctx: Context) -> None:
     if action == "s" and q.optional:
         await run.answer(q, None)
     elif action == "a" and len(args) > 1:
-        value = _button_value(q, args[1], len(survey.options(q, run.language)))
+        value = button_value(q, args[1], len(survey.options(q, run.language)))
         if value is None:
             await _stale(run)
             return
@@ -337,36 +347,31 @@ async def on_button(ctx: Context) -> None:
         await _stale(run)
 
 
-def _button_value(q: Question, raw: str, options: int) -> Any | None:
-    if q.kind == "yesno":
-        return raw if raw in ("yes", "no") else None
-    value = parse_int(raw, -MAX_INT)
-    if value is None:
-        return None
-    if q.kind == "scale":
-        return value if q.low <= value <= q.high else None
-    if q.kind == "single":
-        return value if 1 <= value <= options else None
-    return None
-
-
 async def _stale(run: Taking) -> None:
     await run.show(_("That button belongs to an earlier step; here is where you are now."))
 
 
-async def on_message(ctx: Context) -> bool:
-    """Typed text in a private chat while a survey is being answered goes to it."""
+async def active_run(ctx: Context) -> Taking | None:
+    """The survey this person is answering in their private chat now (not paused)."""
     if not ctx.event.chat.is_private or not ctx.participant.id:
-        return False
+        return None
     services = ctx.services
     session = await repository(services).active_session(ctx.participant.id)
     if session is None:
-        return False
+        return None
     wave = await repository(services).wave(session.wave_id)
     survey = survey_named(services, wave.survey) if wave else None
     if wave is None or survey is None:
+        return None
+    return Taking(ctx, survey, wave, session)
+
+
+async def on_message(ctx: Context) -> bool:
+    """Typed text in a private chat while a survey is being answered goes to it."""
+    run = await active_run(ctx)
+    if run is None:
         return False
-    run = Taking(ctx, survey, wave, session)
+    survey, wave, session = run.survey, run.wave, run.session
     text = ctx.event.text.strip()
     if session.state == "review" or session.current is None:
         await run.show(_("Please use the buttons: Submit, or Change to correct an answer."))

@@ -13,7 +13,7 @@ from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.scope import Reach
 from bot.survey_interviews import shortlist
 from bot.survey_model import Survey
-from bot.survey_taking import on_button, on_message, take
+from bot.survey_taking import active_run, on_button, on_message, take
 from bot.survey_waves import (
     REMINDER_KIND,
     WAVE_KIND,
@@ -250,15 +250,47 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
     await ctx.reply("\n".join(lines), about=[entry.participant_id for entry in found])
 
 
+# --- /skip and /cancel while answering (shared with other conversations) ----------------
+async def skip(ctx: Context) -> bool:
+    """/skip on the question being asked: an optional one is left unanswered."""
+    run = await active_run(ctx)
+    if run is None:
+        return False
+    session = run.session
+    if session.state == "review" or session.current is None:
+        await run.show(_("Please use the buttons: Submit, or Change to correct an answer."))
+        return True
+    q = run.survey.questions[session.current]
+    if not q.optional:
+        await run.show(_("This question needs an answer; only optional ones can be skipped."))
+        return True
+    await run.answer(q, None)
+    return True
+
+
+async def cancel(ctx: Context) -> bool:
+    """/cancel while answering: the same as Continue later."""
+    run = await active_run(ctx)
+    if run is None:
+        return False
+    await run.pause()
+    return True
+
+
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("survey", survey_command,
                          N_("Answer a survey; facilitators: start, status, results, export, "
                             "shortlist"), usage=N_("[name] | start <name> [cohort]"),
                          subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
                                       "results": Reach.REPORT, "export": Reach.REPORT,
-                                      "shortlist": Reach.REPORT}))
+                                      "shortlist": Reach.REPORT},
+                         participant_help=N_("Answer a survey, or continue one")))
     registry.add_callback(engine.CALLBACK, on_button)
     registry.add_message_handler("survey answers", on_message)
+    registry.add_shared("skip", skip, N_("Skip an optional question"),
+                        N_("There is nothing to skip right now."))
+    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
+                        N_("There is nothing to cancel right now."))
     registry.add_timed(WAVE_KIND, fire_wave)
     registry.add_timed(REMINDER_KIND, fire_reminder)
     registry.startup.append(plan_waves)
