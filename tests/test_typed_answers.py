@@ -227,3 +227,15 @@ async def test_a_console_poll_takes_arabic_commas_and_digits() -> None:
     for typed in ("1، 3", "١، ٣", "١,٣"):
         event = adapter.event_for(typed)
         assert (event.kind, event.option_ids) == (EventKind.POLL_ANSWER, [0, 2]), typed
+
+
+def test_lists_use_the_language_punctuation() -> None:
+    from bot.config import SUPPORTED_LANGUAGES
+    from bot.i18n import Catalogs, comma_list, join_list, use_language
+
+    catalogs = Catalogs(SUPPORTED_LANGUAGES)
+    with use_language(catalogs.pack("ar")):
+        assert comma_list(["demo", "fr-2027"]) == "demo، fr-2027"
+        assert join_list(["أ", "ب"]) == "أ؛ ب"
+    with use_language(catalogs.pack("fr")):
+        assert comma_list(["demo", "x"]) == "demo, x" and join_list(["a", "b"]) == "a; b"
