@@ -209,15 +209,17 @@ class UnitStore:
             "attempt = ? ORDER BY question", (participant_id, unit, attempt))
         return [int(r["chosen"]) for r in rows]
 
-    async def last_asked(self, participant_id: int) -> tuple[int, int, int] | None:
-        """(unit, attempt, question) of the newest knowledge-check question sent to this
-        participant, from its outbox key (quiz:<participant>:<unit>:<attempt>:<question>:…),
-        so that an answer typed instead of pressed finds its question."""
+    async def asking(self, participant_id: int, platform: str, chat_id: str
+                     ) -> tuple[int, int, int] | None:
+        """(unit, attempt, question) when the bot's newest message in this private chat is
+        a knowledge-check question to this participant (its outbox key is
+        quiz:<participant>:<unit>:<attempt>:<question>:…): what they type next answers it."""
         row = await self.db.fetchone(
-            "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE ? ORDER BY id DESC LIMIT 1",
-            (f"quiz:{participant_id}:%",))
-        parts = str(row["dedupe_key"]).split(":") if row else []
-        if len(parts) < 5 or not all(p.isdigit() for p in parts[2:5]):
+            "SELECT dedupe_key FROM outbox WHERE platform = ? AND chat_id = ? "
+            "ORDER BY id DESC LIMIT 1", (platform, chat_id))
+        parts = str(row["dedupe_key"] or "").split(":") if row else []
+        if len(parts) < 5 or parts[:2] != ["quiz", str(participant_id)] or \
+                not all(p.isdigit() for p in parts[2:5]):
             return None
         return int(parts[2]), int(parts[3]), int(parts[4])
 

@@ -200,6 +200,9 @@ async def test_a_knowledge_check_answer_typed_as_the_option_text(
         [feedback, *_next] = await h.send("p", first.options[first.answer - 1].upper())
         assert feedback.text.lstrip("\u200f").startswith("✅"), feedback.text
         second = unit.questions[1]
+        again = await h.send("p", "cooking")  # no option: the question again
+        assert "cooking" in again[0].text and second.question in again[-1].text
+        assert len(again[-1].buttons) == len(second.options)
         wrong = second.answer % len(second.options) + 1
         [feedback, *_next] = await h.send("p", "٠١٢٣٤٥٦٧٨٩"[wrong])
         assert feedback.text.lstrip("\u200f").startswith("❌"), feedback.text
