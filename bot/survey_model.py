@@ -14,6 +14,7 @@ from bot.i18n import _, join_list
 from storage.surveys import Answers
 
 # --- the model -------------------------------------------------------------------------
+BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|=|>|<)?\s*(-?\d+)\s*$")
 
 
@@ -185,6 +186,10 @@ def choices_text(survey: Survey, q: Question, language: str) -> str:
     else:
         head = _("Type the number or the text of one option, or use the buttons:")
     return head + "\n" + "\n".join(lines)
+
+
+def button_label(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL else text[:BUTTON_LABEL - 1].rstrip() + "…"
 
 
 def button_value(q: Question, raw: str, options: int) -> Any | None:

@@ -23,6 +23,7 @@ from bot.survey_model import (
     Question,
     Survey,
     answer_text,
+    button_label,
     button_value,
     choices_text,
     parse_typed,
@@ -37,13 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.surveys")
 
 MAX_TEXT_ANSWER = 2000
-BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
 # go, pause, submit, change, skip, answer, toggle, done (see on_button)
 ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= BUTTON_LABEL else text[:BUTTON_LABEL - 1].rstrip() + "…"
 
 
 # --- taking a survey -------------------------------------------------------------------
@@ -74,7 +70,7 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
                         Button(_("No"), button_data(wave, "a", q.index, "no"))])
     elif q.kind == "single":
         for n, option in enumerate(survey.options(q, language), 1):
-            buttons.append([Button(_label(option), button_data(wave, "a", q.index, n))])
+            buttons.append([Button(button_label(option), button_data(wave, "a", q.index, n))])
     elif q.kind == "multiple":
         options = survey.options(q, language)
         lines.append(_("Choose all that apply, then press Done."))
@@ -84,7 +80,8 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
                 language)))
         for n, option in enumerate(options, 1):
             mark = "✓ " if n in session.selection else ""
-            buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
+            buttons.append([Button(button_label(mark + option),
+                                   button_data(wave, "t", q.index, n))])
         buttons.append([Button(_("Done"), button_data(wave, "d", q.index), control=True)])
     else:
         lines.append(_("Type your answer in a message."))
@@ -106,7 +103,7 @@ def review_message(survey: Survey, wave: Wave, session: Session, language: str
             continue
         text = survey.t(q.text, language)
         answer = answer_text(survey, q, session.answers[q.id], language)
-        lines.append(f"{n}. {_label(text)}\n   → {answer}")
+        lines.append(f"{n}. {button_label(text)}\n   → {answer}")
         changes.append(Button(_("Change {n}").format(n=n), button_data(wave, "c", q.index)))
     lines.append(_("Press Submit to send them, or Change to correct one. Once submitted, "
                    "they cannot be changed."))
@@ -389,15 +386,12 @@ async def on_message(ctx: Context) -> bool:
         return True
     if q.kind == "multiple" and normalized(text) in {"done", normalized(_("Done"))}:
         await run.done(q)
-        return True
-    value = parse_typed(survey, q, text, run.language)
-    if value is not None and q.kind == "multiple":  # as if their buttons were pressed
-        await run.toggle(q, value)
-        return True
-    if value is None:
+    elif (value := parse_typed(survey, q, text, run.language)) is None:
         await run.say(_("\"{text}\" is not one of the answers to this question.").format(
             text=text[:60]) + "\n" + choices_text(survey, q, run.language),
             question_message(survey, wave, session, q, run.language)[1])
-        return True
-    await run.answer(q, value)
+    elif q.kind == "multiple":  # as if their buttons were pressed
+        await run.toggle(q, value)
+    else:
+        await run.answer(q, value)
     return True
