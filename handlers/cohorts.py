@@ -9,7 +9,7 @@ from bot.args import echo, word
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_date
+from bot.i18n import N_, _, comma_list, format_date
 
 
 def _dates(ctx: Context, cohort: Cohort) -> str:
@@ -74,7 +74,7 @@ async def leave(ctx: Context) -> None:
             await ctx.reply(_("You are not in any cohort."))
         else:
             await ctx.reply(_("Which cohort? {choices}").format(
-                choices=", ".join(ctx.command("leave " + c.code) for c in mine)))
+                choices=comma_list(ctx.command("leave " + c.code) for c in mine)))
         return
     await cohorts.leave(cohort, ctx.participant.id)
     await ctx.reply(_("You have left {name}. You can come back with {command}.").format(
