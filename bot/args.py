@@ -137,3 +137,51 @@ def zone_name(text: str) -> str | None:
 def echo(text: str, limit: int = 20) -> str:
     """What the reader typed, shortened, to quote it back in an answer (never in a log)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- answers typed to a question with options --------------------------------------------
+# Separators of a typed list in every language: the Latin comma and semicolon, the Arabic
+# comma "،" and semicolon "؛", the ideographic and full-width commas.
+_LIST_PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "、": ",", "，": ",", "；": ";"})
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_NUMBERS = re.compile(r"[\d#,;\s]+")  # \d: any script's decimal digits ("٢، ٨")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+
+
+def normalized(text: str) -> str:
+    """Typed text compared with an option: invisible marks, case, extra spaces, the
+    apostrophe's shape and end punctuation ("Oui !", "ODD 8.", "نعم؟") do not count."""
+    text = " ".join(text.translate(_INVISIBLE).translate(_APOSTROPHES).casefold().split())
+    return text.strip(" .!?؟¡¿")
+
+
+def choice(text: str, options: list[list[str]]) -> int | None:
+    """One option (counted from 1) typed as its number in any script or as its text in any
+    of the `options` lists (the same options in several languages); None otherwise."""
+    typed = normalized(text)
+    if not typed or not options:
+        return None
+    if numeric(typed):  # "2", "٢"; "¹" or 10,000 digits are no option's number
+        return number(typed, 1, len(options[0]))
+    for wording in options:
+        for n, option in enumerate(wording, 1):
+            if normalized(option) == typed:
+                return n
+    return None
+
+
+def choices(text: str, options: list[list[str]]) -> list[int] | None:
+    """Several options: "1, 3", "1 3", "١، ٣", "ODD 8; Gender", or one of them; sorted
+    numbers, or None when any part is not an option."""
+    whole = choice(text, options)  # an option's text may hold a comma itself
+    if whole is not None:
+        return [whole]
+    typed = normalized(text).translate(_LIST_PUNCTUATION)
+    if _NUMBERS.fullmatch(typed):
+        parts = [p for p in re.split(r"[,;\s]+", typed) if p]
+    else:
+        parts = [p for p in _LIST_SPLIT.split(typed) if p]
+    chosen = [choice(p, options) for p in parts]
+    if not chosen or any(c is None for c in chosen):
+        return None
+    return sorted({c for c in chosen if c is not None})

@@ -4,10 +4,11 @@ conversation steps explicitly in its `setup()` (Red's cog pattern)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from bot.i18n import _
 from bot.scope import Reach
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class Command:
     # Facilitator sub-commands ("review" of /practice) and what each may reach: those of a
     # command open to everyone, or those whose reach differs from the command's.
     subcommands: Mapping[str, Reach] = field(default_factory=lambda: MappingProxyType({}))
+    # What /help says to a participant when `help` names facilitator sub-commands.
+    participant_help: str = ""
     # It stores more than the account and language (bot/consent.py): the dispatcher asks
     # for consent first. A facilitator's own commands and sub-commands are not asked.
     needs_consent: bool = False
@@ -50,6 +53,16 @@ class Command:
     def asks_consent(self, args: list[str]) -> bool:
         """Whether this command, with these arguments, needs the reader's consent."""
         return self.needs_consent and self.reach_of(args) is None
+
+    def participant_usage(self, usage: str) -> str:
+        """`usage` (as translated) without the facilitator sub-commands' alternatives:
+        "[name] | start <name>" -> "[name]", "[off|list]" -> "[off]"."""
+        wrapped = usage.startswith("[") and usage.endswith("]") and usage.count("[") == 1
+        inner, separator = (usage[1:-1], "|") if wrapped else (usage, " | ")
+        kept = [part.strip() for part in inner.split("|")
+                if not part.split() or part.split()[0].lower() not in self.subcommands]
+        text = separator.join(kept)
+        return f"[{text}]" if wrapped and text else text
 
     def facilitator_forms(self) -> list[str]:
         """The command and sub-commands a facilitator types: "announce", "practice review"."""
@@ -86,6 +99,28 @@ class CommandRegistry:
         if command.facilitator_only and command.scope is None:
             raise ValueError(f"facilitator command /{command.name} declares no scope")
         self.commands[command.name] = command
+
+    def add_shared(self, name: str, mine: MessageHandler, help_text: str,
+                   nothing: str) -> None:
+        """A command several conversations answer (/skip, /cancel): each feature's `mine`
+        answers True when it had something in progress; the first registered runs last,
+        and when none had anything the reader gets `nothing` (translated then). What it
+        skips or pauses is stored: it asks for consent first (bot/consent.py)."""
+        existing = self.commands.get(name)
+        previous = existing.handler if existing else None
+
+        async def handler(ctx: Context) -> None:
+            if await mine(ctx):
+                return
+            if previous is not None:
+                await previous(ctx)
+            else:
+                await ctx.reply(_(nothing))
+
+        if existing is None:
+            self.commands[name] = Command(name, handler, help_text, needs_consent=True)
+        else:
+            self.commands[name] = replace(existing, handler=handler, needs_consent=True)
 
     def add_callback(self, prefix: str, handler: Handler, *, needs_consent: bool = False
                      ) -> None:

@@ -93,6 +93,16 @@ class Context:
         await self.send(self.private_chat, text, buttons=buttons, format=format,
                         attachments=attachments, about=about, audience=Audience.ASKER)
 
+    async def tell_asker(self, text: str) -> None:
+        """An answer only the asker needs (a mistake in what they typed, a refusal), never
+        a post the whole group reads: a reply in a private chat or where the platform shows
+        it to the asker alone (a Discord slash command: ephemeral), else a private message
+        (the group then only reads that the answer was sent privately)."""
+        if self.event.chat.is_private or self.event.awaits_settle:
+            await self.reply(text)
+        else:
+            await self.reply_private(text)
+
     @property
     def private_chat(self) -> ChatRef:
         return ChatRef(self.platform, self.event.author.user_id, ChatKind.PRIVATE)

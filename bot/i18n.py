@@ -8,7 +8,7 @@ other in one task, so a value left set would leak into the next update).
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -111,6 +111,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a string for extraction; translate it later with `_()` where it is shown."""
     return message
+
+
+def join_list(items: Iterable[str], language: str | None = None) -> str:
+    """Items (options, which may hold commas themselves) as one line, with the language's
+    own separator: the Arabic semicolon in Arabic, a semicolon elsewhere."""
+    code = language or active().code
+    return ("؛ " if code == "ar" else "; ").join(items)
+
+
+def comma_list(items: Iterable[str]) -> str:
+    """Short items (codes, names, commands) with the active language's comma: "، " in
+    Arabic."""
+    return ("، " if active().code == "ar" else ", ").join(items)
 
 
 def rtl_marked(text: str, pack: LanguagePack | None = None) -> str:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.i18n import _
+from bot.i18n import _, comma_list
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_QUESTION, MAX_OPTION = 300, 100
@@ -113,7 +113,12 @@ def _section(text: str) -> tuple[str, list[str]]:
 def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec:
     """Read `/poll`'s arguments; `language` is the original's unless it starts with "xx:".
     Raises PollInputError with the specific problem."""
-    flags, words = _split_flags(text.split())
+    # Flags may close any section, not only the whole text: "| Wednesday --for 2d || fr: …".
+    flags, sections = [], []
+    for section in text.split("||"):
+        found, words = _split_flags(section.split())
+        flags += found
+        sections.append(" ".join(words))
     spec = PollSpec("", [], language)
     chosen: set[str] = set()
     i = 0
@@ -122,7 +127,7 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
         name, _sep, value = flag.partition("=")
         if name not in FLAGS:
             raise PollInputError(_("I don't know the option {flag}. Options: {flags}.").format(
-                flag=flags[i][:30], flags=", ".join(FLAGS)))
+                flag=flags[i][:30], flags=comma_list(FLAGS)))
         chosen.add(name)
         if name == "--for":
             if not value:
@@ -137,8 +142,8 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
     spec.anonymous = "--anonymous" in chosen
     spec.multiple = "--multiple" in chosen
     spec.bridge = "--bridge" in chosen
-    body = " ".join(words)
-    if "|" not in body:
+    body = " || ".join(sections)
+    if "|" not in sections[0]:
         raise PollInputError(_("Write the question, then the options, separated by |: "
                                "{example}").format(
             example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))
@@ -158,7 +163,7 @@ def parse_poll(text: str, language: str, languages: tuple[str, ...]) -> PollSpec
         code = tagged.group(1).lower()
         if code not in languages:
             raise PollInputError(_("{code} is not one of the bot's languages ({languages})."
-                                   ).format(code=code, languages=", ".join(languages)))
+                                   ).format(code=code, languages=comma_list(languages)))
         if code == spec.language or code in spec.translations:
             raise PollInputError(_("The poll has its {code} wording twice.").format(code=code))
         question, options = _section(tagged.group(2))

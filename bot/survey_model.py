@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.args import number, numeric
-from bot.i18n import _
+from bot.args import choice, choices, normalized, number, numeric
+from bot.buttons import MAX_INT, parse_int
+from bot.i18n import _, join_list
 from storage.surveys import Answers
 
 # --- the model -------------------------------------------------------------------------
+BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|=|>|<)?\s*(-?\d+)\s*$")
 
 
@@ -164,45 +166,71 @@ def answer_text(survey: Survey, q: Question, value: Any, language: str) -> str:
         return options[value - 1] if 1 <= value <= len(options) else str(value)
     if q.kind == "multiple":
         options = survey.options(q, language)
-        return "; ".join(options[v - 1] if 1 <= v <= len(options) else str(v) for v in value)
+        return join_list([options[v - 1] if 1 <= v <= len(options) else str(v)
+                          for v in value], language)
     return str(value)
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split()).strip(" .!")
+def choices_text(survey: Survey, q: Question, language: str) -> str:
+    """The possible answers, as the reply to a typed answer that matches none repeats them."""
+    if q.kind == "yesno":
+        return _("Answer with the buttons, or type {yes} or {no}.").format(
+            yes=_("Yes"), no=_("No"))
+    if q.kind == "scale":
+        return _("Choose a number from {low} to {high}.").format(low=q.low, high=q.high)
+    lines = [f"{n}. {o}" for n, o in enumerate(survey.options(q, language), 1)]
+    if q.kind == "multiple":
+        head = _("Type the numbers of your choices (for example 1, 3) or press their "
+                 "buttons: each one typed or pressed is selected, or unselected if it was. "
+                 "Then press Done (or type it):")
+    else:
+        head = _("Type the number or the text of one option, or use the buttons:")
+    return head + "\n" + "\n".join(lines)
+
+
+def button_label(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL else text[:BUTTON_LABEL - 1].rstrip() + "…"
+
+
+def button_value(q: Question, raw: str, options: int) -> Any | None:
+    """The answer a button's data carries, if it fits the question."""
+    if q.kind == "yesno":
+        return raw if raw in ("yes", "no") else None
+    value = parse_int(raw, -MAX_INT)
+    if value is None:
+        return None
+    if q.kind == "scale":
+        return value if q.low <= value <= q.high else None
+    if q.kind == "single":
+        return value if 1 <= value <= options else None
+    return None
+
+
+# Yes and no as people type them in the bot's languages (and 1/2, the buttons' order).
+_YES = frozenset({"yes", "y", "oui", "sí", "si", "sim", "نعم", "ايوه", "أجل"})
+_NO = frozenset({"no", "n", "non", "não", "nao", "لا"})
 
 
 def parse_typed(survey: Survey, q: Question, text: str, language: str) -> Any | None:
-    """A typed answer to a button question: the option's number or its text."""
-    typed = _norm(text)
+    """A typed answer to a button question: the option's number (in any script's digits)
+    or its text in any of the survey's languages; for a scale, its number or one of its end
+    labels; for several choices, a list ("1, 3", "١، ٣", "ODD 8; Genre")."""
+    typed = normalized(text)
     if not typed:
         return None
     if q.kind == "yesno":
-        yes = {"yes", "y", "1", _norm(_("Yes"))}
-        no = {"no", "n", "2", _norm(_("No"))}
-        return "yes" if typed in yes else "no" if typed in no else None
+        if numeric(typed):
+            return {1: "yes", 2: "no"}.get(number(typed, 1, 2) or 0)
+        if typed in _YES or typed == normalized(_("Yes")):
+            return "yes"
+        return "no" if typed in _NO or typed == normalized(_("No")) else None
     if q.kind == "scale":
-        return number(typed, q.low, q.high)
+        if numeric(typed):
+            return number(typed, q.low, q.high)
+        ends = [(q.low, label) for label in q.low_label.values()] + \
+            [(q.high, label) for label in q.high_label.values()]
+        return next((value for value, label in ends if normalized(label) == typed), None)
     every = [survey.options(q, language)] + [v for k, v in q.options.items() if k != language]
-    count = len(every[0])
-
-    def one(word: str) -> int | None:
-        if numeric(word):  # "2", "٢"; "¹" or 10,000 digits are no option's number
-            return number(word, 1, count)
-        for options in every:
-            for n, option in enumerate(options, 1):
-                if _norm(option) == word:
-                    return n
-        return None
-
     if q.kind == "single":
-        return one(typed)
-    whole = one(typed)
-    if whole is not None:
-        return [whole]
-    parts = [p for p in re.split(r"[,;]\s*|\s+", typed) if p] if re.fullmatch(
-        r"[\d,;\s]+", typed) else [p for p in re.split(r"\s*[,;]\s*", typed) if p]
-    chosen = [one(p) for p in parts]
-    if not chosen or any(c is None for c in chosen):
-        return None
-    return sorted({c for c in chosen if c is not None})
+        return choice(typed, every)
+    return choices(typed, every)

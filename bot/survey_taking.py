@@ -14,11 +14,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from bot.buttons import MAX_INT, no_longer_works, parse_int
-from bot.i18n import _
+from bot.args import normalized
+from bot.buttons import no_longer_works, parse_int
+from bot.i18n import _, join_list
 from bot.model import Button
 from bot.survey_interviews import offer_slots
-from bot.survey_model import Question, Survey, answer_text, parse_typed
+from bot.survey_model import (
+    Question,
+    Survey,
+    answer_text,
+    button_label,
+    button_value,
+    choices_text,
+    parse_typed,
+)
 from bot.survey_waves import cancel_reminders, invite, may_take
 from bot.surveys import button_data, repository, start_button, survey_named
 from storage.surveys import Session, SurveyRepository, Wave
@@ -29,34 +38,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.surveys")
 
 MAX_TEXT_ANSWER = 2000
-BUTTON_LABEL = 60  # characters shown on a button (Telegram and Discord cut longer ones)
 # go, pause, submit, change, skip, answer, toggle, done (see on_button)
 ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= BUTTON_LABEL else text[:BUTTON_LABEL - 1].rstrip() + "…"
 
 
 # --- taking a survey -------------------------------------------------------------------
 def anonymous_prefix(wave_id: int, participant_id: int) -> str:
     return f"survey-anon:{wave_id}:{participant_id}:"
-
-
-def _choices_text(survey: Survey, q: Question, language: str) -> str:
-    """The possible answers, as the reply to a typed answer that matches none repeats them."""
-    if q.kind == "yesno":
-        return _("Answer with the buttons, or type {yes} or {no}.").format(
-            yes=_("Yes"), no=_("No"))
-    if q.kind == "scale":
-        return _("Choose a number from {low} to {high}.").format(low=q.low, high=q.high)
-    lines = [f"{n}. {o}" for n, o in enumerate(survey.options(q, language), 1)]
-    if q.kind == "multiple":
-        head = _("Type the numbers of your choices (for example 1, 3), or use the buttons "
-                 "and press Done:")
-    else:
-        head = _("Type the number or the text of one option, or use the buttons:")
-    return head + "\n" + "\n".join(lines)
 
 
 def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
@@ -82,16 +70,18 @@ def question_message(survey: Survey, wave: Wave, session: Session, q: Question,
                         Button(_("No"), button_data(wave, "a", q.index, "no"))])
     elif q.kind == "single":
         for n, option in enumerate(survey.options(q, language), 1):
-            buttons.append([Button(_label(option), button_data(wave, "a", q.index, n))])
+            buttons.append([Button(button_label(option), button_data(wave, "a", q.index, n))])
     elif q.kind == "multiple":
         options = survey.options(q, language)
         lines.append(_("Choose all that apply, then press Done."))
         if session.selection:
-            lines.append(_("Selected: {choices}").format(choices="; ".join(
-                options[n - 1] for n in session.selection if 1 <= n <= len(options))))
+            lines.append(_("Selected: {choices}").format(choices=join_list(
+                [options[n - 1] for n in session.selection if 1 <= n <= len(options)],
+                language)))
         for n, option in enumerate(options, 1):
             mark = "✓ " if n in session.selection else ""
-            buttons.append([Button(_label(mark + option), button_data(wave, "t", q.index, n))])
+            buttons.append([Button(button_label(mark + option),
+                                   button_data(wave, "t", q.index, n))])
         buttons.append([Button(_("Done"), button_data(wave, "d", q.index), control=True)])
     else:
         lines.append(_("Type your answer in a message."))
@@ -113,7 +103,7 @@ def review_message(survey: Survey, wave: Wave, session: Session, language: str
             continue
         text = survey.t(q.text, language)
         answer = answer_text(survey, q, session.answers[q.id], language)
-        lines.append(f"{n}. {_label(text)}\n   → {answer}")
+        lines.append(f"{n}. {button_label(text)}\n   → {answer}")
         changes.append(Button(_("Change {n}").format(n=n), button_data(wave, "c", q.index)))
     lines.append(_("Press Submit to send them, or Change to correct one. Once submitted, "
                    "they cannot be changed."))
@@ -184,6 +174,31 @@ class Taking:
         s.state = "answering" if s.current is not None else "review"
         await self.save()
         await self.show()
+
+    async def pause(self) -> None:
+        self.session.state = "paused"
+        await self.save()
+        await self.ctx.reply_private(_("Paused. Your answers so far are saved; press the "
+                                       "button when you want to continue."),
+                                     buttons=start_button(self.wave, _("Continue")))
+
+    async def toggle(self, q: Question, chosen: list[int], edit: str | None = None) -> None:
+        """Options pressed or typed: each is selected, or unselected if it was; `edit`:
+        the question's message to show it in (a press), else a new one (typed)."""
+        self.session.selection = sorted(set(self.session.selection) ^ set(chosen))
+        await self.save()
+        await self.show(edit=edit)
+
+    async def done(self, q: Question) -> None:
+        """Done on a multiple-choice question: the selection is the answer."""
+        s = self.session
+        count = len(self.survey.options(q, self.language))
+        s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]
+        if not s.selection:
+            await self.show(_("Choose at least one option first.") + (
+                " " + _("Or press Skip.") if q.optional else ""))
+            return
+        await self.answer(q, list(s.selection))
 
     async def submit(self) -> None:
         ctx = self.ctx
@@ -283,11 +298,7 @@ async def on_button(ctx: Context) -> None:
         return
     s = run.session
     if action == "p":
-        s.state = "paused"
-        await run.save()
-        await ctx.reply_private(_("Paused. Your answers so far are saved; press the button "
-                                  "when you want to continue."),
-                                buttons=start_button(wave, _("Continue")))
+        await run.pause()
         return
     if action == "ok":
         if s.state != "review":
@@ -317,60 +328,47 @@ async def on_button(ctx: Context) -> None:
     if action == "s" and q.optional:
         await run.answer(q, None)
     elif action == "a" and len(args) > 1:
-        value = _button_value(q, args[1], len(survey.options(q, run.language)))
+        value = button_value(q, args[1], len(survey.options(q, run.language)))
         if value is None:
             await _stale(run)
             return
         await run.answer(q, value)
     elif action == "t" and q.kind == "multiple" and len(args) > 1 and \
             (n := parse_int(args[1], 1, len(survey.options(q, run.language)))) is not None:
-        s.selection = sorted(set(s.selection) ^ {n})
-        await run.save()
         # The question shows the new choice in place, where the platform can edit it.
-        await run.show(edit=ctx.event.pressed_native_id if ctx.event.chat.is_private
-                       else None)
+        await run.toggle(q, [n], edit=ctx.event.pressed_native_id
+                         if ctx.event.chat.is_private else None)
     elif action == "d" and q.kind == "multiple":
-        count = len(survey.options(q, run.language))
-        s.selection = [n for n in sorted(set(s.selection)) if 1 <= n <= count]
-        if not s.selection:
-            await run.show(_("Choose at least one option first.") + (
-                " " + _("Or press Skip.") if q.optional else ""))
-            return
-        await run.answer(q, list(s.selection))
+        await run.done(q)
     else:
         await _stale(run)
-
-
-def _button_value(q: Question, raw: str, options: int) -> Any | None:
-    if q.kind == "yesno":
-        return raw if raw in ("yes", "no") else None
-    value = parse_int(raw, -MAX_INT)
-    if value is None:
-        return None
-    if q.kind == "scale":
-        return value if q.low <= value <= q.high else None
-    if q.kind == "single":
-        return value if 1 <= value <= options else None
-    return None
 
 
 async def _stale(run: Taking) -> None:
     await run.show(_("That button belongs to an earlier step; here is where you are now."))
 
 
-async def on_message(ctx: Context) -> bool:
-    """Typed text in a private chat while a survey is being answered goes to it."""
+async def active_run(ctx: Context) -> Taking | None:
+    """The survey this person is answering in their private chat now (not paused)."""
     if not ctx.event.chat.is_private or not ctx.participant.id:
-        return False
+        return None
     services = ctx.services
     session = await repository(services).active_session(ctx.participant.id)
     if session is None:
-        return False
+        return None
     wave = await repository(services).wave(session.wave_id)
     survey = survey_named(services, wave.survey) if wave else None
     if wave is None or survey is None:
+        return None
+    return Taking(ctx, survey, wave, session)
+
+
+async def on_message(ctx: Context) -> bool:
+    """Typed text in a private chat while a survey is being answered goes to it."""
+    run = await active_run(ctx)
+    if run is None:
         return False
-    run = Taking(ctx, survey, wave, session)
+    survey, wave, session = run.survey, run.wave, run.session
     text = ctx.event.text.strip()
     if session.state == "review" or session.current is None:
         await run.show(_("Please use the buttons: Submit, or Change to correct an answer."))
@@ -386,11 +384,14 @@ async def on_message(ctx: Context) -> bool:
             return True
         await run.answer(q, text)
         return True
-    value = parse_typed(survey, q, text, run.language)
-    if value is None:
+    if q.kind == "multiple" and normalized(text) in {"done", normalized(_("Done"))}:
+        await run.done(q)
+    elif (value := parse_typed(survey, q, text, run.language)) is None:
         await run.say(_("\"{text}\" is not one of the answers to this question.").format(
-            text=text[:60]) + "\n" + _choices_text(survey, q, run.language),
+            text=text[:60]) + "\n" + choices_text(survey, q, run.language),
             question_message(survey, wave, session, q, run.language)[1])
-        return True
-    await run.answer(q, value)
+    elif q.kind == "multiple":  # as if their buttons were pressed
+        await run.toggle(q, value)
+    else:
+        await run.answer(q, value)
     return True

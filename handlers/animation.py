@@ -23,6 +23,7 @@ from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
 from bot.services import Services
+from bot.surveys import repository as survey_repository
 from bot.timeline import Planned
 from storage.activity import ActivityRepository
 from storage.schedules import NewSchedule, Schedule
@@ -33,6 +34,11 @@ KIND = "animation"
 # few hours late; a day late it would only confuse the conversation.
 MAX_LATE = timedelta(hours=12)
 TIMELINE_LIMIT = 52  # occurrences of one recurring prompt shown by `python -m bot timeline`
+# A one-off prompt before one of these dates announces the survey sent on it ("in three
+# days you will receive the impact survey"): once a facilitator has sent that survey
+# earlier (/survey start), the announcement is not posted.
+ANNOUNCED_SURVEYS = {"impact_survey": "impact"}
+PAST = "not sent: already past when the bot first planned it"
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,10 @@ async def fire_prompt(services: Services, schedule: Schedule, firing: Firing) ->
         await services.schedules.cancel(schedule.id)
         return
     try:
+        if await survey_sent(services, cohort, prompt):
+            log.info("cohort %s: prompt %s not posted (its survey was already sent)",
+                     cohort.code, prompt.id)
+            return
         if firing.late and services.clock.now() - firing.occurrence > MAX_LATE:
             log.warning("cohort %s: prompt %s of %s skipped (the bot was not running)",
                         cohort.code, prompt.id, firing.occurrence.isoformat())
@@ -202,15 +212,34 @@ async def timeline(services: Services, cohort: Cohort) -> list[Planned]:
     languages = sorted({t.language for t in chats})
     audience = f"cohort channels ({', '.join(languages)})" if languages else "cohort channels"
     end = cohort.moment(cohort.impact_survey + timedelta(days=1), time(0, 0))
+    planned = await ActivityRepository(services.db).planned(cohort.code)
     entries: list[Planned] = []
     for prompt in plan_of(services).prompts:
+        known = planned.get(f"prompt:{prompt.id}")
+        schedule = await services.schedules.get(known.schedule_id) \
+            if known is not None and known.schedule_id is not None else None
+        sent = await survey_sent(services, cohort, prompt)
         for n, at in enumerate(prompt.occurrences(cohort)):
             if prompt.recurring and (n >= TIMELINE_LIMIT or at >= end):
                 break
             _language, text = prompt.text(fallbacks(services, cohort, cohort.default_language),
                                           n)
-            entries.append(Planned(at, audience, channel, text, KIND))
+            who = audience
+            if sent:
+                who = "not sent: the survey it announces was already sent"
+            elif known is not None and (schedule is None or at.timestamp() < schedule.created_at):
+                who = PAST
+            entries.append(Planned(at, who, channel, text, KIND))
     return entries
+
+
+async def survey_sent(services: Services, cohort: Cohort, prompt: Prompt) -> bool:
+    """Whether `prompt` announces a survey the cohort has already received."""
+    name = ANNOUNCED_SURVEYS.get(prompt.at.point) if prompt.at and prompt.at.days < 0 else None
+    if name is None:
+        return False
+    waves = await survey_repository(services).waves(survey=name, cohort=cohort.code)
+    return any(w.opened_at is not None for w in waves)
 
 
 def setup(registry: CommandRegistry) -> None:

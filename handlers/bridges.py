@@ -6,7 +6,7 @@ import re
 
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import LANGUAGE_NAMES, N_, _, use_language
+from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, use_language
 from bot.scope import Reach, not_your_chat
 
 NAME = re.compile(r"^[\w-]{1,40}$")
@@ -49,7 +49,7 @@ async def _list(ctx: Context) -> None:
     for name, count in names:
         bridge_id = await s.relay.bridges.id_of(name)
         channels = await s.relay.bridges.channels(bridge_id or 0)
-        where = ", ".join(f"{c.platform}:{c.title or c.chat_id} ({c.language})"
+        where = comma_list(f"{c.platform}:{c.title or c.chat_id} ({c.language})"
                           for c in channels)
         lines.append(_("{name}: {count} chats — {where}").format(name=name, count=count,
                                                                   where=where or "—"))
@@ -92,7 +92,7 @@ async def _join(ctx: Context, name: str, language: str | None) -> None:
     if language not in s.config.bot.languages:
         await ctx.reply(_("I don't know the language \"{value}\". Choose one of: {choices}."
                           ).format(value=language[:10],
-                                   choices=", ".join(s.config.bot.languages)))
+                                   choices=comma_list(s.config.bot.languages)))
         return
     await s.relay.bridges.join(bridge_id, chat.platform, chat.chat_id, chat.kind.value,
                                language, chat.title)

@@ -11,7 +11,7 @@ from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.consent import has_consent
 from bot.context import Context
-from bot.i18n import N_, _, format_date
+from bot.i18n import N_, _, comma_list, format_date
 from bot.model import Button
 from bot.services import Services
 
@@ -113,7 +113,7 @@ async def leave(ctx: Context) -> None:
             await ctx.reply(_("You are not in any cohort."))
         else:
             await ctx.reply(_("Which cohort? {choices}").format(
-                choices=", ".join(ctx.command("leave " + c.code) for c in mine)))
+                choices=comma_list(ctx.command("leave " + c.code) for c in mine)))
         return
     await cohorts.leave(cohort, ctx.participant.id)
     await ctx.reply(_("You have left {name}. You can come back with {command}.").format(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.authz import FACILITATOR
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, rtl_marked, use_language
+from bot.i18n import N_, _, comma_list, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.relay import PLATFORM_NAMES
 from bot.scope import Reach
@@ -37,7 +37,7 @@ class Person:
 
     def describe(self) -> str:
         """"Ana (Telegram 123, Discord 456)": enough to tell two Anas apart."""
-        ids = ", ".join(f"{PLATFORM_NAMES.get(a.platform, a.platform)} {a.user_id}"
+        ids = comma_list(f"{PLATFORM_NAMES.get(a.platform, a.platform)} {a.user_id}"
                         for a in self.accounts)
         return f"{self.name} ({ids})" if ids else self.name
 
@@ -258,7 +258,7 @@ async def facilitator(ctx: Context) -> None:
         # cannot grant (or take) more than they have.
         await ctx.refuse(_("Only a facilitator of every cohort can give or take the "
                           "facilitator role; you facilitate {cohorts} only.").format(
-            cohorts=", ".join(c.name for c in await ctx.services.cohorts.facilitated_by(
+            cohorts=comma_list(c.name for c in await ctx.services.cohorts.facilitated_by(
                 ctx.services, ctx.participant.id))))
         await ctx.services.audit.record(ctx.participant.id, ctx.platform,
                                         f"facilitator {action}", "refused",

@@ -8,8 +8,14 @@ from bot.i18n import N_, _
 
 
 def _line(ctx: Context, command: Command) -> str:
-    usage = f" {_(command.usage)}" if command.usage else ""
-    return f"{ctx.command(command.name)}{usage} — {_(command.help)}"
+    """The command as this reader may use it: a participant does not read the facilitator
+    sub-commands of a command open to everyone (/practice review, /survey start)."""
+    usage = _(command.usage) if command.usage else ""
+    text = _(command.help)
+    if not ctx.is_facilitator and command.subcommands:
+        usage = command.participant_usage(usage)
+        text = _(command.participant_help) if command.participant_help else text
+    return f"{ctx.command(command.name)}{' ' + usage if usage else ''} — {text}"
 
 
 async def help_command(ctx: Context) -> None:

@@ -22,7 +22,7 @@ from bot.buttons import no_longer_works, parse_int
 from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import LANGUAGE_NAMES, N_, _, format_datetime, rtl_marked, use_language
+from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.services import Services
 from storage.links import CODE_ALPHABET, CODE_LENGTH, LinkCode, LinkRepository
@@ -157,7 +157,7 @@ async def _lost_roles(ctx: Context, owner: int) -> list[str]:
 
 
 def _role_names(roles: list[str]) -> str:
-    return ", ".join(_("facilitator") if r == FACILITATOR else r for r in roles)
+    return comma_list(_("facilitator") if r == FACILITATOR else r for r in roles)
 
 
 def _consent(ctx: Context, participant: Participant) -> str:
@@ -202,7 +202,7 @@ async def _ask(ctx: Context, issued: LinkCode) -> None:
         "• " + _("Roles: {roles}").format(
             roles=_("facilitator") if facilitator else _("participant")),
         _("Moving over from this account:"),
-        "• " + _("Accounts: {accounts}").format(accounts=", ".join(
+        "• " + _("Accounts: {accounts}").format(accounts=comma_list(
             f"{a.platform.capitalize()} ({a.display_name})" for a in mine)),
     ]
     for label, count in ((_("Reminders: {count}"), counts.get("reminders", 0)),
@@ -213,7 +213,7 @@ async def _ask(ctx: Context, issued: LinkCode) -> None:
         if count:
             lines.append("• " + label.format(count=count))
     if cohorts:
-        lines.append("• " + _("Cohorts: {cohorts}").format(cohorts=", ".join(cohorts)))
+        lines.append("• " + _("Cohorts: {cohorts}").format(cohorts=comma_list(cohorts)))
     lost = await _lost_roles(ctx, owner.id)
     if lost:
         lines.append(_("Your roles here ({roles}) do not move: roles never pass to another "
@@ -268,7 +268,7 @@ async def _merge(ctx: Context, issued: LinkCode) -> None:
     ctx.participant = merged
     ctx.language = s.catalogs.pack(merged.language or ctx.language.code)
     accounts = await s.participants.accounts_of(merged.id)
-    names = ", ".join(f"{a.platform.capitalize()} ({a.display_name})" for a in accounts)
+    names = comma_list(f"{a.platform.capitalize()} ({a.display_name})" for a in accounts)
     with use_language(ctx.language):  # from now on, the merged participant's language
         text = _("Done: your accounts are linked. {accounts}").format(accounts=names)
         if dropped:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands import Command, CommandRegistry
 from bot.consent import CONSENT
 from bot.context import Context
-from bot.i18n import LANGUAGE_NAMES, N_, _, use_language
+from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, use_language
 from bot.model import Button, EventKind
 
 LANG = "lang"
@@ -93,7 +93,7 @@ async def language_command(ctx: Context) -> None:
         None,
     )
     if code is None:
-        choices = ", ".join(f"{c} ({LANGUAGE_NAMES.get(c, c)})"
+        choices = comma_list(f"{c} ({LANGUAGE_NAMES.get(c, c)})"
                             for c in ctx.services.config.bot.languages)
         await ctx.reply(_("I don't know the language \"{value}\". Choose one of: {choices}."
                           ).format(value=ctx.event.args_text.strip()[:40], choices=choices))

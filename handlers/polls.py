@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from bot.args import echo, number
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_datetime, ngettext
+from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.model import OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
 from bot.poll_text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
@@ -120,7 +120,7 @@ async def _targets(ctx: Context, spec: PollSpec, bridge_name: str | None
     if bridge_name is None and spec.bridge:
         here = await s.relay.channel_of(ctx.event)
         if here is None:
-            await ctx.reply(_("This chat is not linked to a bridge: leave out --bridge, or "
+            await ctx.tell_asker(_("This chat is not linked to a bridge: leave out --bridge, or "
                               "name one with {command}.").format(
                 command=ctx.command("poll bridge <name> …")))
             return None
@@ -131,12 +131,13 @@ async def _targets(ctx: Context, spec: PollSpec, bridge_name: str | None
                                                                        bridge_id):
             bridge_id = None  # another cohort's bridge is answered as one that does not exist
         if bridge_id is None:
-            await ctx.reply(_("There is no bridge called {name}. See {command}.").format(
+            await ctx.tell_asker(_("There is no bridge called {name}. See {command}.").format(
                 name=bridge_name[:40], command=ctx.command("bridge list")))
             return None
         channels = await s.relay.bridges.channels(bridge_id)
         if not channels:
-            await ctx.reply(_("The bridge {name} has no chats yet.").format(name=bridge_name))
+            await ctx.tell_asker(_("The bridge {name} has no chats yet.").format(
+                name=bridge_name))
             return None
         return channels
     if chat.is_private:
@@ -160,13 +161,13 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     try:
         spec = parse_poll(text, ctx.language.code, s.catalogs.languages)
     except PollInputError as exc:
-        await ctx.reply(str(exc))
+        await ctx.tell_asker(str(exc))
         return
     channels = await _targets(ctx, spec, bridge_name)
     if channels is None:
         return
     if not ctx.scope.covers_chats((c.platform, c.chat_id) for c in channels):
-        await ctx.reply(not_your_chat(ctx.command("poll")))
+        await ctx.tell_asker(not_your_chat(ctx.command("poll")))
         return
     texts = await wordings(s, spec, {c.language for c in channels})
     copies = [PollCopy(0, c.platform, c.chat_id, c.chat_kind, c.title, c.language,
@@ -249,7 +250,7 @@ async def on_poll_answer(ctx: Context) -> None:
     if event.platform in ACKNOWLEDGE_VOTES:
         if choice:
             await ctx.reply(_("Your vote is counted: {choice}.").format(
-                choice=", ".join(copy.options[i] for i in sorted(choice))))
+                choice=comma_list(copy.options[i] for i in sorted(choice))))
         else:
             await ctx.reply(_("Your vote is withdrawn."))
 
@@ -288,7 +289,7 @@ async def _find(ctx: Context, text: str) -> PollRecord | None:
     if record is not None and not await in_scope(ctx.services, ctx.scope, record):
         record = None  # another cohort's poll is answered as one that does not exist
     if record is None:
-        await ctx.reply(_("There is no poll #{n}. See {command}.").format(
+        await ctx.tell_asker(_("There is no poll #{n}. See {command}.").format(
             n=echo(text.lstrip("#")), command=ctx.command("poll list")))
     return record
 
@@ -314,7 +315,7 @@ async def list_polls(ctx: Context) -> None:
     latest = [r for r in await repo.latest(LIST_SCAN)
               if await in_scope(s, ctx.scope, r)][:10]
     if not latest:
-        await ctx.reply(_("No poll yet. Create one with {example}").format(
+        await ctx.tell_asker(_("No poll yet. Create one with {example}").format(
             example=_("/poll Which day suits you? | Monday | Tuesday | Wednesday")))
         return
     lines = [_("Polls:")]
@@ -334,7 +335,7 @@ async def list_polls(ctx: Context) -> None:
 
 
 async def usage(ctx: Context) -> None:
-    await ctx.reply(_(
+    await ctx.tell_asker(_(
         "Create a poll: {example}\n"
         "Options: --anonymous or --public (the default), --multiple (several answers), "
         "--for 30m, 2h, 3d or 1w (default: 1 day), --bridge (every chat of this chat's "
@@ -356,7 +357,7 @@ async def poll(ctx: Context) -> None:
         await list_polls(ctx)
     elif sub in ("results", "close") and plain and len(args) <= 2:
         if len(args) == 1:
-            await ctx.reply(_("Which poll? For example {command}. See {list}.").format(
+            await ctx.tell_asker(_("Which poll? For example {command}. See {list}.").format(
                 command=ctx.command(f"poll {sub} 1"), list=ctx.command("poll list")))
             return
         record = await _find(ctx, args[1])
@@ -365,7 +366,7 @@ async def poll(ctx: Context) -> None:
         if sub == "results":
             await show_results(ctx, record)
         elif not record.is_open:
-            await ctx.reply(_("Poll #{n} is already closed.").format(n=record.id))
+            await ctx.tell_asker(_("Poll #{n} is already closed.").format(n=record.id))
         else:
             count = await close_poll(ctx.services, record.id)
             await ctx.reply(ngettext("Poll #{n} is closed; its results are posted in {count} "

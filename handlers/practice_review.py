@@ -97,7 +97,7 @@ async def _notify_author(services: Services, practice: Practice, text_for: str,
             text = _("Your practice #{n} \"{title}\" was returned by a facilitator with this "
                      "comment:\n{comment}\nType {command} to revise it and submit it again."
                      ).format(n=practice.id, title=practice.title, comment=comment,
-                              command=f"{prefix}practice new")
+                              command=f"{prefix}practice new {practice.id}")
         msg = OutboundMessage(ChatRef(platform, user_id, ChatKind.PRIVATE),
                               rtl_marked(text, pack))
     await services.outbox.enqueue(msg, priority=INTERACTIVE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.args import echo, number
 from bot.buttons import no_longer_works, parse_int
 from bot.context import Context
 from bot.i18n import N_, _
@@ -116,6 +117,21 @@ async def new(ctx: Context) -> None:
     now = ctx.services.clock.now()
     draft = await repo.draft_of(ctx.participant.id)
     practice = await repo.get(draft.practice_id) if draft else None
+    args = ctx.event.args[1:]
+    if args:  # /practice new <n>: that one of theirs, as the return's message says
+        wanted = await repo.get(number(args[0]) or 0)
+        if wanted is None or wanted.author_id != ctx.participant.id or \
+                wanted.status not in ("draft", "returned"):
+            await ctx.reply(_("You have no practice #{n} to work on. {command} continues "
+                              "yours.").format(n=echo(args[0].lstrip("#")),
+                                               command=ctx.command("practice new")))
+            return
+        if practice is None or practice.id != wanted.id:
+            practice, draft = wanted, None
+    elif (practice is None or practice.status != "returned") and (
+            returned := await repo.returned_of(ctx.participant.id)):
+        # A practice back from review comes before a draft begun since (which is kept).
+        practice, draft = returned[0], None
     if practice is None or practice.status not in ("draft", "returned"):
         practice = await repo.unfinished_of(ctx.participant.id)
         draft = None

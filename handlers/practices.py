@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 
 from bot.args import echo, number, numeric
-from bot.commands import Command, CommandRegistry, Handler, MessageHandler
+from bot.commands import Command, CommandRegistry
 from bot.content.practices import load_seed_practices
 from bot.context import Context
-from bot.i18n import N_, _
+from bot.i18n import N_, _, comma_list
 from bot.relay import NoTranslation
 from bot.scope import Reach
 from handlers.practice_review import approve, export, return_practice, review
@@ -165,35 +164,10 @@ async def practice_command(ctx: Context) -> None:
                 command=ctx.command("practices [words]")),
         ]
         if ctx.is_facilitator:
-            lines.append(_("Facilitators: {commands}").format(commands=", ".join(
+            lines.append(_("Facilitators: {commands}").format(commands=comma_list(
                 ctx.command(c) for c in ("practice review", "practice approve <n>",
                                          "practice return <n> <comment>", "practice export"))))
         await ctx.reply("\n".join(lines))
-
-
-def _chained(mine: MessageHandler, previous: Handler | None, nothing: str) -> Handler:
-    """/skip and /cancel may belong to other conversations too: ours answers when a
-    practice is being written, else the previous owner of the command does."""
-    async def handler(ctx: Context) -> None:
-        if await mine(ctx):
-            return
-        if previous is not None:
-            await previous(ctx)
-        else:
-            await ctx.reply(_(nothing))
-    return handler
-
-
-
-def _add_shared(registry: CommandRegistry, name: str, mine: MessageHandler, help_text: str,
-                nothing: str) -> None:
-    existing = registry.get(name)
-    handler = _chained(mine, existing.handler if existing else None, nothing)
-    # What it skips or pauses is stored: asked for consent first (bot/consent.py).
-    if existing is None:
-        registry.add(Command(name, handler, help_text, needs_consent=True))
-    else:
-        registry.commands[name] = replace(existing, handler=handler, needs_consent=True)
 
 
 def setup(registry: CommandRegistry) -> None:
@@ -203,13 +177,14 @@ def setup(registry: CommandRegistry) -> None:
                                   "export"),
                          subcommands={"review": Reach.COHORT, "approve": Reach.COHORT,
                                       "return": Reach.COHORT, "export": Reach.REPORT},
+                         participant_help=N_("Good practices: write one, read one"),
                          needs_consent=True))
     registry.add(Command("practices", practices_command,
                          N_("Search the base of good practices"), usage=N_("[words]")))
     registry.add_callback(CALLBACK, on_button, needs_consent=True)
     registry.add_message_handler("practices", on_message, needs_consent=True)
     registry.startup.append(load_seed_practices)  # the academy's own practices, approved
-    _add_shared(registry, "skip", skip, N_("Skip an optional question"),
-                N_("There is nothing to skip right now."))
-    _add_shared(registry, "cancel", cancel, N_("Pause what you are filling in"),
-                N_("There is nothing to cancel right now."))
+    registry.add_shared("skip", skip, N_("Skip an optional question"),
+                        N_("There is nothing to skip right now."))
+    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
+                        N_("There is nothing to cancel right now."))

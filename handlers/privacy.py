@@ -14,7 +14,7 @@ from bot.buttons import parse_int
 from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import LANGUAGE_NAMES, N_, _, format_datetime, rtl_marked, use_language
+from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, format_datetime, rtl_marked, use_language
 from bot.model import Attachment, Button, ChatKind, ChatRef, OutboundMessage
 from bot.scheduler import Firing
 from bot.services import Services
@@ -70,7 +70,7 @@ async def whoami(ctx: Context) -> None:
         for a in accounts
     ]
     roles = [_("facilitator")] if ctx.is_facilitator else []
-    lines.append("• " + _("Roles: {roles}").format(roles=", ".join(roles) or _("participant")))
+    lines.append("• " + _("Roles: {roles}").format(roles=comma_list(roles) or _("participant")))
     await ctx.reply_private("\n".join(lines))
 
 

@@ -11,7 +11,7 @@ from bot.commands import Command, CommandRegistry
 from bot.content.academy import Academy
 from bot.context import Context
 from bot.exports import write_csv
-from bot.i18n import N_, _, format_datetime, format_number
+from bot.i18n import N_, _, comma_list, format_datetime, format_number
 from bot.scope import Reach
 from handlers.unit_content import localized, release_at
 from storage.units import Member, Progress, UnitStore
@@ -43,7 +43,7 @@ async def _report_cohorts(ctx: Context, codes: list[str]) -> list[Cohort] | None
         cohort = cohorts.get(codes[0])
         if cohort is None or cohort not in allowed:
             await ctx.reply(_("There is no cohort \"{code}\" among yours: {codes}.").format(
-                code=codes[0][:40], codes=", ".join(c.code for c in allowed) or "–"))
+                code=codes[0][:40], codes=comma_list(c.code for c in allowed) or "–"))
             return None
         return [cohort]
     mine = [c for c in await cohorts.of_participant(ctx.participant.id) if c in allowed]

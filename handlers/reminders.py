@@ -12,7 +12,7 @@ from bot.args import MAX_ZONE, echo, number, zone_name
 from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, active, format_datetime, rtl_marked, use_language
+from bot.i18n import N_, _, active, comma_list, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
@@ -135,7 +135,13 @@ def _describe(schedule: Schedule, ctx: Context) -> str:
     if schedule.recurrence:
         when = _("{rule}, next on {when}").format(rule=describe_recurrence(schedule.recurrence),
                                                   when=when)
-    return f"#{schedule.id} · {when} · {schedule.data.get('text', '')[:80]}"
+    return f"#{number_of(schedule)} · {when} · {schedule.data.get('text', '')[:80]}"
+
+
+def number_of(schedule: Schedule) -> int:
+    """The number its owner reads and types (per person or per chat; the id for the few
+    made before numbers existed and not numbered by the migration)."""
+    return schedule.number if schedule.number is not None else schedule.id
 
 
 async def _list_or_cancel(ctx: Context, kind: str, schedules: list[Schedule]) -> bool:
@@ -149,29 +155,30 @@ async def _list_or_cancel(ctx: Context, kind: str, schedules: list[Schedule]) ->
         return True
     if args and args[0].lower() == "cancel":
         wanted = args[1].lstrip("#") if len(args) > 1 else ""
-        schedule_id = number(wanted)
-        target = next((s for s in schedules if s.id == schedule_id), None)
+        wanted_number = number(wanted)
+        target = next((s for s in schedules if number_of(s) == wanted_number), None)
         if target is None:
             await ctx.reply(_("There is no #{n} among yours. See the numbers with {command}."
                               ).format(n=echo(wanted), command=ctx.command(f"{kind} list")))
             return True
         await ctx.services.schedules.cancel(target.id)
         await ctx.services.scheduler.rearm()
-        await ctx.reply(_("Cancelled #{n}.").format(n=target.id))
+        await ctx.reply(_("Cancelled #{n}.").format(n=number_of(target)))
         return True
     return False
 
 
 async def _store(ctx: Context, kind: str, chat: ChatRef, when: When) -> int:
-    """Save a schedule of `kind` posting `when.rest` into `chat`, and wake the scheduler."""
+    """Save a schedule of `kind` posting `when.rest` into `chat`, wake the scheduler, and
+    return its number: a person's reminders are numbered 1, 2, … and so are a chat's posts."""
     s = ctx.services
-    schedule_id = await s.schedules.add(NewSchedule(
+    _id, schedule_number = await s.schedules.add_numbered(NewSchedule(
         kind=kind, participant_id=ctx.participant.id, platform=chat.platform,
         chat_id=chat.chat_id, chat_kind=chat.kind.value, payload={"text": when.rest},
         timezone=ctx.zone.key, next_at=when.first.timestamp(), recurrence=when.recurrence),
-        s.clock.timestamp())
+        s.clock.timestamp(), per="participant" if kind == REMINDER else "chat")
     await s.scheduler.rearm()
-    return schedule_id
+    return schedule_number
 
 
 def _repeats(ctx: Context, when: When) -> str:
@@ -287,7 +294,7 @@ async def timezone(ctx: Context) -> None:
         close = difflib.get_close_matches(typed[:MAX_ZONE], available_timezones(), n=3)
         await ctx.reply(_("\"{name}\" is not a time zone I know. Use a name like {examples}."
                           ).format(name=echo(typed, 40),
-                                   examples=", ".join(close or ["Africa/Dakar", "Asia/Beirut"])))
+                                   examples=comma_list(close or ["Africa/Dakar", "Asia/Beirut"])))
         return
     await ctx.services.participants.set_timezone(ctx.participant.id, name)
     await ctx.reload_participant()

@@ -22,6 +22,7 @@ from bot.i18n import (
     LANGUAGE_NAMES,
     N_,
     _,
+    comma_list,
     format_date,
     format_number,
     format_ratio,
@@ -133,7 +134,7 @@ async def stats(ctx: Context) -> None:
                       "📊 Activity over the last {days} days (since {date})", days).format(
         days=days, date=format_date(since, zone))]
     if cohorts is not None:
-        lines.append(_("Cohorts: {codes}").format(codes=", ".join(cohorts) or "—"))
+        lines.append(_("Cohorts: {codes}").format(codes=comma_list(cohorts) or "—"))
     if cohorts is not None:
         lines.append(_("Active participants: {seen} of {enrolled} enrolled; {writers} wrote "
                        "messages").format(seen=format_number(summary.seen),

@@ -9,11 +9,11 @@ from bot import surveys as engine
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_datetime, ngettext
+from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.scope import Reach
 from bot.survey_interviews import shortlist
 from bot.survey_model import Survey
-from bot.survey_taking import on_button, on_message, take
+from bot.survey_taking import active_run, on_button, on_message, take
 from bot.survey_waves import (
     REMINDER_KIND,
     WAVE_KIND,
@@ -46,7 +46,7 @@ async def pick_cohort(ctx: Context, code: str | None) -> Cohort | None:
         cohort = next((c for c in allowed if c.code == code.strip().lower()), None)
         if cohort is None:
             await ctx.reply(_("There is no cohort \"{code}\" among yours: {codes}.").format(
-                code=code[:40], codes=", ".join(c.code for c in allowed) or "-"))
+                code=code[:40], codes=comma_list(c.code for c in allowed) or "-"))
         return cohort
     mine = [c for c in await ctx.services.cohorts.of_participant(ctx.participant.id)
             if c in allowed]
@@ -58,7 +58,7 @@ async def pick_cohort(ctx: Context, code: str | None) -> Cohort | None:
         await ctx.reply(_("No cohort is configured, so there is nobody to send it to."))
     else:
         await ctx.reply(_("Which cohort? Add its code: {codes}.").format(
-            codes=", ".join(c.code for c in allowed)))
+            codes=comma_list(c.code for c in allowed)))
     return None
 
 
@@ -66,7 +66,7 @@ async def _survey_arg(ctx: Context, name: str) -> Survey | None:
     known = engine.surveys(ctx.services)
     survey = known.get(name.strip().lower()) if name else None
     if survey is None:
-        names = ", ".join(sorted(known)) or "-"
+        names = comma_list(sorted(known)) or "-"
         if name:
             await ctx.reply(_("There is no survey named \"{name}\". Surveys: {names}.").format(
                 name=name[:40], names=names))
@@ -91,7 +91,7 @@ async def _waves(ctx: Context, survey: Survey, cohort_code: str | None) -> list[
     if cohort_code:
         if cohort_code.lower() not in allowed:
             await ctx.reply(_("There is no cohort \"{code}\" among yours: {codes}.").format(
-                code=cohort_code[:40], codes=", ".join(sorted(allowed)) or "-"))
+                code=cohort_code[:40], codes=comma_list(sorted(allowed)) or "-"))
             return None
         allowed = {cohort_code.lower()}
     waves = [w for w in await engine.repository(ctx.services).waves(survey=survey.name,
@@ -237,7 +237,7 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
         name = reach.display_name if reach else f"#{entry.participant_id}"
         where = how_to_reach(reach.platform, reach.user_id) if reach else "?"
         line = f"• {name} — {where} · {entry.survey.name} ({entry.wave.cohort}): " + \
-            ", ".join(entry.reasons(ctx.language.code))
+            comma_list(entry.reasons(ctx.language.code))
         booking = await repo.booking_of(entry.participant_id, now)
         if booking is not None:
             line += "\n  " + _("interview booked: {when}").format(when=format_datetime(
@@ -250,6 +250,33 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
     await ctx.reply("\n".join(lines), about=[entry.participant_id for entry in found])
 
 
+# --- /skip and /cancel while answering (shared with other conversations) ----------------
+async def skip(ctx: Context) -> bool:
+    """/skip on the question being asked: an optional one is left unanswered."""
+    run = await active_run(ctx)
+    if run is None:
+        return False
+    session = run.session
+    if session.state == "review" or session.current is None:
+        await run.show(_("Please use the buttons: Submit, or Change to correct an answer."))
+        return True
+    q = run.survey.questions[session.current]
+    if not q.optional:
+        await run.show(_("This question needs an answer; only optional ones can be skipped."))
+        return True
+    await run.answer(q, None)
+    return True
+
+
+async def cancel(ctx: Context) -> bool:
+    """/cancel while answering: the same as Continue later."""
+    run = await active_run(ctx)
+    if run is None:
+        return False
+    await run.pause()
+    return True
+
+
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("survey", survey_command,
                          N_("Answer a survey; facilitators: start, status, results, export, "
@@ -257,9 +284,14 @@ def setup(registry: CommandRegistry) -> None:
                          subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
                                       "results": Reach.REPORT, "export": Reach.REPORT,
                                       "shortlist": Reach.REPORT},
+                         participant_help=N_("Answer a survey, or continue one"),
                          needs_consent=True))
     registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
     registry.add_message_handler("survey answers", on_message, needs_consent=True)
+    registry.add_shared("skip", skip, N_("Skip an optional question"),
+                        N_("There is nothing to skip right now."))
+    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
+                        N_("There is nothing to cancel right now."))
     registry.add_timed(WAVE_KIND, fire_wave)
     registry.add_timed(REMINDER_KIND, fire_reminder)
     registry.startup.append(plan_waves)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import math
 
+from bot.args import choice, echo
 from bot.buttons import no_longer_works, parse_int
 from bot.content.units import Unit
 from bot.context import Context
 from bot.i18n import _
 from bot.model import Button, OutboundMessage, Poll, poll_key
 from bot.services import Services
+from bot.surveys import repository as survey_repository
 from handlers.unit_content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
 from storage.units import QuizPoll
@@ -126,6 +128,42 @@ async def quiz_button(ctx: Context) -> None:
         return
     number, attempt, index, chosen = (int(p or 0) for p in parts)
     await answered(ctx, number, attempt, index, chosen, from_button=True)
+
+
+async def typed_answer(ctx: Context) -> bool:
+    """Text typed right after a knowledge-check question answers it: an option's number
+    ("2", "٢") or text ("ODD 8"), in the reader's language or the cohort's; anything else
+    gets the question again."""
+    if not ctx.event.chat.is_private or not ctx.participant.id:
+        return False
+    s = ctx.services
+    if await survey_repository(s).active_session(ctx.participant.id) is not None:
+        return False  # typed text goes to the survey being answered
+    store = unit_store(s)
+    chat = ctx.event.chat
+    asked = await store.asking(ctx.participant.id, chat.platform, chat.chat_id)
+    if asked is None:
+        return False
+    number, attempt, index = asked
+    progress = await store.progress_of(ctx.participant.id, number)
+    opening = (await openings(s, ctx.participant.id)).get(number)
+    if progress is None or progress.attempt != attempt or progress.question != index or \
+            opening is None or s.academy is None:
+        return False
+    wordings = [found[0] for code in (ctx.language.code, opening.cohort.default_language)
+                if (found := localized(s.academy, number, code,
+                                       opening.cohort.default_language)) is not None
+                and index < len(found[0].questions)]
+    if not wordings:
+        return False
+    chosen = choice(ctx.event.text, [list(u.questions[index].options) for u in wordings])
+    if chosen is None:
+        await say_privately(ctx, _("\"{text}\" is not one of the answers to this question."
+                                   ).format(text=echo(ctx.event.text.strip(), 60)))
+        await ask(ctx, number, wordings[0], attempt, index)
+        return True
+    await answered(ctx, number, attempt, index, chosen, from_button=False)
+    return True
 
 
 async def poll_answer(ctx: Context) -> None:

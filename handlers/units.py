@@ -27,8 +27,8 @@ from bot.buttons import no_longer_works, parse_int
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
-from bot.i18n import N_, _, format_datetime
-from handlers.unit_checks import ask, poll_answer, quiz_button
+from bot.i18n import N_, _, comma_list, format_datetime
+from handlers.unit_checks import ask, poll_answer, quiz_button, typed_answer
 from handlers.unit_content import (
     QUIZ_BUTTON,
     UNIT_BUTTON,
@@ -117,7 +117,7 @@ async def read_unit(ctx: Context) -> None:
     if academy is None or not numbers:
         await ctx.reply(_("There are no pre-learning units."))
         return
-    known = ", ".join(str(n) for n in numbers)
+    known = comma_list(str(n) for n in numbers)
     if not ctx.event.args:
         await ctx.reply(_("Which unit? Give its number, for example {example}. The units "
                           "are {numbers}; {units} shows them with their status.").format(
@@ -196,6 +196,7 @@ def setup(registry: CommandRegistry) -> None:
     registry.add_callback(UNIT_BUTTON, unit_button, needs_consent=True)
     registry.add_callback(QUIZ_BUTTON, quiz_button, needs_consent=True)
     registry.add_event_handler("poll_answer", poll_answer, needs_consent=True)
+    registry.add_message_handler("knowledge check answers", typed_answer, needs_consent=True)
     registry.add_timed(RELEASE, fire_release)
     registry.add_timed(NUDGE, fire_nudge)
     registry.startup.append(plan_releases)

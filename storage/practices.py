@@ -131,6 +131,13 @@ class PracticeRepository:
             (author_id,))
         return Practice(**dict(row)) if row else None
 
+    async def returned_of(self, author_id: int) -> list[Practice]:
+        """An author's practices returned by a facilitator, oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM practices WHERE author_id = ? AND status = 'returned' "
+            "ORDER BY id", (author_id,))
+        return [Practice(**dict(r)) for r in rows]
+
     async def count_of(self, author_id: int, status: str) -> int:
         row = await self.db.fetchone(
             "SELECT COUNT(*) FROM practices WHERE author_id = ? AND status = ?",

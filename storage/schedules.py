@@ -10,7 +10,7 @@ from storage.db import Database
 
 _COLUMNS = (
     "id, kind, participant_id, platform, chat_id, chat_kind, payload, timezone, recurrence, "
-    "next_at, status, created_at, last_fired_at, fired_count"
+    "next_at, status, created_at, last_fired_at, fired_count, number"
 )
 
 
@@ -30,6 +30,7 @@ class Schedule:
     created_at: float
     last_fired_at: float | None
     fired_count: int
+    number: int | None = None  # its owner's number for it (see `add_numbered`)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -62,6 +63,26 @@ class ScheduleRepository:
              new.next_at, now),
         )
         return int(cur.lastrowid or 0)
+
+    async def add_numbered(self, new: NewSchedule, now: float, *, per: str) -> tuple[int, int]:
+        """Add a schedule numbered after the others of its kind and owner: `per` is
+        "participant" (a person's reminders) or "chat" (the posts scheduled in a chat).
+        Returns (id, number); numbers are never reused."""
+        owner = {"participant": "participant_id = ?", "chat": "platform = ? AND chat_id = ?"}
+        values = {"participant": (new.participant_id,), "chat": (new.platform, new.chat_id)}
+        async with self.db.transaction() as tx:
+            cur = await tx.execute(
+                f"SELECT COALESCE(MAX(number), 0) + 1 FROM schedules WHERE kind = ? AND "
+                f"{owner[per]}", (new.kind, *values[per]))
+            number = int((await cur.fetchone())[0])
+            cur = await tx.execute(
+                "INSERT INTO schedules (kind, participant_id, platform, chat_id, chat_kind, "
+                "payload, timezone, recurrence, next_at, created_at, number) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new.kind, new.participant_id, new.platform, new.chat_id, new.chat_kind,
+                 json.dumps(new.payload, ensure_ascii=False), new.timezone, new.recurrence,
+                 new.next_at, now, number))
+            return int(cur.lastrowid or 0), number
 
     async def add_many(self, rows: list[NewSchedule], now: float) -> None:
         await self.db.executemany(

@@ -209,6 +209,20 @@ class UnitStore:
             "attempt = ? ORDER BY question", (participant_id, unit, attempt))
         return [int(r["chosen"]) for r in rows]
 
+    async def asking(self, participant_id: int, platform: str, chat_id: str
+                     ) -> tuple[int, int, int] | None:
+        """(unit, attempt, question) when the bot's newest message in this private chat is
+        a knowledge-check question to this participant (its outbox key is
+        quiz:<participant>:<unit>:<attempt>:<question>:…): what they type next answers it."""
+        row = await self.db.fetchone(
+            "SELECT dedupe_key FROM outbox WHERE platform = ? AND chat_id = ? "
+            "ORDER BY id DESC LIMIT 1", (platform, chat_id))
+        parts = str(row["dedupe_key"] or "").split(":") if row else []
+        if len(parts) < 5 or parts[:2] != ["quiz", str(participant_id)] or \
+                not all(p.isdigit() for p in parts[2:5]):
+            return None
+        return int(parts[2]), int(parts[3]), int(parts[4])
+
     # --- native quiz polls -----------------------------------------------------------
     async def record_poll(self, key: str, poll: QuizPoll, at: float) -> None:
         await self.db.execute(

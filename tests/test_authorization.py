@@ -351,8 +351,10 @@ async def test_a_cohort_facilitator_reaches_nothing_of_another_cohort(form: str,
         before = await a_state(w)
         await PROBES[form](w)
         assert await a_state(w) == before
-        # Only the refusal of a command typed in A's chat is answered there.
-        reached = {r.chat_id for r in w.seen if not r.text.startswith(NOT_YOURS)} & A_PEOPLE
+        # Only the refusal of a command typed in A's chat is answered there (or the note
+        # that it was answered privately).
+        reached = {r.chat_id for r in w.seen if not r.text.startswith(
+            (NOT_YOURS, "I have answered you in a private message."))} & A_PEOPLE
         assert reached == set(), (form, reached)
         shown = [r.text for r in w.seen if MARK in r.text]
         assert shown == [], (form, shown)
@@ -398,12 +400,15 @@ async def test_over_telegram_a_cohort_facilitator_announces_and_polls_only_in_th
             assert answer.text == "There is no poll #1. See /poll list.", answer.text
         fake.push_command(h.user("bfac"), "poll", "Which room? | x | y", chat=group_a)
         await h.settle(fake.last_update_id)
-        [refused] = h.new_replies(group_a)[-1:]
+        # The refusal goes to the one who typed it, privately, not into A's chat.
+        assert [r.text for r in h.new_replies(group_a)][-1] == \
+            "I have answered you in a private message."
+        [refused] = h.new_replies(h.user("bfac"))[-1:]
         assert refused.text.startswith(NOT_YOURS), refused.text
 
         record = await PollRepository(h.bot.services.db).get(1)
         assert record is not None and record.is_open and poll["poll"]["question"].startswith(MARK)
         assert [p.id for p in await PollRepository(h.bot.services.db).latest(5)] == [1]
         after = {chat: len(fake.bot_messages(chat)) for chat in before}
-        after[room_a] -= 1  # the refusal of the command typed there
+        after[room_a] -= 1  # the note that the refusal went privately
         assert after == before

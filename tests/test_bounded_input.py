@@ -259,7 +259,9 @@ async def test_typed_survey_answers_are_bounded_numbers(tmp_path: Path,
         for typed in ("¹", "1, ¹", "9" * 5_000):
             [wrong] = await probe(h, "ana", typed)
             assert "9. None of these yet" in wrong.text, wrong.text
-        assert "have you started" in "\n".join(r.text for r in await probe(h, "ana", "1, ٧"))
+        assert "Selected: Principles of SSTC; Finding partners" in "\n".join(
+            r.text for r in await probe(h, "ana", "1, ٧"))  # selected, as if pressed
+        assert "have you started" in "\n".join(r.text for r in await probe(h, "ana", "Done"))
     assert_nothing_typed_is_logged(logs)
 
 

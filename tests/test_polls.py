@@ -106,7 +106,7 @@ def test_each_mistake_gets_its_own_answer(text: str, reply: str) -> None:
     assert reply in problem(text)
 
 
-async def test_bad_input_and_wrong_places_are_answered_in_chat(tmp_path: Path) -> None:
+async def test_bad_input_and_wrong_places_are_answered_to_the_asker(tmp_path: Path) -> None:
     async with open_console(tmp_path, facilitators=["fac"], **BRIDGE) as h:
         [usage] = await h.send("fac", "/poll", language="en")
         assert usage.text.startswith("Create a poll: /poll Which day suits you?")
@@ -117,13 +117,17 @@ async def test_bad_input_and_wrong_places_are_answered_in_chat(tmp_path: Path) -
         [nobridge] = await h.send("fac", "/poll bridge nowhere Q | a | b")
         assert nobridge.text.startswith("There is no bridge called nowhere.")
         h.adapter._group = "elsewhere"
-        [unbridged] = await h.send("fac", "/poll --bridge Q | a | b")
+        # In a group, what only the asker needs goes to them privately; the group reads
+        # that it did.
+        [unbridged, note] = await h.send("fac", "/poll --bridge Q | a | b")
         assert unbridged.text.startswith("This chat is not linked to a bridge")
+        assert (unbridged.chat_id, note.chat_id) == ("fac", "#elsewhere")
+        assert note.text == "I have answered you in a private message."
         [refused] = await h.send("ana", "/poll Q | a | b", language="en")
         assert refused.text == "Sorry, /poll is for facilitators only."
-        [unknown] = await h.send("fac", "/poll results 7")
+        [unknown] = in_chat(await h.send("fac", "/poll results 7"), "fac")
         assert unknown.text == "There is no poll #7. See /poll list."
-        [none] = await h.send("fac", "/poll list")
+        [none] = in_chat(await h.send("fac", "/poll list"), "fac")
         assert none.text.startswith("No poll yet.")
         assert await PollRepository(h.bot.services.db).latest(5) == []
 
@@ -194,7 +198,7 @@ async def test_a_bridged_poll_in_two_languages_merges_votes_and_closes_at_the_de
         assert (await repo.tally(1, 3)).counts == [0, 2, 1]
         # The deadline does not fire twice, and an early close is refused now.
         assert await h.advance(timedelta(days=2)) == []
-        [already] = await say(h, "lobby", "fac", "/poll close 1", "en")
+        [already] = in_chat(await say(h, "lobby", "fac", "/poll close 1", "en"), "fac")
         assert already.text == "Poll #1 is already closed."
         rows = await h.bot.services.db.fetchall(
             "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'pollresult:%'")

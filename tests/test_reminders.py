@@ -135,8 +135,9 @@ async def test_list_and_cancel_only_touch_your_own(tmp_path: Path) -> None:
     async with open_console(tmp_path) as h:
         await h.send("ana", "/remind in 3 days read unit 2", language="en")
         await h.send("bea", "/remind in 3 days call Ana", language="en")
-        [refused] = await h.send("bea", "/remind cancel 1")
-        assert refused.text.startswith("There is no #1 among yours.")
+        # Numbers are per person: Bea's #1 is hers, and she has no #2.
+        [refused] = await h.send("bea", "/remind cancel 2")
+        assert refused.text.startswith("There is no #2 among yours.")
         [done] = await h.send("ana", "/remind cancel #1")
         assert done.text == "Cancelled #1."
         assert [r.text for r in await h.advance(timedelta(days=4))] == ["⏰ Reminder: call Ana"]

@@ -203,7 +203,10 @@ async def test_typed_answers_that_match_no_option_get_the_choices_again(tmp_path
         assert "question 2 of" in text_of(await h.send("ana", "5"))
         [wrong] = await h.send("ana", "cooking")
         assert "1. Principles of SSTC" in wrong.text and "9. None of these yet" in wrong.text
-        assert "have you started" in text_of(await h.send("ana", "1, 7"))
+        # Typed choices select, as their buttons do; Done (typed here) answers.
+        assert "Selected: Principles of SSTC; Finding partners" in text_of(
+            await h.send("ana", "1, 7"))
+        assert "have you started" in text_of(await h.send("ana", "done"))
         paused = text_of(await h.press("ana", "Continue later"))
         assert "Paused" in paused
         # Paused: free text is no longer taken as an answer.

@@ -64,7 +64,7 @@ class _ConsolePoll:
 
     def choice(self, line: str) -> list[int] | None:
         """"2" -> [1]; "1,3" -> [0, 2] when several may be chosen; None otherwise."""
-        numbers = [number(w.strip(), 1, self.options) for w in line.split(",")]
+        numbers = [number(w.strip(), 1, self.options) for w in re.split("[,،]", line)]
         if None in numbers or (len(numbers) > 1 and not self.multiple):
             return None  # "¹", "9" * 5000: no option's number, as "yes" is not
         return sorted({n - 1 for n in numbers if n is not None})
