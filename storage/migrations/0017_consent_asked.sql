@@ -1,4 +1,4 @@
--- 0016: consent asked and not answered is a state of its own (issue 15 item 2), and a
+-- 0017: consent asked and not answered is a state of its own (issue 15 item 2), and a
 -- participant's named survey answers go with them when they are erased (issue 15 item 6).
 
 -- When the bot first asked for consent (the privacy notice, or a feature that needs it);
