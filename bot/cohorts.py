@@ -143,6 +143,10 @@ class Cohorts:
         codes = await self.repo.cohorts_of(participant_id)
         return [self._by_code[c] for c in codes if c in self._by_code]
 
+    def known_member(self, cohort: Cohort, participant_id: int) -> bool:
+        """Enrolled, as far as this process has seen (no query): False may still be."""
+        return (cohort.code, participant_id) in self._known
+
     async def enrol(self, services: Services, cohort: Cohort, participant_id: int,
                     via: str) -> bool:
         """Enrol (idempotent); True when new, after every feature's on_enrolled ran."""

@@ -39,6 +39,9 @@ class Command:
     subcommands: Mapping[str, Reach] = field(default_factory=lambda: MappingProxyType({}))
     # What /help says to a participant when `help` names facilitator sub-commands.
     participant_help: str = ""
+    # It stores more than the account and language (bot/consent.py): the dispatcher asks
+    # for consent first. A facilitator's own commands and sub-commands are not asked.
+    needs_consent: bool = False
 
     def reach_of(self, args: list[str]) -> Reach | None:
         """What this command, with these arguments, may reach; None for a participant's."""
@@ -46,6 +49,10 @@ class Command:
         if sub in self.subcommands:
             return self.subcommands[sub]
         return self.scope if self.facilitator_only else None
+
+    def asks_consent(self, args: list[str]) -> bool:
+        """Whether this command, with these arguments, needs the reader's consent."""
+        return self.needs_consent and self.reach_of(args) is None
 
     def participant_usage(self, usage: str) -> str:
         """`usage` (as translated) without the facilitator sub-commands' alternatives:
@@ -78,6 +85,11 @@ class CommandRegistry:
     startup: list[StartupHook] = field(default_factory=list)
     # Someone joined a cohort (bot/cohorts.py).
     enrolled: list[EnrolHandler] = field(default_factory=list)
+    # Button prefixes, message handlers (by name) and event handlers that store more than
+    # the account and language: run only for someone who gave consent (bot/consent.py).
+    consent_callbacks: set[str] = field(default_factory=set)
+    consent_messages: set[str] = field(default_factory=set)
+    consent_events: set[int] = field(default_factory=set)
     # What each feature plans to send a cohort, for `python -m bot timeline`.
     timeline: list[TimelineSource] = field(default_factory=list)
 
@@ -92,7 +104,8 @@ class CommandRegistry:
                    nothing: str) -> None:
         """A command several conversations answer (/skip, /cancel): each feature's `mine`
         answers True when it had something in progress; the first registered runs last,
-        and when none had anything the reader gets `nothing` (translated then)."""
+        and when none had anything the reader gets `nothing` (translated then). What it
+        skips or pauses is stored: it asks for consent first (bot/consent.py)."""
         existing = self.commands.get(name)
         previous = existing.handler if existing else None
 
@@ -105,24 +118,33 @@ class CommandRegistry:
                 await ctx.reply(_(nothing))
 
         if existing is None:
-            self.commands[name] = Command(name, handler, help_text)
+            self.commands[name] = Command(name, handler, help_text, needs_consent=True)
         else:
-            self.commands[name] = replace(existing, handler=handler)
+            self.commands[name] = replace(existing, handler=handler, needs_consent=True)
 
-    def add_callback(self, prefix: str, handler: Handler) -> None:
+    def add_callback(self, prefix: str, handler: Handler, *, needs_consent: bool = False
+                     ) -> None:
         """Buttons whose data is `<prefix>:<payload>` go to `handler`."""
         if ":" in prefix or prefix in self.callbacks:
             raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
         self.callbacks[prefix] = handler
+        if needs_consent:
+            self.consent_callbacks.add(prefix)
 
-    def add_message_handler(self, name: str, handler: MessageHandler) -> None:
+    def add_message_handler(self, name: str, handler: MessageHandler, *,
+                            needs_consent: bool = False) -> None:
         self.message_handlers.append((name, handler))
+        if needs_consent:
+            self.consent_messages.add(name)
 
     def add_observer(self, name: str, handler: Handler) -> None:
         self.observers.append((name, handler))
 
-    def add_event_handler(self, kind: str, handler: Handler) -> None:
+    def add_event_handler(self, kind: str, handler: Handler, *,
+                          needs_consent: bool = False) -> None:
         self.event_handlers.setdefault(kind, []).append(handler)
+        if needs_consent:
+            self.consent_events.add(id(handler))
 
     def add_timed(self, kind: str, handler: TimedHandler) -> None:
         if kind in self.timed:

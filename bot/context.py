@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
@@ -12,6 +13,13 @@ from bot.outbox import INTERACTIVE
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.participants import Account, Participant
+
+
+class Outcome(Enum):
+    """What a command did, as its handler reports it (recorded in the audit log)."""
+
+    DONE = "done"
+    REFUSED = "refused"  # it answered why it would not (unknown person, not theirs, …)
 
 
 @dataclass
@@ -31,6 +39,8 @@ class Context:
     # private chat (the dispatcher closes every command's answer with these).
     replied: bool = False
     sent_privately: bool = False
+    # Set by a handler that refused what it was asked (`refuse`): the audit log records it.
+    outcome: Outcome = Outcome.DONE
 
     @property
     def platform(self) -> str:
@@ -136,6 +146,12 @@ class Context:
             **({"action": "edit", "target_native_id": edit} if edit else {}),
         )
         await self.services.outbox.enqueue(msg, priority=priority, about=about)
+
+    async def refuse(self, text: str, *, buttons: list[list[Button]] | None = None,
+                     about: Iterable[int] = ()) -> None:
+        """Answer why it was not done, and report the command as refused."""
+        self.outcome = Outcome.REFUSED
+        await self.reply(text, buttons=buttons, about=about)
 
     def reply_message(self, text: str) -> OutboundMessage:
         """What `reply(text)` would enqueue, for a caller that must deliver it another way

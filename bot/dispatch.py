@@ -19,6 +19,7 @@ from bot.adapters.base import RetryLater
 from bot.args import BadArgument, cleaned, echo, screen
 from bot.buttons import no_longer_works
 from bot.commands import Command
+from bot.consent import CONSENT, ConsentGate, has_consent
 from bot.context import Context
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
@@ -51,6 +52,7 @@ class Dispatcher:
         # Commands beyond this pace wait their turn (in their own chat's lane only), never
         # dropped; the person is told once.
         self.command_flood = FloodGuard(limit=services.config.quotas.commands_per_minute)
+        self.consent = ConsentGate()
 
     async def handle(self, event: Event) -> None:
         if event.author.is_bot or event.relay_id is not None:
@@ -204,12 +206,15 @@ class Dispatcher:
                 await self._unknown_command(ctx)
             elif command.facilitator_only and not ctx.is_facilitator:
                 await self._refuse(ctx, command)
+            elif command.asks_consent(event.args) and not has_consent(ctx.participant):
+                await self.consent.refuse(ctx, resumable=True)
             else:
                 screen(event.args, ctx.command(command.name))
                 await command.handler(ctx)
                 if command.facilitator_only:
+                    # What the handler reported (Context.outcome), never read from its words.
                     await self.services.audit.record(
-                        ctx.participant.id, ctx.platform, command.name, "done",
+                        ctx.participant.id, ctx.platform, command.name, ctx.outcome.value,
                         self.services.clock.now(), detail=event.args_text[:200],
                     )
         elif event.kind is EventKind.CALLBACK:
@@ -226,10 +231,17 @@ class Dispatcher:
             handler = registry.callbacks.get(prefix) if event.callback_data else None
             if handler is None:
                 await ctx.reply(no_longer_works())
+            elif prefix in registry.consent_callbacks and not has_consent(ctx.participant):
+                await self.consent.refuse(ctx, resumable=False)
             else:
                 await handler(ctx)
+                if prefix == CONSENT:
+                    await self._resume_after_consent(ctx)
         elif event.kind is EventKind.MESSAGE:
-            for _name, handler in registry.message_handlers:
+            consented = has_consent(ctx.participant)
+            for name, handler in registry.message_handlers:
+                if not consented and name in registry.consent_messages:
+                    continue
                 if await handler(ctx):
                     return
             if event.chat.is_private:
@@ -239,7 +251,19 @@ class Dispatcher:
                 )
         else:
             for handler in registry.event_handlers.get(event.kind.value, []):
+                if id(handler) in registry.consent_events and not has_consent(ctx.participant):
+                    continue  # e.g. a quiz answered in a native poll: not stored
                 await handler(ctx)
+
+    async def _resume_after_consent(self, ctx: Context) -> None:
+        """Consent was just given: carry on with the command it was asked for."""
+        participant = await ctx.reload_participant()
+        pending = self.consent.resume(participant.id) if has_consent(participant) else None
+        if pending is None:
+            return
+        resumed = await self._context(pending)
+        with use_language(resumed.language):
+            await self._route(resumed)
 
     def _command_name(self, event: Event) -> str:
         """The command for a log line: a registered name, never what was typed."""

@@ -225,7 +225,8 @@ async def electives(ctx: Context) -> None:
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("assessment", assessment,
-                         N_("Answer the pre-assessment of your needs (or continue it)")))
+                         N_("Answer the pre-assessment of your needs (or continue it)"),
+                         needs_consent=True))
     registry.add(Command("gaps", gaps, N_("The cohort's top needs from the pre-assessment; "
                                           "csv for a file"), usage=N_("[cohort] [csv]"),
                          facilitator_only=True, scope=Reach.REPORT))

@@ -6,10 +6,18 @@ import difflib
 from datetime import date
 
 from bot.args import echo, word
+from bot.buttons import no_longer_works
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
+from bot.consent import has_consent
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_date
+from bot.model import Button
+from bot.services import Services
+
+# The button a facilitator presses to take part in their own cohort as a participant.
+AS_PARTICIPANT = "joinas"
+CHOSEN = "facilitator"  # the enrolment's `via`: a facilitator who chose to take part
 
 
 def _dates(ctx: Context, cohort: Cohort) -> str:
@@ -56,10 +64,41 @@ async def join(ctx: Context) -> None:
     if cohort.code in mine:
         await ctx.reply(_("You are already in {name}.").format(name=cohort.name))
         return
+    if await facilitates(ctx.services, ctx.participant.id, cohort):
+        # Never enrolled by default: they would get its surveys and nudges and be counted.
+        await ctx.reply(_(
+            "You facilitate {name}, so you are not enrolled as a participant: no surveys, "
+            "reminders or nudges, and you are not counted in its reports. Do you want to "
+            "take part as a participant too?").format(name=cohort.name),
+            buttons=[[Button(_("Join as a participant"), f"{AS_PARTICIPANT}:{cohort.code}")]])
+        return
+    await _welcome_and_enrol(ctx, cohort, "command")
+
+
+async def _welcome_and_enrol(ctx: Context, cohort: Cohort, via: str) -> None:
     # The welcome goes first; features' on_enrolled hooks (units open so far) follow it.
     await ctx.reply(_("Welcome to {name}! {dates}.").format(
         name=cohort.name, dates=_dates(ctx, cohort)))
-    await cohorts.enrol(ctx.services, cohort, ctx.participant.id, "command")
+    await ctx.services.cohorts.enrol(ctx.services, cohort, ctx.participant.id, via)
+
+
+async def facilitates(services: Services, participant_id: int, cohort: Cohort) -> bool:
+    """A facilitator of this cohort, or of every cohort."""
+    codes = await services.authorizer.cohort_scope(participant_id)
+    return codes is None or cohort.code in codes
+
+
+async def join_as_participant(ctx: Context) -> None:
+    """A facilitator chose to take part in the cohort as a participant."""
+    cohort = ctx.services.cohorts.get(ctx.callback_payload)
+    if cohort is None:
+        await ctx.reply(no_longer_works())
+        return
+    if cohort.code in {c.code for c in await ctx.services.cohorts.of_participant(
+            ctx.participant.id)}:
+        await ctx.reply(_("You are already in {name}.").format(name=cohort.name))
+        return
+    await _welcome_and_enrol(ctx, cohort, CHOSEN)
 
 
 async def leave(ctx: Context) -> None:
@@ -82,10 +121,15 @@ async def leave(ctx: Context) -> None:
 
 
 async def enrol_channel_member(ctx: Context) -> None:
-    """Being in a cohort's channel enrols: on joining it, or on writing in it."""
+    """Being in a cohort's channel enrols: on joining it, or on writing in it; not someone
+    who has not given consent, nor a facilitator (they take part with /join if they wish)."""
     cohort = ctx.services.cohorts.of_chat(ctx.platform, ctx.event.chat.chat_id)
-    if cohort is not None and not ctx.event.author.is_bot:
-        await ctx.services.cohorts.enrol(ctx.services, cohort, ctx.participant.id, "channel")
+    if cohort is None or ctx.event.author.is_bot or not has_consent(ctx.participant):
+        return
+    if ctx.services.cohorts.known_member(cohort, ctx.participant.id) or \
+            await facilitates(ctx.services, ctx.participant.id, cohort):
+        return
+    await ctx.services.cohorts.enrol(ctx.services, cohort, ctx.participant.id, "channel")
 
 
 async def enrol_on_message(ctx: Context) -> bool:
@@ -96,7 +140,8 @@ async def enrol_on_message(ctx: Context) -> bool:
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("join", join, N_("Join a cohort, or list the cohorts open to join"),
-                         usage=N_("[code]")))
+                         usage=N_("[code]"), needs_consent=True))
     registry.add(Command("leave", leave, N_("Leave a cohort"), usage=N_("[code]")))
+    registry.add_callback(AS_PARTICIPANT, join_as_participant, needs_consent=True)
     registry.add_message_handler("cohort channel members", enrol_on_message)
     registry.add_event_handler("member_joined", enrol_channel_member)

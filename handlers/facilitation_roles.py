@@ -119,10 +119,10 @@ async def target(ctx: Context, words: str) -> Person | None:
         if ctx.event.reply_to_native_id:
             person = await replied_author(ctx)
             if person is None:
-                await ctx.reply(_("I cannot tell who wrote that message. Please name them: "
+                await ctx.refuse(_("I cannot tell who wrote that message. Please name them: "
                                   "@name, their name, or their user id on the platform."))
             return person
-        await ctx.reply(usage(ctx))
+        await ctx.refuse(usage(ctx))
         return None
     found = await resolve(ctx, words)
     if found.person is not None:
@@ -131,15 +131,15 @@ async def target(ctx: Context, words: str) -> Person | None:
     listing = "\n".join(f"• {p.describe()}" for p in found.candidates or [])
     named = [p.participant_id for p in found.candidates or []]
     if found.ambiguous:
-        await ctx.reply(_("Several participants are called \"{name}\":").format(name=shown)
+        await ctx.refuse(_("Several participants are called \"{name}\":").format(name=shown)
                         + "\n" + listing + "\n"
                         + _("Name one by their user id on the platform, or answer one of "
                             "their messages with the command."), about=named)
     elif found.candidates:
-        await ctx.reply(_("I know nobody called \"{name}\". Did you mean:").format(name=shown)
+        await ctx.refuse(_("I know nobody called \"{name}\". Did you mean:").format(name=shown)
                         + "\n" + listing, about=named)
     else:
-        await ctx.reply(_("I know nobody called \"{name}\". A person is known to me once "
+        await ctx.refuse(_("I know nobody called \"{name}\". A person is known to me once "
                           "they have written to me or in a chat I am in.").format(name=shown))
     return None
 
@@ -183,7 +183,7 @@ async def add(ctx: Context, words: str) -> None:
         return
     s = ctx.services
     if _is_listed(ctx, person) or await s.roles.has(person.participant_id, FACILITATOR):
-        await ctx.reply(_("{name} is already a facilitator.").format(name=person.name),
+        await ctx.refuse(_("{name} is already a facilitator.").format(name=person.name),
                         about=[person.participant_id])
         await _audit(ctx, "add", person, "refused")
         return
@@ -201,14 +201,14 @@ async def remove(ctx: Context, words: str) -> None:
         return
     s = ctx.services
     if _is_listed(ctx, person):
-        await ctx.reply(_("{name} is a facilitator through the configuration file "
+        await ctx.refuse(_("{name} is a facilitator through the configuration file "
                           "([facilitators] in config.toml), which cannot be changed in chat. "
                           "Ask whoever runs the bot to remove them there.").format(
             name=person.name), about=[person.participant_id])
         await _audit(ctx, "remove", person, "refused")
         return
     if not await s.roles.revoke(person.participant_id, FACILITATOR):
-        await ctx.reply(_("{name} is not a facilitator.").format(name=person.name),
+        await ctx.refuse(_("{name} is not a facilitator.").format(name=person.name),
                         about=[person.participant_id])
         await _audit(ctx, "remove", person, "refused")
         return
@@ -256,7 +256,7 @@ async def facilitator(ctx: Context) -> None:
     if action in ("add", "remove") and not ctx.scope.everywhere:
         # The role granted in chat is for every cohort: a facilitator of one cohort only
         # cannot grant (or take) more than they have.
-        await ctx.reply(_("Only a facilitator of every cohort can give or take the "
+        await ctx.refuse(_("Only a facilitator of every cohort can give or take the "
                           "facilitator role; you facilitate {cohorts} only.").format(
             cohorts=comma_list(c.name for c in await ctx.services.cohorts.facilitated_by(
                 ctx.services, ctx.participant.id))))
@@ -271,7 +271,7 @@ async def facilitator(ctx: Context) -> None:
     elif action == "list":
         await listing(ctx)
     else:
-        await ctx.reply(usage(ctx))
+        await ctx.refuse(usage(ctx))
 
 
 def setup(registry: CommandRegistry) -> None:

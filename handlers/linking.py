@@ -295,6 +295,6 @@ async def forget_old_attempts(services: Services) -> None:
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("link", link, N_("Link your accounts on Telegram and Discord"),
-                         usage=N_("[code]")))
-    registry.add_callback(LINK, link_chosen)
+                         usage=N_("[code]"), needs_consent=True))
+    registry.add_callback(LINK, link_chosen, needs_consent=True)
     registry.startup.append(forget_old_attempts)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.commands import Command, CommandRegistry
+from bot.consent import CONSENT
 from bot.context import Context
 from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, use_language
 from bot.model import Button, EventKind
 
 LANG = "lang"
-CONSENT = "consent"
 
 
 def language_buttons(ctx: Context) -> list[list[Button]]:
@@ -58,6 +58,8 @@ async def ask_consent(ctx: Context) -> None:
         "other linked chats. Type {whoami} at any time to see what I store about you. "
         "Do you agree?"
     ).format(whoami=ctx.command("whoami"))
+    await ctx.services.participants.mark_consent_asked(ctx.participant.id,
+                                                       ctx.services.clock.now())
     await ctx.reply(text, buttons=[[Button(_("I agree"), f"{CONSENT}:yes"),
                                     Button(_("No, thanks"), f"{CONSENT}:no")]])
 

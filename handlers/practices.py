@@ -177,11 +177,12 @@ def setup(registry: CommandRegistry) -> None:
                                   "export"),
                          subcommands={"review": Reach.COHORT, "approve": Reach.COHORT,
                                       "return": Reach.COHORT, "export": Reach.REPORT},
-                         participant_help=N_("Good practices: write one, read one")))
+                         participant_help=N_("Good practices: write one, read one"),
+                         needs_consent=True))
     registry.add(Command("practices", practices_command,
                          N_("Search the base of good practices"), usage=N_("[words]")))
-    registry.add_callback(CALLBACK, on_button)
-    registry.add_message_handler("practices", on_message)
+    registry.add_callback(CALLBACK, on_button, needs_consent=True)
+    registry.add_message_handler("practices", on_message, needs_consent=True)
     registry.startup.append(load_seed_practices)  # the academy's own practices, approved
     registry.add_shared("skip", skip, N_("Skip an optional question"),
                         N_("There is nothing to skip right now."))

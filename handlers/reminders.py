@@ -327,13 +327,13 @@ async def fire_post(services: Services, schedule: Schedule, firing: Firing) -> N
 
 def setup(registry: CommandRegistry) -> None:
     registry.add(Command("remind", remind, N_("Set a personal reminder; also list, cancel"),
-                         usage=N_("<when> <text>")))
+                         usage=N_("<when> <text>"), needs_consent=True))
     registry.add(Command("timezone", timezone, N_("See or change your time zone"),
-                         usage=N_("[Area/City]")))
+                         usage=N_("[Area/City]"), needs_consent=True))
     registry.add(Command("schedule", schedule_post,
                          N_("Post a message in this chat later or on a schedule; also list, "
                             "cancel"), usage=N_("<when> <text>"), facilitator_only=True,
                          scope=Reach.COHORT))
-    registry.add_callback(WHEN_BUTTON, when_chosen)
+    registry.add_callback(WHEN_BUTTON, when_chosen, needs_consent=True)
     registry.add_timed(REMINDER, fire_reminder)
     registry.add_timed(POST, fire_post)

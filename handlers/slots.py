@@ -161,6 +161,25 @@ async def cancel_slot(ctx: Context, number: str) -> None:
     await ctx.reply(text)
 
 
+async def booking_of(services: Services, participant_id: int) -> Slot | None:
+    """The interview this participant has booked and not had yet."""
+    return await engine.repository(services).booking_of(participant_id,
+                                                         services.clock.timestamp())
+
+
+async def booking_erased(services: Services, slot: Slot) -> None:
+    """The booker of `slot` erased their data (/forgetme): no reminder is left, and the
+    facilitator who offered the time is told (without a name: there is none any more)."""
+    for schedule in await _slot_reminders(services, slot.id):
+        await services.schedules.cancel(schedule.id)
+    await services.scheduler.rearm()
+    if slot.created_by is not None:
+        await tell(services, slot.created_by, lambda zone: _(
+            "The participant who had booked the interview of {when} has asked me to delete "
+            "their data: that interview will not take place, and the time is free again."
+        ).format(when=_when(slot, zone)))
+
+
 def _when(slot: Slot, zone: Any) -> str:
     return format_datetime(datetime.fromtimestamp(slot.starts_at, UTC), zone)
 
@@ -266,5 +285,5 @@ def setup(registry: CommandRegistry) -> None:
                          N_("Interview times for the shortlist: add, list, cancel"),
                          usage=N_("add <when>, <when> | list | cancel <n>"),
                          facilitator_only=True, scope=Reach.COHORT))
-    registry.add_callback(SLOT_CALLBACK, book)
+    registry.add_callback(SLOT_CALLBACK, book, needs_consent=True)
     registry.add_timed(INTERVIEW_REMINDER_KIND, fire_interview_reminder)

@@ -355,7 +355,8 @@ def setup(registry: CommandRegistry) -> None:
                                             "surveys, with a chart"),
                          usage=N_("[days]"), facilitator_only=True, scope=Reach.REPORT))
     registry.add(Command("quiet", quiet, N_("Pause or resume my nudges when you are quiet"),
-                         usage="[off|list]", subcommands={"list": Reach.REPORT}))
+                         usage="[off|list]", subcommands={"list": Reach.REPORT},
+                         needs_consent=True))
     registry.add_observer("activity", count_message)
     registry.add_timed(QUIET_CHECK, check_quiet)
     registry.startup.append(plan_quiet_checks)

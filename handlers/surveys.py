@@ -284,9 +284,10 @@ def setup(registry: CommandRegistry) -> None:
                          subcommands={"start": Reach.COHORT, "status": Reach.REPORT,
                                       "results": Reach.REPORT, "export": Reach.REPORT,
                                       "shortlist": Reach.REPORT},
-                         participant_help=N_("Answer a survey, or continue one")))
-    registry.add_callback(engine.CALLBACK, on_button)
-    registry.add_message_handler("survey answers", on_message)
+                         participant_help=N_("Answer a survey, or continue one"),
+                         needs_consent=True))
+    registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
+    registry.add_message_handler("survey answers", on_message, needs_consent=True)
     registry.add_shared("skip", skip, N_("Skip an optional question"),
                         N_("There is nothing to skip right now."))
     registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),

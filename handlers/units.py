@@ -191,11 +191,12 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("units", list_units, N_("List the pre-learning units and your "
                                                  "progress")))
     registry.add(Command("unit", read_unit, N_("Read a pre-learning unit and take its "
-                                               "knowledge check"), usage="<n>"))
-    registry.add_callback(UNIT_BUTTON, unit_button)
-    registry.add_callback(QUIZ_BUTTON, quiz_button)
-    registry.add_event_handler("poll_answer", poll_answer)
-    registry.add_message_handler("knowledge check answers", typed_answer)
+                                               "knowledge check"), usage="<n>",
+                         needs_consent=True))
+    registry.add_callback(UNIT_BUTTON, unit_button, needs_consent=True)
+    registry.add_callback(QUIZ_BUTTON, quiz_button, needs_consent=True)
+    registry.add_event_handler("poll_answer", poll_answer, needs_consent=True)
+    registry.add_message_handler("knowledge check answers", typed_answer, needs_consent=True)
     registry.add_timed(RELEASE, fire_release)
     registry.add_timed(NUDGE, fire_nudge)
     registry.startup.append(plan_releases)

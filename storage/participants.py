@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from storage.db import Database
 
 _PARTICIPANT_COLUMNS = (
-    "id, language, timezone, consent, consent_at, created_at, last_seen_at, unreachable_reason"
+    "id, language, timezone, consent, consent_at, created_at, last_seen_at, unreachable_reason, "
+    "consent_asked_at"
 )
 _ACCOUNT_COLUMNS = "platform, user_id, participant_id, display_name, linked_at"
 # `last_seen_at` is refreshed at most this often (it feeds /announce's choice of account).
@@ -20,11 +21,13 @@ class Participant:
     id: int
     language: str | None
     timezone: str | None
-    consent: str | None  # "given" | "declined" | None (not asked yet)
+    consent: str | None  # "given" | "declined" | None (not answered: see consent_asked_at)
     consent_at: str | None
     created_at: str
     last_seen_at: str | None
     unreachable_reason: str | None
+    # When the bot first asked for consent; None: never asked. Kept once answered.
+    consent_asked_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,14 @@ class ParticipantRepository:
         await self.db.execute(
             "UPDATE participants SET consent = ?, consent_at = ? WHERE id = ?",
             ("given" if given else "declined", now.isoformat(timespec="seconds"), participant_id),
+        )
+
+    async def mark_consent_asked(self, participant_id: int, now: datetime) -> None:
+        """The bot asked for consent: "asked, no answer yet" until they answer."""
+        await self.db.execute(
+            "UPDATE participants SET consent_asked_at = ? "
+            "WHERE id = ? AND consent_asked_at IS NULL",
+            (now.isoformat(timespec="seconds"), participant_id),
         )
 
     async def mark_unreachable(self, platform: str, user_id: str, reason: str) -> None:

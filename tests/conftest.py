@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot import dispatch
+from bot.consent import DECLINED
+from handlers import cohorts
 from storage.db import Database
+from storage.participants import Participant
 
 
 @pytest.fixture
@@ -24,3 +28,22 @@ def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     # python-telegram-bot 22 warns unless we opt into timedelta retry_after, as
     # `python -m bot` does (bot/cli.py); the adapter handles both.
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+def _agreed_unless_declined(participant: Participant) -> bool:
+    return participant.consent != DECLINED
+
+
+@pytest.fixture(autouse=True)
+def _everyone_agreed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests written before consent was enforced (issue 15) script people who never
+    pressed "I agree": they run as if those people had (someone who declined still
+    counts as declined). Tests of consent itself are marked `real_consent` and run with
+    the bot's own check (bot/consent.py)."""
+    if request.node.get_closest_marker("real_consent") is None:
+        for module in (dispatch, cohorts):
+            monkeypatch.setattr(module, "has_consent", _agreed_unless_declined)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "real_consent: run with the bot's own consent check")

@@ -166,7 +166,11 @@ async def test_the_examples_of_the_issue_get_their_own_answer(
         # A code typed after a right-to-left mark is the code; a code too long for one
         # does not leave the only cohort.
         joined = await probe(h, "fac", "/join \u200fdemo")
-        assert joined[0].text.startswith("Bienvenue"), joined[0].text
+        # A facilitator is asked first (issue 15 item 5), about the cohort the code names.
+        assert joined[0].text.startswith("Vous êtes facilitateur ou facilitatrice de SSTC "
+                                         "Academy — demo"), joined[0].text
+        welcome = await h.press("fac", "Participer comme participant ou participante")
+        assert welcome[0].text.startswith("Bienvenue"), welcome[0].text
         [stay] = await probe(h, "fac", "/leave " + "demo" * 100)
         assert stay.text.startswith("Quelle cohorte ?"), stay.text
         # Digits of other scripts are numbers too; superscripts are not.

@@ -74,10 +74,11 @@ async def test_a_role_granted_by_name_holds_on_every_linked_account_and_is_audit
         lines = log.text.splitlines()
         assert lines[0] == "Latest admin actions:"
         # Newest first: when, who (by name), what (the command and whom), where, outcome.
-        # The dispatcher logs each facilitator command as typed; the command logs what it
-        # did to whom, refused when it changed nothing.
+        # The dispatcher logs each facilitator command as typed, with the outcome the
+        # handler reported; the command logs what it did to whom, refused when it changed
+        # nothing.
         assert [line.split(" · ", 1)[1] for line in lines[1:]] == [
-            "fac · /facilitator remove Ana Lima on console · done",
+            "fac · /facilitator remove Ana Lima on console · refused",
             f"fac · /facilitator remove Ana Lima (participant {ids['ana']}) on console · refused",
             "fac · /facilitator remove <@2002> on console · done",
             f"fac · /facilitator remove Ana Lima (participant {ids['ana']}) on console · done",
