@@ -14,7 +14,8 @@ import discord
 import pytest
 
 from bot.adapters.base import PermanentFailure, RetryLater
-from bot.adapters.discord import TEXT_LIMIT, DiscordAdapter
+from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord_render import TEXT_LIMIT
 from bot.app import Bot, command_menu
 from bot.config import DiscordSection
 from bot.delivery_timing import RetryPolicy

@@ -11,7 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-from bot.adapters.discord import render_parts
+from bot.adapters.discord_render import render_parts
 from bot.content.academy import load_academy
 from bot.i18n import _, use_language
 from bot.services import Services

@@ -1,7 +1,6 @@
-"""The Discord platform: discord.py 2.7 on the bot's own event loop.
-
-Inbound mapping lives in `discord_inbound`, slash-command declaration in
-`discord_commands`; this module owns the connection and the outbound side.
+"""The Discord platform: discord.py 2.7 on the bot's own event loop. This module owns the
+connection and the outbound side; inbound mapping is in `discord_inbound`, slash commands
+in `discord_commands`, button layout in `discord_layout`, rendering in `discord_render`.
 
 discord.py is redirected through two *process-wide class attributes*
 (`discord.http.Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`): one Discord connection
@@ -15,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import timedelta
@@ -29,14 +27,12 @@ import yarl
 from bot.adapters.base import (
     MB,
     CommandMenu,
-    DeliveryError,
     PermanentFailure,
     Publish,
     RetryLater,
     Upload,
     download_target,
     message_part,
-    safe_file_name,
     upload_plan,
 )
 from bot.adapters.discord_commands import MenuTree, build_tree, sync_guilds
@@ -47,98 +43,23 @@ from bot.adapters.discord_inbound import (
     PendingInteractions,
 )
 from bot.adapters.discord_layout import button_view
+from bot.adapters.discord_render import (
+    UNKNOWN_MESSAGE,
+    attributed_parts,
+    delivery_error,
+    discord_files,
+    poll_problem,
+    render_parts,
+    with_lines,
+)
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
-from bot.adapters.splitting import split_text
 from bot.config import DiscordSection
 from bot.model import Attachment, Audience, ChatRef, OutboundMessage, Poll
-from bot.render import to_discord
 
 log = logging.getLogger("bot.discord")
 T = TypeVar("T")
-TEXT_LIMIT = 2000
 NO_MENTIONS = discord.AllowedMentions.none()  # user-supplied text must never ping anyone
-# Discord error codes that mean "that message is gone", not "that person is unreachable".
-_UNKNOWN_MESSAGE = {10008}
-_POLL_EXPIRED = 520001  # ending a poll that has already ended
-POLL_MAX_HOURS = 768  # 32 days
-# Interaction and webhook tokens travel in URL paths; keep them out of every log line.
-_TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?]+")
-
-
-def _redact(text: str) -> str:
-    return _TOKEN_IN_PATH.sub(r"\1…", text)
-
-
-def delivery_error(what: str, exc: BaseException) -> DeliveryError:
-    """What a discord.py error means for the outbox."""
-    if isinstance(exc, discord.RateLimited):  # longer than max_ratelimit_timeout
-        return RetryLater(f"{what}: rate limited", exc.retry_after)
-    if isinstance(exc, discord.HTTPException):
-        reason = _redact(f"{what}: HTTP {exc.status} (code {exc.code}) {exc.text}".strip())
-        if exc.status == 429:
-            after = exc.response.headers.get("Retry-After") if exc.response else None
-            return RetryLater(reason, float(after) if after else None)
-        if exc.status >= 500:
-            return RetryLater(reason)
-        if isinstance(exc, discord.Forbidden | discord.NotFound):
-            return PermanentFailure(reason, recipient_unreachable=exc.code not in _UNKNOWN_MESSAGE)
-        return PermanentFailure(reason)
-    # Network trouble, or a client-side hiccup (e.g. not connected): try again later.
-    return RetryLater(_redact(f"{what}: {type(exc).__name__}: {exc}"))
-
-
-def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Discord Markdown parts of at most `limit` characters, in order. The source is split
-    first so no Markdown pair is cut by the splitter; a part that escaping made too long
-    is split again, smaller."""
-    return [out for part in split_text(text, limit) for out in _fit(part, fmt, limit)]
-
-
-def attributed_parts(msg: OutboundMessage) -> list[str]:
-    """The parts of a message, the first one opened by the relayed author's name in bold."""
-    if not msg.attribution:
-        return render_parts(msg.text, msg.format)
-    prefix = f"**{discord.utils.escape_markdown(msg.attribution)}**: "
-    parts = render_parts(msg.text, msg.format, TEXT_LIMIT - len(prefix))
-    return [prefix + parts[0], *parts[1:]] if parts else [prefix]
-
-
-def _fit(part: str, fmt: str, limit: int) -> list[str]:
-    rendered = to_discord(part, fmt)
-    if len(rendered) <= limit:
-        return [rendered]
-    smaller = min(len(part) - 1, max(1, len(part) * limit // len(rendered)))
-    return [r for p in split_text(part, smaller) for r in _fit(p, fmt, limit)]
-
-
-def with_lines(parts: list[str], lines: list[str]) -> list[str]:
-    """Lines standing for files that are not uploaded, after the text (a new part if
-    they do not fit in the last one)."""
-    if not lines:
-        return parts
-    extra = to_discord("\n".join(lines), "plain")
-    if parts and parts[-1].strip() and len(parts[-1]) + 1 + len(extra) <= TEXT_LIMIT:
-        return [*parts[:-1], parts[-1] + "\n" + extra]
-    return [*(p for p in parts if p.strip()), extra]
-
-
-def discord_files(uploads: list[Upload]) -> list[discord.File]:
-    """Fresh File objects (discord.py closes them after each request)."""
-    return [discord.File(u.path, filename=safe_file_name(u.attachment.file_name))
-            for u in uploads]
-
-
-def poll_problem(poll: Poll) -> str | None:
-    """Why Discord would refuse this poll, or None. Discord has no quiz polls."""
-    if poll.kind != "regular":
-        return "no quiz polls on Discord (send the options as buttons)"
-    if not 1 <= len(poll.question) <= 300:
-        return "the question must have 1 to 300 characters"
-    if not 1 <= len(poll.options) <= 10:
-        return "1 to 10 options"
-    if not all(1 <= len(o) <= 55 for o in poll.options):
-        return "options must have 1 to 55 characters"
-    return None
+_POLL_EXPIRED, POLL_MAX_HOURS = 520001, 768  # "poll already ended"; 32 days
 
 
 class DiscordAdapter:
@@ -472,7 +393,7 @@ class DiscordAdapter:
         try:
             await message.delete()
         except discord.NotFound as exc:
-            if exc.code not in _UNKNOWN_MESSAGE:
+            if exc.code not in UNKNOWN_MESSAGE:
                 raise delivery_error("delete", exc) from None
             log.debug("message %s was already deleted", native_id)  # what we wanted
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
