@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.adapters.discord_render import render_parts as discord_parts
-from bot.adapters.telegram import TEXT_LIMIT, render_parts
+from bot.adapters.telegram_render import TEXT_LIMIT, render_parts
 from bot.render import to_discord, to_plain, to_telegram_html
 from tests.harness import SAMPLE_ACADEMY
 

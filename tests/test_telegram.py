@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from telegram import InputFile
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
-from bot.adapters.telegram import TEXT_LIMIT, TelegramAdapter, render_parts
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram_render import TEXT_LIMIT, render_parts
 from bot.app import Bot, command_menu
 from bot.config import TelegramSection
 from bot.delivery_timing import RetryPolicy

@@ -2,9 +2,9 @@
 
 Inbound: every update goes through one TypeHandler to `telegram_inbound.events_for` and
 on to the dispatcher. Outbound: `send` renders the bot's light Markdown (or escaped plain
-text) as Telegram HTML, split into parts of at most 4096 characters. No AIORateLimiter:
-the outbox paces and retries, so every Telegram error is mapped to RetryLater or
-PermanentFailure here and never retried inside PTB.
+text) as Telegram HTML, split into parts of at most 4096 characters (`telegram_render`).
+No AIORateLimiter: the outbox paces and retries, so every Telegram error is mapped to
+RetryLater or PermanentFailure (`telegram_render.delivery_error`), never retried in PTB.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import partial
 from html import escape
 from pathlib import Path
@@ -22,8 +21,6 @@ from typing import Any
 from telegram import Bot as TelegramBot
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
     Message,
@@ -34,10 +31,7 @@ from telegram import Poll as TelegramPoll
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
-    ChatMigrated,
-    Forbidden,
     InvalidToken,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -45,7 +39,6 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.adapters.base import (
     MB,
     CommandMenu,
-    DeliveryError,
     PermanentFailure,
     Publish,
     RetryLater,
@@ -55,15 +48,19 @@ from bot.adapters.base import (
     safe_file_name,
     upload_plan,
 )
-from bot.adapters.splitting import split_first
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, PLATFORM, events_for
+from bot.adapters.telegram_render import (
+    TEXT_LIMIT,
+    attributed_parts,
+    delivery_error,
+    keyboard,
+    poll_problem,
+)
 from bot.config import TelegramSection
-from bot.model import Attachment, Button, ChatRef, OutboundMessage, Poll
-from bot.render import to_telegram_html
+from bot.model import Attachment, ChatRef, OutboundMessage, Poll
 
 log = logging.getLogger("bot.telegram")
-TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 PHOTO_LIMIT = 10 * MB  # sendPhoto's limit; larger images go as documents
 Step = Callable[[], Awaitable[Message]]
@@ -71,65 +68,6 @@ DEFAULT_MENU_LANGUAGE = "en"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Long messages half-sent when a later part failed: (chat, payload) -> ids already sent.
 _MAX_PARTIAL = 256
-
-
-def attributed_parts(msg: OutboundMessage) -> list[str]:
-    """The parts of a message, the first one opened by the relayed author's name in bold."""
-    if not msg.attribution:
-        return render_parts(msg.text, msg.format)
-    prefix = f"<b>{escape(msg.attribution, quote=False)}</b>: "
-    parts = render_parts(msg.text, msg.format, TEXT_LIMIT - len(prefix))
-    return [prefix + parts[0], *parts[1:]] if parts else [prefix]
-
-
-def render_parts(text: str, fmt: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Telegram HTML parts of at most `limit` characters each, in order, none blank.
-
-    The source is split, never the HTML, so no tag is ever cut. Escaping can make a part
-    longer (every `&` becomes `&amp;`): then that part is taken shorter, in proportion,
-    until its HTML fits."""
-    if limit < 8:  # room for the longest escape of one character, or no progress
-        raise ValueError("limit must be at least 8")
-    parts: list[str] = []
-    rest = text
-    while rest.strip():
-        size = min(len(rest), limit)
-        while True:
-            head, tail = split_first(rest, size) if len(rest) > size else (rest, "")
-            html = to_telegram_html(head, fmt)
-            if len(html) <= limit:
-                break
-            size = min(size - 1, max(1, size * limit // len(html)))
-        if head.strip():
-            parts.append(html)
-        rest = tail
-    return parts
-
-
-def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
-                                  for b in row] for row in buttons])
-
-
-def delivery_error(exc: TelegramError) -> DeliveryError:
-    """What a Telegram error means for the outbox. Order matters: in PTB, BadRequest and
-    TimedOut are subclasses of NetworkError."""
-    reason = f"{type(exc).__name__}: {exc.message}"
-    if isinstance(exc, RetryAfter):
-        after = exc.retry_after  # an int, or a timedelta with PTB_TIMEDELTA=1
-        seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
-        return RetryLater(reason, seconds)
-    if isinstance(exc, Forbidden):
-        return PermanentFailure(reason, recipient_unreachable=True)
-    if isinstance(exc, BadRequest):
-        gone = "chat not found" in exc.message.lower()
-        return PermanentFailure(reason, recipient_unreachable=gone)
-    if isinstance(exc, ChatMigrated):
-        return PermanentFailure(f"{reason} (the group is now chat {exc.new_chat_id})")
-    # Network trouble, 5xx, and a revoked token (InvalidToken) may all pass: try again.
-    return RetryLater(reason, None)
 
 
 def _telegram_id(value: str) -> int:
@@ -432,17 +370,3 @@ class TelegramAdapter:
                 raise delivery_error(exc) from None
         except TelegramError as exc:
             raise delivery_error(exc) from None
-
-
-def poll_problem(poll: Poll) -> str | None:
-    """Why Telegram would refuse this poll, or None."""
-    if not 1 <= len(poll.question) <= 300:
-        return "the question must have 1 to 300 characters"
-    if not 2 <= len(poll.options) <= 12:
-        return "2 to 12 options"
-    if not all(1 <= len(o) <= 100 for o in poll.options):
-        return "options must have 1 to 100 characters"
-    if poll.kind == "quiz" and (poll.correct_option is None
-                                or not 0 <= poll.correct_option < len(poll.options)):
-        return "a quiz needs its correct option"
-    return None
