@@ -83,3 +83,11 @@ class LanguageDetector:
             return self.languages[0]
         language = self._detector.detect_language_of(self._protector.strip(text))
         return language.iso_code_639_1.name.lower() if language is not None else None
+
+    def confidence(self, text: str, code: str) -> float:
+        """How sure lingua is that `text` is in language `code` (0 to 1), among the bot's
+        languages: for checks such as "is every reply in the reader's language"."""
+        if self._detector is None:
+            raise RuntimeError("LanguageDetector.load() has not been awaited")
+        return self._detector.compute_language_confidence(self._protector.strip(text),
+                                                         lingua_language(code))
