@@ -19,6 +19,11 @@ NAMES = {"fr": "Académie SSTC — cohorte de démonstration",
          "es": "Academia SSTC — cohorte de demostración",
          "pt": "Academia SSTC — coorte de demonstração",
          "ar": "أكاديمية SSTC — الدفعة التجريبية"}
+FREE_TEXT = {"en": "A useful week: I now plan projects with partners from other countries.",
+             "fr": "Une semaine utile : je prépare maintenant des projets avec des partenaires.",
+             "es": "Una semana útil: ahora preparo proyectos con socios de otros países.",
+             "pt": "Uma semana útil: agora preparo projetos com parceiros de outros países.",
+             "ar": "أسبوع مفيد: أعدّ الآن مشاريع مع شركاء من بلدان أخرى."}
 REMIND = {"en": "/remind tomorrow at 9am read unit 2",
           "fr": "/remind demain à 9h30 relire l'unité 2",
           "es": "/remind mañana a las 9:30 leer la unidad 2",
@@ -67,6 +72,30 @@ class Walk:
             if len(reply.buttons) == count:
                 return reply.buttons
         raise AssertionError(f"no reply with {count} buttons")
+
+
+async def take_survey(walk: Walk, name: str) -> None:
+    """Answer every question as a person would: the first option of a choice (typed as its
+    number), Done after a multiple choice, a sentence in their language for free text, and
+    Submit at the end."""
+    pack = walk.h.bot.services.catalogs.pack(walk.language)
+    done, skip, later, submit = (pack.translations.gettext(w)
+                                 for w in ("Done", "Skip", "Continue later", "Submit"))
+    replies = await walk.say(f"/survey {name}")
+    for _ in range(40):
+        asked = replies[-1] if replies else None
+        if asked is None or not asked.buttons:
+            return
+        options = [b for b in asked.buttons if b not in (done, skip, later, submit)]
+        if submit in asked.buttons:
+            replies = await walk.press(submit)
+        elif done in asked.buttons and any(b.startswith("✓") for b in asked.buttons):
+            replies = await walk.press(done)
+        elif options:
+            replies = await walk.say("1")
+        else:
+            replies = await walk.say(FREE_TEXT[walk.language])
+    raise AssertionError(f"the survey never ended: {[(r.text[-80:], r.buttons) for r in replies]}")
 
 
 def foreign_lines(walk: Walk, detector: LanguageDetector) -> list[str]:
@@ -124,6 +153,10 @@ async def test_the_whole_journey_speaks_the_participants_language(
         assert voted, "the vote is acknowledged"
         h.adapter._group = None
         walk._keep("months later", await h.advance(timedelta(days=140)))
+        await take_survey(walk, "impact")
+        assert await s.db.fetchone(
+            "SELECT 1 FROM survey_responses r JOIN survey_waves w ON w.id = r.wave_id "
+            "WHERE r.participant_id = 1 AND w.survey = 'impact'")
         await walk.say("/forgetme")
         await walk.press(walk.last_buttons(2)[0])
         assert await s.participants.account("console", "ana") is None
