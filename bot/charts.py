@@ -1,20 +1,23 @@
-"""Bar charts as PNG images (Pillow), for poll results.
+"""Bar charts as PNG images (Pillow), for poll results and activity.
 
-Drawn with Pillow's own default font (no font file to ship or find). That font covers
-basic Latin only: a label is drawn as it is when every character is in the font, with
-its accents dropped when that is enough (French, Spanish, Portuguese), and otherwise
-(Arabic, emoji, other scripts) the bar carries only its number; the text sent with the
-chart lists every option under the same numbers.
+Labels are drawn with DejaVu Sans, the font matplotlib ships (a dependency installed with
+the project, used here for its font file only), through Pillow's complex text layout
+(raqm, bundled with Pillow's wheels): Arabic is shaped and laid out right to left, accents
+stay. A character the font lacks (an emoji) leaves that label out and the bar carries only
+its number; the text sent with the chart lists every option under the same numbers.
+Without that font file, Pillow's own default font draws basic Latin only (accents dropped).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 WIDTH = 900
 MARGIN = 28
@@ -31,8 +34,22 @@ MAX_LABEL = 48  # characters of a label drawn on the chart (the text has it whol
 
 
 @cache
+def _font_file() -> Path | None:
+    """DejaVu Sans from matplotlib's data, found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return path if path.is_file() else None
+
+
+@cache
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+    path = _font_file()
+    if path is None:
+        return ImageFont.load_default(size=size)
+    layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(path), size, layout_engine=layout)
 
 
 @cache

@@ -1,5 +1,6 @@
-"""Bar charts for poll results: readable labels where the default font can draw them,
-numbers alone where it cannot."""
+"""Bar charts for poll results: every language's labels drawn (Arabic shaped, right to
+left, accents kept) with the font the project installs, numbers alone where a character
+is not in it (emoji)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,38 @@ from PIL import Image
 from bot.charts import BACKGROUND, BAR, bar_chart, drawable, rows_for
 
 
-def test_labels_the_default_font_can_draw() -> None:
+def test_labels_in_every_language_are_drawn() -> None:
     assert drawable("Which day?  Monday") == "Which day? Monday"
-    assert drawable("Février, sábado, sessão") == "Fevrier, sabado, sessao"  # accents dropped
-    assert drawable("الاثنين") is None  # Arabic: the bar keeps its number only
-    assert drawable("Party 🎉") is None
-    assert drawable("Straße") is None  # no plain-letter form: not drawn at all
+    assert drawable("Février, sábado, sessão") == "Février, sábado, sessão"  # accents kept
+    assert drawable("الاثنين") == "الاثنين"
+    assert drawable("Straße") == "Straße"
+    assert drawable("Party 🎉") is None  # not in the font: the bar keeps its number only
+
+
+def ink(png: bytes) -> int:
+    return sum(Image.open(io.BytesIO(png)).convert("L").histogram()[:128])
+
+
+def test_arabic_labels_are_shaped_not_left_out() -> None:
+    """An Arabic option makes ink on the chart (before, the bar showed its number only),
+    and it is shaped: the joined word is narrower than its letters drawn one by one."""
+    from bot.charts import LABEL_SIZE, _font
+
+    with_label = bar_chart(["الاثنين"], [1], 1, title="أي يوم؟")
+    without = bar_chart(["🎉"], [1], 1)
+    assert ink(with_label) > ink(without)
+    font = _font(LABEL_SIZE)
+    word = "الاثنين"
+    joined = font.getlength(word)
+    apart = sum(font.getlength(letter) for letter in word)
+    assert joined < apart
 
 
 def test_rows_are_numbered_with_shares_of_the_voters() -> None:
     rows = rows_for(["Lundi", "الثلاثاء", "x" * 80], [3, 1, 0], 4)
     assert [(r.number, r.count, r.share) for r in rows] == [(1, 3, 0.75), (2, 1, 0.25),
                                                             (3, 0, 0.0)]
-    assert rows[0].label == "Lundi" and rows[1].label is None
+    assert rows[0].label == "Lundi" and rows[1].label == "الثلاثاء"
     assert rows[2].label is not None and len(rows[2].label) == 48
     assert [r.share for r in rows_for(["a", "b"], [0, 0], 0)] == [0.0, 0.0]
 
