@@ -74,6 +74,31 @@ class Walk:
         raise AssertionError(f"no reply with {count} buttons")
 
 
+async def take_check(walk: Walk, replies: list[Reply]) -> None:
+    """/unit shows the unit and asks its knowledge check: each question answered with its
+    first option, typed as its number."""
+    assert replies, "the unit is shown"
+    for _ in range(20):
+        asked = replies[-1] if replies else None
+        if asked is None or not asked.buttons:
+            return
+        replies = await walk.say("1")
+    raise AssertionError("the check never ended")
+
+
+async def write_practice(walk: Walk) -> None:
+    """A good practice written field by field in the reader's language, then submitted."""
+    submit = walk.h.bot.services.catalogs.pack(walk.language).translations.gettext(
+        "✅ Submit for review")
+    replies = await walk.say("/practice new")
+    for _ in range(20):
+        if any(submit in r.buttons for r in replies):
+            await walk.press(submit)
+            return
+        replies = await walk.say(FREE_TEXT[walk.language])
+    raise AssertionError("the practice was never ready to submit")
+
+
 async def take_survey(walk: Walk, name: str) -> None:
     """Answer every question as a person would: the first option of a choice (typed as its
     number), Done after a multiple choice, a sentence in their language for free text, and
@@ -135,16 +160,20 @@ async def test_the_whole_journey_speaks_the_participants_language(
         await walk.press(yes)  # I agree: and the refused /join carries on
         assert await s.cohorts.repo.cohorts_of(1) == ["demo"]
         assert await walk.say("/units")
-        assert await walk.say("/unit 1")
+        await take_check(walk, await walk.say("/unit 1"))
+        assert await s.db.fetchone("SELECT 1 FROM unit_progress WHERE participant_id = 1 "
+                                   "AND unit = 1 AND attempts_done >= 1")
         done = await walk.say(REMIND[language])
         assert len(await s.schedules.active(kind="reminder", participant_id=1)) == 1, done
         assert await walk.say("/remind list")
-        assert await walk.say("/assessment")
+        await take_survey(walk, "pre-assessment")
+        assert await s.db.fetchone(
+            "SELECT 1 FROM survey_responses r JOIN survey_waves w ON w.id = r.wave_id "
+            "WHERE r.participant_id = 1 AND w.survey = 'pre-assessment'")
         assert await walk.say("/help")
         assert await walk.say("/whoami")
-        assert await walk.say("/practice new")
-        assert await PracticeRepository(s.db).count_of(1, "draft") == 1
-        await walk.say("/cancel")
+        await write_practice(walk)
+        assert await PracticeRepository(s.db).count_of(1, "submitted") == 1
         assert await walk.say("/mydata")
         h.adapter._group = "academy"
         posted = await h.send("fac", POLL, language="en")
