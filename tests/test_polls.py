@@ -507,3 +507,15 @@ async def test_totals_never_count_a_public_poll_twice_and_odd_totals_are_refused
             "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%went wrong%' "
             "OR payload LIKE '%\"chat_id\": \"\"%'")
         assert apologies[0] == 0
+
+
+async def test_a_vote_is_confirmed_with_the_option_of_the_voters_copy(tmp_path: Path) -> None:
+    """Issue 15 item 7: "Votre vote est compté : Tuesday" was seen where the voter's copy had
+    French options. On today's code the confirmation names the option of the copy voted on;
+    this keeps it so, for a French voter and for an English speaker in the French chat."""
+    async with open_console(tmp_path, facilitators=["fac"], **BRIDGE) as h:
+        await say(h, "lobby", "fac", "/poll " + POLL, "en")
+        [french] = await say(h, "salon", "marie", "2", "fr")
+        assert french.text == "Votre vote est compté : Mardi."
+        [english] = await say(h, "salon", "pierre", "2", "en")
+        assert english.text == "Your vote is counted: Mardi."
