@@ -66,39 +66,17 @@ async def count_message(ctx: Context) -> None:
 # --- /stats ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Extra:
-    """Units completed and survey response rates, when those features' tables exist."""
+    """Units completed and survey response rates."""
 
-    units_completed: int | None
-    units_by: int | None  # participants who completed at least one
-    surveys: list[Rate] | None
+    units_completed: int
+    units_by: int  # participants who completed at least one
+    surveys: list[Rate]
 
 
 async def _extra(services: Services, since: datetime, cohorts: list[str] | None) -> Extra:
     repo = ActivityRepository(services.db)
-    members, params = "", ()
-    if cohorts is not None:
-        members = (" AND participant_id IN (SELECT participant_id FROM enrolments WHERE "
-                   f"cohort IN ({', '.join('?' * len(cohorts))}))")
-        params = tuple(cohorts)
-    units = by = None
-    if {"participant_id", "passed_at"} <= await repo.columns("unit_progress"):
-        units = await repo.scalar(
-            f"SELECT COUNT(*) FROM unit_progress WHERE passed_at >= ?{members}",
-            (since.timestamp(), *params))
-        by = await repo.scalar(
-            "SELECT COUNT(DISTINCT participant_id) FROM unit_progress WHERE passed_at >= ?"
-            f"{members}", (since.timestamp(), *params))
-    surveys: list[Rate] | None = None
-    if {"wave_id", "completed"} <= await repo.columns("survey_invitations") and \
-            {"id", "survey", "cohort"} <= await repo.columns("survey_waves"):
-        scope = f" WHERE w.cohort IN ({', '.join('?' * len(cohorts))})" if cohorts is not None \
-            else ""
-        rows = await repo.rows(
-            "SELECT w.survey || ' · ' || w.cohort, COALESCE(SUM(i.completed), 0), COUNT(*) "
-            f"FROM survey_waves w JOIN survey_invitations i ON i.wave_id = w.id{scope} "
-            "GROUP BY w.id ORDER BY w.id", tuple(cohorts or ()))
-        if rows is not None:
-            surveys = [Rate(str(r[0]), int(r[1] or 0), int(r[2] or 0)) for r in rows]
+    units, by = await repo.units_completed(since.timestamp(), cohorts)
+    surveys = [Rate(*rate) for rate in await repo.survey_rates(cohorts)]
     return Extra(units, by, surveys)
 
 
@@ -162,11 +140,8 @@ async def stats(ctx: Context) -> None:
             [(LANGUAGE_NAMES.get(c.key, c.key or "?"), c.messages) for c in summary.by_language])
     section(_("Messages per platform:"),
             [(PLATFORM_NAMES.get(c.key, c.key), c.messages) for c in summary.by_platform])
-    if extra.units_completed is None:
-        lines.append(_("Units completed: no data"))
-    else:
-        lines.append(_("Units completed: {n}; participants who completed one: {people}").format(
-            n=format_number(extra.units_completed), people=format_number(extra.units_by or 0)))
+    lines.append(_("Units completed: {n}; participants who completed one: {people}").format(
+        n=format_number(extra.units_completed), people=format_number(extra.units_by)))
     if not extra.surveys:
         lines.append(_("Survey responses: no data"))
     else:

@@ -4,10 +4,8 @@ their tables are read when they exist, and their absence is "no data", not an er
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from storage.db import Database
 
@@ -205,25 +203,30 @@ class ActivityRepository:
             "WHERE schedule_id = ?", (schedule_id,))
         return Planned(**dict(row)) if row else None
 
-    # --- other features' tables, when they exist ------------------------------------
-    async def columns(self, table: str) -> set[str]:
-        """The columns of `table` (empty: no such table)."""
+    # --- what other features recorded, for /stats (typed queries; errors are loud) ------
+    async def units_completed(self, since: float, cohorts: list[str] | None
+                              ) -> tuple[int, int]:
+        """Units passed since `since`, and by how many participants (of `cohorts`)."""
+        members, params = _members(cohorts)
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), COUNT(DISTINCT participant_id) FROM unit_progress "
+            f"WHERE passed_at >= ?{members}", (since, *params))
+        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+
+    async def survey_rates(self, cohorts: list[str] | None) -> list[tuple[str, int, int]]:
+        """(survey · cohort, completed, invited) per wave, oldest first."""
+        scope = f" WHERE w.cohort IN ({', '.join('?' * len(cohorts))})" \
+            if cohorts is not None else ""
         rows = await self.db.fetchall(
-            "SELECT name FROM pragma_table_info(?)", (table,))
-        return {r["name"] for r in rows}
+            "SELECT w.survey || ' · ' || w.cohort, COALESCE(SUM(i.completed), 0), COUNT(*) "
+            f"FROM survey_waves w JOIN survey_invitations i ON i.wave_id = w.id{scope} "
+            "GROUP BY w.id ORDER BY w.id", tuple(cohorts or ()))
+        return [(str(r[0]), int(r[1] or 0), int(r[2] or 0)) for r in rows]
 
-    async def scalar(self, sql: str, params: tuple[object, ...] = ()) -> int | None:
-        """One number from another feature's table; None when it cannot be read (the
-        table is not there, or not as expected)."""
-        try:
-            row = await self.db.fetchone(sql, params)
-        except sqlite3.Error:
-            return None
-        return int(row[0] or 0) if row else None
 
-    async def rows(self, sql: str, params: tuple[object, ...] = ()
-                   ) -> list[tuple[Any, ...]] | None:
-        try:
-            return [tuple(r) for r in await self.db.fetchall(sql, params)]
-        except sqlite3.Error:
-            return None
+def _members(cohorts: list[str] | None) -> tuple[str, tuple[str, ...]]:
+    """A condition on participant_id for the members of `cohorts` (none: everyone)."""
+    if cohorts is None:
+        return "", ()
+    return (" AND participant_id IN (SELECT participant_id FROM enrolments WHERE "
+            f"cohort IN ({', '.join('?' * len(cohorts))}))", tuple(cohorts))
