@@ -178,11 +178,9 @@ async def forgetme(ctx: Context) -> None:
 async def _awaiting_answer(ctx: Context) -> bool:
     """Whether the last thing the bot said in this private chat is the /forgetme question,
     asked lately."""
-    row = await ctx.services.db.fetchone(
-        "SELECT dedupe_key, created_at FROM outbox WHERE platform = ? AND chat_id = ? "
-        "ORDER BY id DESC LIMIT 1", (ctx.platform, ctx.event.author.user_id))
-    return row is not None and str(row[0] or "").startswith(ASKING) and \
-        ctx.services.clock.timestamp() - float(row[1]) < CONFIRM_WITHIN.total_seconds()
+    last = await ctx.services.outbox.repo.last_in_chat(ctx.platform, ctx.event.author.user_id)
+    return last is not None and (last.dedupe_key or "").startswith(ASKING) and \
+        ctx.services.clock.timestamp() - last.created_at < CONFIRM_WITHIN.total_seconds()
 
 
 async def typed_answer(ctx: Context) -> bool:
@@ -258,14 +256,14 @@ async def farewell_sent(services: Services, schedule: Schedule, firing: Firing) 
     given up on)."""
     data = schedule.data
     item_id = data.get("outbox_id")
-    row = await services.db.fetchone("SELECT status FROM outbox WHERE id = ?", (item_id,)) \
-        if item_id is not None else None
+    repo = services.outbox.repo
+    item = await repo.get(int(item_id)) if item_id is not None else None
     waited = services.clock.timestamp() - float(data.get("since", 0.0))
-    if row is not None and row[0] not in ("sent", "failed") \
+    if item is not None and item.status not in ("sent", "failed") \
             and waited < PURGE_GIVE_UP.total_seconds():
         return  # still waiting to be delivered: look again next minute
-    if row is not None:
-        await services.db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+    if item is not None:
+        await repo.remove(item.id)
     await services.schedules.cancel(schedule.id)
 
 

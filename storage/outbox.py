@@ -254,6 +254,16 @@ class OutboxRepository:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (item_id,))
         return OutboxItem(**dict(row)) if row else None
 
+    async def last_in_chat(self, platform: str, chat_id: str) -> OutboxItem | None:
+        """The newest message queued for a chat, whatever its state."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
+            "ORDER BY id DESC LIMIT 1", (platform, chat_id))
+        return OutboxItem(**dict(row)) if row else None
+
+    async def remove(self, item_id: int) -> None:
+        await self.db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
     async def counts_for_prefix(self, dedupe_prefix: str) -> OutboxCounts:
         row = await self.db.fetchone(
             "SELECT SUM(status IN ('pending','sending')), SUM(status = 'sent'), "
