@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Protocol
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.app import FEATURES, Bot
 from bot.config import Config, parse_config
+from storage.db import migrations
 
 
 @dataclass
@@ -55,6 +57,20 @@ def demo_cohort(**overrides: object) -> dict[str, object]:
     """The sample cohort as config.toml declares it: face-to-face in 10 days."""
     return {"code": "demo", "name": "SSTC Academy — demo cohort", "face_to_face_start": 10,
             "channels": [{"platform": "console", "chat_id": "academy"}], **overrides}
+
+
+def migrated_before(path: Path, name: str) -> sqlite3.Connection:
+    """A database file at `path` with every migration before the one whose file name
+    contains `name` applied, as an installation from before it would have; the caller
+    adds rows, closes it, then opens the bot on it (which runs the rest)."""
+    ours = next(n for n, p in migrations() if name in p.name)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for number, script in migrations():
+        if number < ours:
+            conn.executescript(script.read_text(encoding="utf-8"))
+            conn.execute("INSERT INTO schema_version VALUES (?)", (number,))
+    return conn
 
 
 def make_config(tmp_path: Path, **sections: object) -> Config:

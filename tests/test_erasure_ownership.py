@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.adapters.console import ConsoleUser
 from storage.db import Database
-from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+from tests.harness import ConsoleHarness, Reply, demo_cohort, migrated_before, open_console
 
 BRIDGE = {"bridges": [{"name": "academy", "channels": [
     {"platform": "console", "chat_id": "lobby", "language": "en"},
@@ -435,19 +435,10 @@ async def test_audit_entries_written_before_the_migration_are_linked_to_their_su
         tmp_path: Path) -> None:
     """The migration reads the subject from the end of "Name (participant N)", whatever the
     name imitates; /forgetme then anonymises the leaver's old entries."""
-    import sqlite3
-
-    from storage.db import migrations
     from storage.privacy import PersonalData
 
     path = tmp_path / "bot.sqlite3"
-    ours = next(n for n, p in migrations() if "erasure_ownership" in p.name)
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for number, script in migrations():
-            if number < ours:
-                conn.executescript(script.read_text(encoding="utf-8"))
-                conn.execute("INSERT INTO schema_version VALUES (?)", (number,))
+    with migrated_before(path, "erasure_ownership") as conn:
         conn.execute("INSERT INTO participants (id, created_at) VALUES (3, 'x'), (7, 'x')")
         conn.executemany(
             "INSERT INTO audit_log (id, at, actor_participant_id, platform, action, detail, "

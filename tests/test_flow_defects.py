@@ -5,14 +5,13 @@ early and past prompts, reminders numbered per person, a participant's /help."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 from bot import surveys as engine
 from bot import timeline
-from storage.db import Database, migrations
-from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+from storage.db import Database
+from tests.harness import ConsoleHarness, Reply, demo_cohort, migrated_before, open_console
 from tests.test_polls import say
 from tests.test_typed_answers import _at_question
 from tests.test_units import pid
@@ -145,13 +144,7 @@ async def test_reminders_are_numbered_per_person(tmp_path: Path) -> None:
 
 async def test_the_migration_numbers_existing_reminders_per_person(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    ours = next(n for n, p in migrations() if "schedule_numbers" in p.name)
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for number, script in migrations():
-            if number < ours:
-                conn.executescript(script.read_text(encoding="utf-8"))
-                conn.execute("INSERT INTO schema_version VALUES (?)", (number,))
+    with migrated_before(path, "schedule_numbers") as conn:
         conn.execute("INSERT INTO participants (id, created_at) VALUES (3, 'x'), (7, 'x')")
         conn.executemany(
             "INSERT INTO schedules (id, kind, participant_id, platform, chat_id, chat_kind, "
