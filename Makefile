@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test bench lint locales compile-locales check clean
+.PHONY: run test test-postgres postgres-server bench lint locales compile-locales check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -26,6 +26,16 @@ run: $(STAMP) compile-locales
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
+
+# The same suite on PostgreSQL: the fixtures start a throwaway server of the distribution's
+# (tests/postgres_server.py); tests of SQLite itself are skipped, with their reason.
+test-postgres: $(STAMP) compile-locales postgres-server
+	BOT_TEST_BACKEND=postgres $(PY) -m pytest -q -rs
+
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-contrib >/dev/null; }
 
 check: $(STAMP) compile-locales
 	$(PY) -m bot check

@@ -61,6 +61,7 @@ from handlers import (
 from handlers import help as help_feature
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
+from storage.backends import open_database
 from storage.bridges import BridgeRepository
 from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
@@ -86,10 +87,26 @@ FEATURES: tuple[ModuleType, ...] = (
 async def build_services(config: Config, clock: Clock | None = None,
                          features: Iterable[ModuleType] = FEATURES) -> Services:
     clock = clock or Clock()
-    db = Database(config.database_path)
+    db = open_database(config.database_path, config.storage.url)
     await db.open()
     async with db.closed_on_failure():
         return await _wire(config, db, clock, features)
+
+
+def chat_gaps(config: Config) -> dict[str, float]:
+    """The least time between two sends to one chat, per platform, across workers."""
+    gaps = {}
+    for platform in ("telegram", "discord"):
+        limits = config.limits(platform)
+        if limits is not None and limits.per_chat_per_second:
+            gaps[platform] = 1.0 / limits.per_chat_per_second
+    return gaps
+
+
+def send_intervals(config: Config) -> dict[str, float]:
+    """The least time between two sends of one platform, across workers."""
+    return {p: 1.0 / limits.overall_per_second for p in ("telegram", "discord")
+            if (limits := config.limits(p)) is not None}
 
 
 async def _wire(config: Config, db: Database, clock: Clock,
@@ -100,7 +117,9 @@ async def _wire(config: Config, db: Database, clock: Clock,
     for feature in features:
         feature.setup(registry)
     schedules = ScheduleRepository(db)
-    outbox_repo = OutboxRepository(db)
+    outbox_repo = OutboxRepository(db, lease=config.outbox.claim_seconds,
+                                   chat_gaps=chat_gaps(config),
+                                   send_intervals=send_intervals(config))
     # A send in flight at a crash may have been accepted an instant before it: wait one
     # per-chat interval (a Telegram group's is 3 s) before trying it again.
     requeued = await outbox_repo.requeue_in_flight(not_before=clock.timestamp() + 3.0)
@@ -109,7 +128,9 @@ async def _wire(config: Config, db: Database, clock: Clock,
     tokens = ButtonTokens(ButtonTokenRepository(db), clock)
     await tokens.prune()
     outbox = Outbox(outbox_repo, clock, RetryPolicy(max_attempts=config.outbox.max_attempts),
-                    senders=config.outbox.senders_per_platform, tokens=tokens)
+                    senders=config.outbox.senders_per_platform, tokens=tokens,
+                    # Other workers queue and free messages too: look again every second.
+                    poll=1.0 if db.dialect == "postgres" else None)
     catalogs = Catalogs(tuple(config.bot.languages), config.bot.default_language)
     services = Services(
         config=config,

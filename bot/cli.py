@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--zone", help="time zone (default: the config's bot.timezone, else UTC)")
     when.add_argument("--now", help="the moment to read it at, ISO 8601 (default: now)")
     when.add_argument("text", help='the expression and its message: "tomorrow 9:00 call Ana"')
+    move = sub.add_parser("migrate", help="copy an SQLite installation into PostgreSQL")
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH",
+                      help="the SQLite database file, e.g. sqlite:data/bot.sqlite3")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://…",
+                      help="an empty PostgreSQL database (password in BOT_DATABASE_PASSWORD)")
     return parser
 
 
@@ -145,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     path = args.config or Path(os.environ.get("BOT_CONFIG", "config.toml"))
     if args.command == "when":
         return when(args, path)
+    if args.command == "migrate":
+        from bot.migrate_command import migrate
+
+        return migrate(args.source, args.target, sys.stdout, sys.stderr)
     try:
         config = load_config(path)
         level = _log_level(config)  # BOT_LOG_LEVEL=LOUD: one clear line, not a traceback

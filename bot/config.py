@@ -11,6 +11,7 @@ import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -61,6 +62,15 @@ TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 IdList = Annotated[list[str], BeforeValidator(_ids_as_strings)]
 
 
+def _check_database_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError("a PostgreSQL URL: postgresql://user@host:5432/dbname")
+    if parts.password is not None:
+        raise ValueError("no password in the URL: set it in BOT_DATABASE_PASSWORD")
+    return url
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -74,6 +84,9 @@ class BotSection(Section):
 
 class StorageSection(Section):
     path: str = "data/bot.sqlite3"
+    # PostgreSQL instead of the SQLite file at `path` (whose folder still holds exports):
+    # "postgresql://user@host:5432/dbname", the password in BOT_DATABASE_PASSWORD.
+    url: Annotated[str, AfterValidator(_check_database_url)] | None = None
 
 
 class TelegramSection(Section):
@@ -112,6 +125,9 @@ class ContentSection(Section):
 class OutboxSection(Section):
     senders_per_platform: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=10, ge=1, le=100)
+    # PostgreSQL, several workers: a message claimed by a worker that died is taken over
+    # by another after this long (longer than any send takes).
+    claim_seconds: float = Field(default=60.0, ge=1, le=3600)
 
 
 class FacilitatorsSection(Section):

@@ -1,4 +1,4 @@
-"""Durable delivery: enqueue writes to SQLite, one worker per platform drains it.
+"""Durable delivery: enqueue writes to the database, senders per platform drain it.
 
 A message is a row before it is a request, so a crash or a restart delays it and never
 loses it; dedupe keys make re-enqueueing the same logical message a no-op.
@@ -29,8 +29,7 @@ SCHEDULED = 5
 BULK = 10
 
 UNLIMITED = Limits(overall_per_second=1000.0)
-# Relayed messages (dedupe keys "relay:…") waiting for the same chat are merged into one
-# post of at most this size.
+# Relayed messages ("relay:…" keys) waiting for one chat are merged into posts of at most:
 MERGEABLE = "relay:"
 MERGE_MAX_MESSAGES = 50
 MERGE_MAX_CHARS = 3500
@@ -75,6 +74,7 @@ class Outbox:
     # Buttons leave as short tokens bound to their reader (bot/buttons.py); None keeps
     # the features' data as written (tests of the outbox alone).
     tokens: ButtonTokens | None = None
+    poll: float | None = None  # several workers on one database: idle senders look this often
     _lanes: dict[str, _Lane] = field(default_factory=dict, init=False)
     _finishing: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
@@ -255,13 +255,14 @@ class Outbox:
         if due is not None:
             moments.append(due)
         timeout = max(0.0, min(moments) - now) if moments else None
+        if self.poll is not None:  # what another worker queued, or left behind when it died
+            timeout = min(self.poll, self.poll if timeout is None else timeout)
         return await lane.waiters.wait(seen, timeout)
 
     async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage,
                              waiting: int) -> tuple[list[OutboxItem], OutboundMessage]:
         """Relayed messages that piled up for a paced chat (`waiting` more are due, as the
-        claim counted) go out as one post, keeping authors and order, instead of falling
-        further behind."""
+        claim counted) go out as one post, keeping authors and order, not falling behind."""
         if not (item.dedupe_key or "").startswith(MERGEABLE) or msg.action != "send" \
                 or msg.attachments:
             return [item], msg
@@ -351,8 +352,7 @@ class Outbox:
         would be missing from the map — and stop() waits for it."""
 
         async def bookkeeping() -> None:
-            # A locked database is waited out: a sent message left unrecorded would be
-            # sent again after a restart.
+            # A locked database is waited out: unrecorded, a sent message goes again.
             for hook in self.on_sent:
                 try:
                     await when_unlocked(lambda hook=hook: hook(items[0], msg, native_id),

@@ -42,6 +42,8 @@ JOB_ID = "schedules:due"
 
 # An occurrence this much overdue (the bot was down) is delivered with a note saying so.
 LATE_AFTER = timedelta(minutes=5)
+# A worker that does not fire the schedules (another one does) asks again this often.
+LEAD_RETRY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class Scheduler:
             replace_existing=True, misfire_grace_time=None, coalesce=True,
         )
 
+    def _retry_lead(self) -> None:
+        if self._aps is not None:
+            self._aps.add_job(self._wake, DateTrigger(run_date=datetime.now(UTC) + LEAD_RETRY),
+                              id=JOB_ID, replace_existing=True, misfire_grace_time=None)
+
     async def _wake(self) -> None:
         try:
             await self.run_due(self.clock.now())
@@ -110,6 +117,9 @@ class Scheduler:
         if self._services is None:
             raise RuntimeError("scheduler not started")
         fired = 0
+        if not await self.repo.lead():  # another worker fires them; try again later
+            self._retry_lead()
+            return 0
         async with self._running:
             while (schedule := await self.repo.next_due(now.timestamp())) is not None:
                 occurrence = datetime.fromtimestamp(schedule.next_at or 0, UTC)

@@ -84,7 +84,7 @@ class ActivityRepository:
         await self.db.execute(
             "INSERT INTO activity (day, participant_id, platform, chat_id, language, messages) "
             "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (day, participant_id, platform, chat_id, "
-            "language) DO UPDATE SET messages = messages + 1",
+            "language) DO UPDATE SET messages = activity.messages + 1",
             (day, participant_id, platform, chat_id, language))
 
     async def summary(self, since_day: str, seen_since: str,
@@ -109,7 +109,8 @@ class ActivityRepository:
         chats = await self.db.fetchall(
             "SELECT a.platform, a.chat_id, c.title, SUM(a.messages) AS m FROM activity a "
             "LEFT JOIN chats c ON c.platform = a.platform AND c.chat_id = a.chat_id "
-            f"{where} GROUP BY a.platform, a.chat_id ORDER BY m DESC, a.platform, a.chat_id",
+            f"{where} GROUP BY a.platform, a.chat_id, c.title "
+            "ORDER BY m DESC, a.platform, a.chat_id",
             params)
 
         async def by(column: str) -> list[Count]:

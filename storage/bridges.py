@@ -64,7 +64,8 @@ class BridgeRepository:
             "(bridge_id, platform, chat_id, chat_kind, language, title) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET "
             "bridge_id = excluded.bridge_id, language = excluded.language, "
-            "chat_kind = excluded.chat_kind, title = COALESCE(excluded.title, title)",
+            "chat_kind = excluded.chat_kind, "
+            "title = COALESCE(excluded.title, bridge_channels.title)",
             (bridge_id, platform, chat_id, chat_kind, language, title))
 
     async def leave(self, platform: str, chat_id: str) -> bool:

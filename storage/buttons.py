@@ -60,10 +60,18 @@ class ButtonTokenRepository:
             "WHERE u.key = 'raw_buttons_until' AND a.key = 'raw_buttons_at'")
         if row is None or int(row[0]) == 0 or float(row[1]) < since:
             return False  # none, or all of them too old: nothing to scan
+        if self.db.dialect == "postgres":
+            rows = ("jsonb_array_elements(CASE WHEN jsonb_typeof(o.payload::jsonb -> 'buttons') "
+                    "= 'array' THEN o.payload::jsonb -> 'buttons' ELSE '[]' END) AS r(value), "
+                    "jsonb_array_elements(CASE WHEN jsonb_typeof(r.value) = 'array' "
+                    "THEN r.value ELSE '[]' END) AS b(value)")
+            button_data = "b.value ->> 'data'"
+        else:
+            rows = "json_each(o.payload, '$.buttons') AS r, json_each(r.value) AS b"
+            button_data = "json_extract(b.value, '$.data')"
         found = await self.db.fetchone(
-            "SELECT 1 FROM outbox AS o, json_each(o.payload, '$.buttons') AS r, "
-            "json_each(r.value) AS b WHERE o.id <= ? AND o.platform = ? AND o.chat_id = ? "
-            "AND o.created_at >= ? AND json_extract(b.value, '$.data') = ? LIMIT 1",
+            f"SELECT 1 FROM outbox AS o, {rows} WHERE o.id <= ? AND o.platform = ? "
+            f"AND o.chat_id = ? AND o.created_at >= ? AND {button_data} = ? LIMIT 1",
             (int(row[0]), platform, chat_id, since, data))
         return found is not None
 

@@ -19,22 +19,30 @@ from storage.errors import StorageError
 
 log = logging.getLogger("bot.storage")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# NNNN_name.sql runs on both databases (storage/dialect.py adapts it for PostgreSQL);
+# NNNN_name.postgres.sql beside it, where one is needed, replaces it on PostgreSQL.
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+(?:\.(postgres))?\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 
 
-def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
-    found = []
+def migrations(directory: Path = MIGRATIONS_DIR, dialect: str = "sqlite"
+               ) -> list[tuple[int, Path]]:
+    found: dict[int, Path] = {}
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
-            raise RuntimeError(f"{path}: migration files are named NNNN_name.sql")
-        found.append((int(match.group(1)), path))
-    numbers = [n for n, _ in found]
+            raise RuntimeError(f"{path}: migration files are named NNNN_name.sql "
+                               "(or NNNN_name.postgres.sql)")
+        number, override = int(match.group(1)), match.group(2)
+        if override is None:
+            found.setdefault(number, path)
+        elif override == dialect:
+            found[number] = path
+    numbers = sorted(found)
     if numbers != list(range(1, len(numbers) + 1)):
         raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
-    return found
+    return sorted(found.items())
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -54,6 +62,8 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 class Database:
     """A single connection. Statements from concurrent tasks are serialised by a lock, so
     a transaction never swallows another task's statement."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path | str):
         self.path = Path(path)

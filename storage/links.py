@@ -6,6 +6,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+import aiosqlite
+
+from storage import pg_schema
 from storage.db import Database
 
 # No 0/O or 1/I/L: codes are read on a phone and typed on another device.
@@ -97,6 +100,10 @@ class LinkRepository:
 
     async def _references(self) -> list[tuple[str, str]]:
         """(table, column) of every foreign key to `participants`."""
+        if self.db.dialect == "postgres":
+            return [(table, fk.column) for table in await pg_schema.tables(self.db)
+                    for fk in await pg_schema.foreign_keys(self.db, table)
+                    if fk.table == "participants"]
         found = []
         tables = await self.db.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -114,6 +121,7 @@ class LinkRepository:
         Roles never move: `keep` is another person as far as the bot can tell, and a role
         passes to another person only when a facilitator grants it. `absorb`'s roles that
         `keep` lacks are dropped; they are returned."""
+        references = await self._references() if self.db.dialect == "postgres" else []
         async with self.db.transaction() as tx:
             async with tx.execute(
                 "SELECT role FROM roles WHERE participant_id = ? AND role NOT IN "
@@ -121,20 +129,11 @@ class LinkRepository:
                 (absorb, keep)) as cur:
                 dropped = [str(r[0]) for r in await cur.fetchall()]
             await tx.execute("DELETE FROM roles WHERE participant_id = ?", (absorb,))
-            async with tx.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            ) as cur:
-                tables = [r[0] for r in await cur.fetchall()]
-            for table in tables:
-                async with tx.execute(f"PRAGMA foreign_key_list({table})") as cur:
-                    refs = [r["from"] for r in await cur.fetchall() if r["table"] == "participants"]
-                for column in refs:
-                    # OR IGNORE: a row `keep` already has (the same role twice) stays with
-                    # `absorb` and goes with it below.
-                    await tx.execute(
-                        f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
-                        (keep, absorb),
-                    )
+            if self.db.dialect == "postgres":
+                for table, column in references:
+                    await tx.update_or_ignore(table, column, keep, absorb)  # type: ignore[attr-defined]
+            else:
+                await self._move_rows(tx, keep, absorb)
             await tx.execute(
                 "UPDATE participants SET "
                 "language = COALESCE(language, (SELECT language FROM participants WHERE id = :a)),"
@@ -148,3 +147,20 @@ class LinkRepository:
             )
             await tx.execute("DELETE FROM participants WHERE id = ?", (absorb,))
         return dropped
+
+    @staticmethod
+    async def _move_rows(tx: aiosqlite.Connection, keep: int, absorb: int) -> None:
+        async with tx.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ) as cur:
+            tables = [r[0] for r in await cur.fetchall()]
+        for table in tables:
+            async with tx.execute(f"PRAGMA foreign_key_list({table})") as cur:
+                refs = [r["from"] for r in await cur.fetchall() if r["table"] == "participants"]
+            for column in refs:
+                # OR IGNORE: a row `keep` already has (the same role twice) stays with
+                # `absorb` and goes with it below.
+                await tx.execute(
+                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
+                    (keep, absorb),
+                )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storage.db import Database
+from storage.outbox_claims import claim_shared
 
 _COLUMNS = (
     "id, platform, chat_id, payload, priority, dedupe_key, status, attempts, not_before, "
@@ -59,8 +62,16 @@ class OutboxCounts:
 
 
 class OutboxRepository:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, worker: str | None = None, lease: float = 60.0,
+                 chat_gaps: dict[str, float] | None = None,
+                 send_intervals: dict[str, float] | None = None):
         self.db = db
+        # Several workers share a PostgreSQL database: who claims (for the logs) and for
+        # how long, and the pacing they share (per chat, per platform).
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = lease
+        self.chat_gaps = chat_gaps or {}
+        self.send_intervals = send_intervals or {}  # 1 / the platform's overall rate
 
     async def add(
         self,
@@ -122,6 +133,8 @@ class OutboxRepository:
         nor the claimed one's (then another sender has something to take), and, given
         `merge_prefix`, how many more messages are due for the claimed one's chat with a
         dedupe key starting with it (a backlog of relayed messages is merged)."""
+        if self.db.dialect == "postgres":
+            return await claim_shared(self, platform, now, exclude_chats, merge_prefix)
         skip = ""
         if exclude_chats:
             skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
@@ -159,11 +172,14 @@ class OutboxRepository:
                               now: float, limit: int) -> list[OutboxItem]:
         """More due messages for the same chat whose dedupe key starts with `prefix` and that
         carry no attachment, oldest first, marked in flight (they go out merged)."""
+        no_attachment = ("jsonb_array_length(payload::jsonb -> 'attachments') = 0"
+                         if self.db.dialect == "postgres" else
+                         "json_array_length(json_extract(payload, '$.attachments')) = 0")
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
                 f"AND status = 'pending' AND not_before <= ? AND id > ? AND {_STARTS_WITH} "
-                "AND json_array_length(json_extract(payload, '$.attachments')) = 0 "
+                f"AND {no_attachment} "
                 "AND json_extract(payload, '$.action') = 'send' ORDER BY id LIMIT ?",
                 (platform, chat_id, now, after_id, like_prefix(prefix), limit),
             ) as cur:
@@ -171,8 +187,9 @@ class OutboxRepository:
             if rows:
                 marks = ", ".join("?" * len(rows))
                 await tx.execute(
-                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
-                    f"WHERE id IN ({marks})", [r["id"] for r in rows])
+                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1, "
+                    f"claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+                    [self.worker, now + self.lease, *(r["id"] for r in rows)])
         return [OutboxItem(**{**dict(r), "status": "sending", "attempts": r["attempts"] + 1})
                 for r in rows]
 
@@ -190,7 +207,9 @@ class OutboxRepository:
             params.append(after)
         pending_sql = "'[]'"
         if chats:
-            pending_sql = ("(SELECT json_group_array(DISTINCT chat_id) FROM outbox "
+            listed = ("COALESCE(CAST(json_agg(DISTINCT chat_id) AS TEXT), '[]')"
+                      if self.db.dialect == "postgres" else "json_group_array(DISTINCT chat_id)")
+            pending_sql = (f"(SELECT {listed} FROM outbox "
                            "WHERE platform = ? AND status = 'pending' AND chat_id IN "
                            f"({', '.join('?' * len(chats))}))")
             params += [platform, *chats]
@@ -222,6 +241,8 @@ class OutboxRepository:
         (the platform may have accepted it: this is the at-most-one-duplicate window), not
         before `not_before`, so that a copy accepted an instant ago does not break the
         chat's limit now."""
+        if self.db.dialect == "postgres":
+            return 0  # other workers' sends are in flight: claims left by a dead one expire
         cur = await self.db.execute(
             "UPDATE outbox SET status = 'pending', not_before = MAX(not_before, ?) "
             "WHERE status = 'sending'", (not_before,)
@@ -232,7 +253,8 @@ class OutboxRepository:
         """(chat id, is a group, sent at) of what went out since `since`: a restarted
         bot's pacing starts from what the platform has already seen."""
         rows = await self.db.fetchall(
-            "SELECT chat_id, json_extract(payload, '$.chat.kind') = 'group', MAX(sent_at) "
+            "SELECT chat_id, MAX(CASE WHEN json_extract(payload, '$.chat.kind') = 'group' "
+            "THEN 1 ELSE 0 END), MAX(sent_at) "
             "FROM outbox WHERE platform = ? AND status = 'sent' AND sent_at >= ? "
             "GROUP BY chat_id", (platform, since))
         return [(r[0], bool(r[1]), float(r[2])) for r in rows]
@@ -266,8 +288,9 @@ class OutboxRepository:
 
     async def counts_for_prefix(self, dedupe_prefix: str) -> OutboxCounts:
         row = await self.db.fetchone(
-            "SELECT SUM(status IN ('pending','sending')), SUM(status = 'sent'), "
-            f"SUM(status = 'failed') FROM outbox WHERE {_STARTS_WITH}",
+            "SELECT SUM(CASE WHEN status IN ('pending','sending') THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) FROM outbox WHERE {_STARTS_WITH}",
             (like_prefix(dedupe_prefix),),
         )
         assert row is not None

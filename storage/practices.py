@@ -99,6 +99,14 @@ def fts_query(words: str) -> str | None:
     return " ".join(terms) if terms else None
 
 
+def ts_query(words: str) -> str:
+    """The same words as a PostgreSQL tsquery: every word, as a prefix, each quoted (the
+    text search parser splits a quoted word at punctuation as it split the documents)."""
+    terms = ["'" + word.replace("\\", "").replace("'", "''") + "':*"
+             for word in words.split() if _WORD.search(word)]
+    return " & ".join(terms)
+
+
 def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
 
@@ -201,6 +209,16 @@ class PracticeRepository:
             rows = await self.db.fetchall(
                 f"SELECT {_COLUMNS} FROM practices WHERE status = 'approved' ORDER BY id "
                 "LIMIT ?", (limit,))
+        elif self.db.dialect == "postgres":
+            rows = await self.db.fetchall(
+                f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "
+                "FROM practices p JOIN ("
+                "  SELECT practice_id, MAX(ts_rank(document, q)) AS best "
+                "  FROM practices_fts, to_tsquery('simple', unaccent(?)) AS q "
+                "  WHERE document @@ q GROUP BY practice_id"
+                ") m ON m.practice_id = p.id "
+                "WHERE p.status = 'approved' ORDER BY m.best DESC, p.id LIMIT ?",
+                (ts_query(words), limit))
         else:
             rows = await self.db.fetchall(
                 f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "

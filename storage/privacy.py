@@ -36,6 +36,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage import pg_schema
 from storage.db import Database
 
 ANONYMOUS = "a participant"
@@ -155,6 +156,8 @@ class PersonalData:
     async def shapes(self) -> list[TableShape]:
         """Every ordinary table (not virtual tables nor their shadow tables: those are
         kept in step by their triggers)."""
+        if self.db.dialect == "postgres":
+            return await self._pg_shapes()
         shapes = []
         for name, without_rowid in await self._ordinary_tables():
             if name.startswith("sqlite_") or name in NOT_PERSONAL:
@@ -180,6 +183,30 @@ class PersonalData:
                     for ic in await self.db.fetchall(f'PRAGMA index_info("{index["name"]}")'):
                         unique.add(ic["name"])
             shapes.append(TableShape(name, columns, person, frozenset(unique), without_rowid,
+                                     mentions if person else None))
+        return shapes
+
+    async def _pg_shapes(self) -> list[TableShape]:
+        """The same from PostgreSQL's catalog (storage/pg_schema.py)."""
+        shapes = []
+        for name in await pg_schema.tables(self.db):
+            if name in NOT_PERSONAL:
+                continue
+            columns = tuple(Column(c.name, c.type, c.notnull, c.pk)
+                            for c in await pg_schema.columns(self.db, name))
+            person: dict[str, str] = {}
+            mentions: Mentions | None = None
+            for fk in await pg_schema.foreign_keys(self.db, name):
+                if fk.table == "participants":
+                    person[fk.column] = fk.on_delete
+                elif name == fk.table + MENTIONS:
+                    mentions = Mentions(fk.table, fk.column, fk.target)
+            if name != "participants":
+                for c in columns:
+                    if c.name not in person and PERSON_COLUMN.match(c.name) and "INT" in c.type:
+                        person[c.name] = ""
+            unique = await pg_schema.unique_columns(self.db, name)
+            shapes.append(TableShape(name, columns, person, frozenset(unique), False,
                                      mentions if person else None))
         return shapes
 
@@ -240,7 +267,11 @@ class PersonalData:
         if relay_ids and shape.has("relay_id"):
             out.append((f"relay_id IN ({_in(relay_ids)})", list(relay_ids)))
         if relay_ids and shape.name == "outbox":
-            out.append(("EXISTS (SELECT 1 FROM json_each(outbox.payload, '$.relay_ids') "
+            each = ("jsonb_array_elements_text(CASE WHEN jsonb_typeof(outbox.payload::jsonb "
+                    "-> 'relay_ids') = 'array' THEN outbox.payload::jsonb -> 'relay_ids' "
+                    "ELSE '[]' END) AS e(value)" if self.db.dialect == "postgres"
+                    else "json_each(outbox.payload, '$.relay_ids')")
+            out.append((f"EXISTS (SELECT 1 FROM {each} "
                         f"WHERE value IN ({_in(relay_ids)}))", list(relay_ids)))
         if hashes and shape.name == "translation_cache":
             out.append((f"text_sha256 IN ({_in(sorted(hashes))})", sorted(hashes)))

@@ -50,9 +50,24 @@ class NewSchedule:
     recurrence: str | None = None
 
 
+# The advisory lock whose holder fires the schedules when several workers share PostgreSQL.
+_LEADER_LOCK = 7_140_019
+
+
 class ScheduleRepository:
     def __init__(self, db: Database):
         self.db = db
+        self._leading = False
+
+    async def lead(self) -> bool:
+        """Whether this worker fires the schedules. On PostgreSQL one worker does: the one
+        holding a session advisory lock, which ends with its connection, so when it dies
+        the next worker to try takes over. On SQLite the one worker does."""
+        if self.db.dialect != "postgres" or self._leading:
+            return True
+        row = await self.db.fetchone("SELECT pg_try_advisory_lock(?)", (_LEADER_LOCK,))
+        self._leading = bool(row and row[0])
+        return self._leading
 
     async def add(self, new: NewSchedule, now: float) -> int:
         cur = await self.db.execute(

@@ -303,10 +303,14 @@ class SurveyRepository:
     async def redact_outbox(self, dedupe_prefix: str, placeholder: str) -> int:
         """Replace the text and buttons of the messages sent under `dedupe_prefix` (those
         that showed answers to an anonymous survey); pending ones are left to be sent."""
+        redacted = ("CAST(jsonb_set(jsonb_set(payload::jsonb, '{text}', "
+                    "to_jsonb(CAST(? AS TEXT))), '{buttons}', '[]'::jsonb) AS TEXT)"
+                    if self.db.dialect == "postgres" else
+                    "json_set(payload, '$.text', ?, '$.buttons', json('[]'))")
         cur = await self.db.execute(
-            "UPDATE outbox SET payload = json_set(payload, '$.text', ?, '$.buttons', "
-            "json('[]')) WHERE dedupe_key >= ? AND dedupe_key < ? AND status IN "
-            "('sent', 'failed')", (placeholder, dedupe_prefix, dedupe_prefix + "\uffff"))
+            f"UPDATE outbox SET payload = {redacted} WHERE dedupe_key >= ? AND dedupe_key < ? "
+            "AND status IN ('sent', 'failed')",
+            (placeholder, dedupe_prefix, dedupe_prefix + "\uffff"))
         return cur.rowcount
 
     # --- people ------------------------------------------------------------------------

@@ -182,8 +182,11 @@ class UnitStore:
             if cur.rowcount != 1:
                 return False
             await tx.execute(
-                "INSERT OR REPLACE INTO unit_answers (participant_id, unit, attempt, question, "
-                "chosen, correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO unit_answers (participant_id, unit, attempt, question, "
+                "chosen, correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (participant_id, unit, attempt, question) DO UPDATE SET "
+                "chosen = excluded.chosen, correct = excluded.correct, "
+                "answered_at = excluded.answered_at",
                 (participant_id, unit, attempt, question, chosen, int(correct), at))
         return True
 
@@ -226,8 +229,11 @@ class UnitStore:
     # --- native quiz polls -----------------------------------------------------------
     async def record_poll(self, key: str, poll: QuizPoll, at: float) -> None:
         await self.db.execute(
-            "INSERT OR REPLACE INTO unit_quiz_polls (poll_key, participant_id, unit, attempt, "
-            "question, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO unit_quiz_polls (poll_key, participant_id, unit, attempt, "
+            "question, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (poll_key) DO UPDATE SET "
+            "participant_id = excluded.participant_id, unit = excluded.unit, "
+            "attempt = excluded.attempt, question = excluded.question, "
+            "sent_at = excluded.sent_at",
             (key, poll.participant_id, poll.unit, poll.attempt, poll.question, at))
 
     async def poll(self, key: str) -> QuizPoll | None:

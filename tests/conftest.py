@@ -12,12 +12,15 @@ from bot.consent import DECLINED
 from handlers import cohorts
 from storage.db import Database
 from storage.participants import Participant
+from tests import postgres_server
+from tests.harness import database_at
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A real SQLite file, migrated from empty."""
-    database = Database(tmp_path / "bot.sqlite3")
+    """A real SQLite file, migrated from empty (or, with BOT_TEST_BACKEND=postgres, a
+    database of its own on the run's PostgreSQL server)."""
+    database = database_at(tmp_path / "bot.sqlite3")
     await database.open()
     yield database
     await database.close()
@@ -47,3 +50,16 @@ def _everyone_agreed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "real_consent: run with the bot's own consent check")
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): tests SQLite itself (its file, its folder); "
+        "skipped when the suite runs on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not postgres_server.enabled():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))

@@ -22,7 +22,10 @@ from typing import Protocol
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.app import FEATURES, Bot
 from bot.config import Config, parse_config
-from storage.db import migrations
+from storage import pg_schema
+from storage.backends import open_database
+from storage.db import Database, migrations
+from tests import postgres_server
 
 
 @dataclass
@@ -73,8 +76,37 @@ def migrated_before(path: Path, name: str) -> sqlite3.Connection:
     return conn
 
 
+def database_at(path: Path) -> Database:
+    """The database a test opens at `path`: that SQLite file, or with
+    BOT_TEST_BACKEND=postgres a PostgreSQL database of that folder's own."""
+    if postgres_server.enabled():
+        return open_database(path, postgres_server.databases().url_for(path.parent))
+    return Database(path)
+
+
+async def table_names(db: Database) -> list[str]:
+    """The database's ordinary tables (SQLite's FTS5 tables included), on either backend."""
+    if db.dialect == "postgres":
+        return await pg_schema.tables(db)
+    return [r[0] for r in await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
+async def column_names(db: Database, table: str) -> list[str]:
+    if db.dialect == "postgres":
+        return [c.name for c in await pg_schema.columns(db, table)]
+    return [r[1] for r in await db.fetchall(f'PRAGMA table_info("{table}")')]
+
+
+def _storage(tmp_path: Path) -> dict[str, str]:
+    storage = {"path": str(tmp_path / "bot.sqlite3")}
+    if postgres_server.enabled():
+        storage["url"] = postgres_server.databases().url_for(tmp_path)
+    return storage
+
+
 def make_config(tmp_path: Path, **sections: object) -> Config:
-    data: dict[str, object] = {"storage": {"path": str(tmp_path / "bot.sqlite3")},
+    data: dict[str, object] = {"storage": _storage(tmp_path),
                                "content": {"academy": str(SAMPLE_ACADEMY)},
                                # Tests script hundreds of commands a second as one person;
                                # the command flood guard is tested with its own limit.

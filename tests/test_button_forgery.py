@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from bot.model import Button, ChatKind, ChatRef, Event, EventKind, OutboundMessage, UserRef
 from storage.db import Database
 from storage.surveys import SurveyRepository
-from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console, table_names
 from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram, telegram_id
 from tests.test_surveys import answer_impact_ana
@@ -55,8 +55,7 @@ async def dump(db: Database, skip_participant: int | None = None
                ) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table but those a reply adds; `skip_participant`'s own row (their
     language and consent are theirs to choose with any language or consent button)."""
-    names = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    names = await table_names(db)
     found: dict[str, list[tuple[Any, ...]]] = {}
     for name in names:
         if name in REPLY_TABLES:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console, table_names
 from tests.test_erasure_ownership import say
 
 pytestmark = pytest.mark.real_consent
@@ -32,8 +32,7 @@ def text_of(replies: list[Reply]) -> str:
 
 
 async def counts(db: Database) -> dict[str, int]:
-    tables = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = await table_names(db)
     return {t: (await db.fetchone(f'SELECT COUNT(*) FROM "{t}"'))[0]  # type: ignore[index]
             for t in tables}
 

@@ -22,6 +22,8 @@ from tests.harness import open_console
 from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram
 
+pytestmark = pytest.mark.sqlite_only("fills the SQLite file with PRAGMA max_page_count")
+
 OPENERS: dict[str, Callable[..., Any]] = {
     "console": open_console, "telegram": open_telegram, "discord": open_discord}
 # The French and Spanish apologies, as the catalogs say them (checked against the catalog

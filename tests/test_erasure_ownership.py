@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.console import ConsoleUser
+from storage import pg_schema
 from storage.db import Database
 from tests.harness import ConsoleHarness, Reply, demo_cohort, migrated_before, open_console
 
@@ -161,6 +162,8 @@ Snapshot = dict[str, tuple[list[str], Rows]]
 async def tables(db: Database) -> dict[str, tuple[bool, bool]]:
     """Every table to compare: name -> (without rowid, virtual)."""
     out = {}
+    if db.dialect == "postgres":  # ordinary tables only; rows are keyed by primary key
+        return {name: (False, False) for name in await pg_schema.tables(db)}
     for row in await db.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
         name, sql = row[0], (row[1] or "").upper()
         if name.startswith("sqlite_") or FTS_SHADOW.match(name):
@@ -175,12 +178,19 @@ async def snapshot(db: Database) -> Snapshot:
     for name, (without_rowid, _virtual) in (await tables(db)).items():
         select = f'SELECT * FROM "{name}"' if without_rowid else \
             f'SELECT rowid AS "__rowid", * FROM "{name}"'
+        key: list[str] = []
+        if db.dialect == "postgres":  # no stable rowid: a row's primary key names it
+            select = f'SELECT * FROM "{name}"'
+            key = [c.name for c in await pg_schema.columns(db, name) if c.pk]
         rows = await db.fetchall(select)
         columns = [c for c in (rows[0].keys() if rows else []) if c != "__rowid"]
         data: Rows = {}
         for r in rows:
             values = tuple(r[c] for c in columns)
-            data[values if without_rowid else (r["__rowid"],)] = values
+            if db.dialect == "postgres":
+                data[tuple(r[c] for c in key) if key else values] = values
+            else:
+                data[values if without_rowid else (r["__rowid"],)] = values
         shot[name] = (columns, data)
     return shot
 
@@ -218,7 +228,11 @@ async def theirs(db: Database, shot: Snapshot, pid: int) -> dict[str, set[Key]]:
         if virtual:
             continue
         groups: dict[int, tuple[str, list[str], list[str]]] = {}
-        for fk in await db.fetchall(f'PRAGMA foreign_key_list("{name}")'):
+        if db.dialect == "postgres":
+            for number, key in enumerate(await pg_schema.foreign_keys(db, name)):
+                groups[number] = (key.table, [key.column], [key.target])
+        for fk in ([] if db.dialect == "postgres" else
+                   await db.fetchall(f'PRAGMA foreign_key_list("{name}")')):
             _parent, from_, to = groups.setdefault(fk["id"], (fk["table"], [], []))
             from_.append(fk["from"])
             to.append(fk["to"])

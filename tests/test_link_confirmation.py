@@ -12,7 +12,7 @@ from typing import Any
 from bot.app import Bot
 from bot.i18n import format_datetime, use_language
 from storage.db import Database
-from tests.harness import make_config, open_console
+from tests.harness import make_config, open_console, table_names
 from tests.harness_telegram import button_data, open_telegram, telegram_id
 from tests.test_linking import command, issue_code, last_text, press
 
@@ -22,8 +22,7 @@ REPLY_TABLES = frozenset({"outbox", "outbox_mentions", "button_tokens", "activit
 
 
 async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    names = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    names = await table_names(db)
     return {name: sorted((tuple(r) for r in await db.fetchall(f'SELECT * FROM "{name}"')),
                          key=repr)
             for name in names if name not in REPLY_TABLES}

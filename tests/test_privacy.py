@@ -14,7 +14,7 @@ from bot.i18n import _, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
 from storage.db import Database
 from storage.privacy import PersonalData
-from tests.harness import ConsoleHarness, make_config, open_console
+from tests.harness import ConsoleHarness, make_config, open_console, table_names
 
 BRIDGE = {"bridges": [{"name": "academy", "channels": [
     {"platform": "console", "chat_id": "lobby", "language": "en"},
@@ -43,8 +43,7 @@ async def last_payload(h: ConsoleHarness, platform: str, chat_id: str) -> dict[s
 
 async def everything(db: Database) -> list[tuple[str, str, Any]]:
     """(table, column, value) of every value of every table, virtual ones included."""
-    tables = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = await table_names(db)
     found = []
     for table in tables:
         for row in await db.fetchall(f'SELECT * FROM "{table}"'):

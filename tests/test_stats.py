@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
+from tests.harness import (
+    ConsoleHarness,
+    Reply,
+    column_names,
+    demo_cohort,
+    open_console,
+    table_names,
+)
 
 SECRET = "zebra-sunrise-4217"
 BRIDGE = {"name": "academy", "channels": [
@@ -32,8 +39,7 @@ async def say(h: ConsoleHarness, user: str, chat: str | None, text: str,
 async def every_value(h: ConsoleHarness) -> list[str]:
     """Every value of every row of every table, as text."""
     db = h.bot.services.db
-    tables = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = await table_names(db)
     values: list[str] = []
     for table in tables:
         for row in await db.fetchall(f'SELECT * FROM "{table}"'):
@@ -64,8 +70,7 @@ async def test_activity_is_counted_without_its_text(tmp_path: Path) -> None:
         assert [tuple(r) for r in rows] == [
             ("console", "", "es", 1), ("console", "#academie", "fr", 2),
             ("console", "#academy", "en", 3), ("console", "#corridor", "en", 1)]
-        columns = {r[1] for r in await h.bot.services.db.fetchall(
-            "PRAGMA table_info(activity)")}
+        columns = set(await column_names(h.bot.services.db, "activity"))
         assert columns == {"day", "participant_id", "platform", "chat_id", "language",
                            "messages"}
 

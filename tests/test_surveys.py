@@ -10,6 +10,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot import surveys as engine
 from bot import timeline
 from bot.survey_waves import REMINDER_KIND, WAVE_KIND
@@ -261,6 +263,7 @@ async def test_configured_reminder_days_per_survey(tmp_path: Path) -> None:
         assert not [r for r in later if "⏰ Reminder" in r.text and "Impact" in r.text]
 
 
+@pytest.mark.sqlite_only("reads the SQLite file with sqlite3 after the bot stopped")
 async def test_an_anonymous_survey_keeps_no_link_to_the_participant(tmp_path: Path) -> None:
     secret = "More time for group work please"
     # One respondent, shown: this test is about what is stored (the minimum group size for
