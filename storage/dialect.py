@@ -68,6 +68,9 @@ class Statement:
     returns_rows: bool = False
     # INSERT OR REPLACE: (table, columns); the caller adds the upsert on the primary key.
     replace: tuple[str, tuple[str, ...]] | None = None
+    # An INSERT's table and the columns it names (an id given explicitly, as SQLite takes
+    # it, moves PostgreSQL's identity counter on: storage/postgres.py).
+    insert_columns: tuple[str, tuple[str, ...]] | None = None
 
     def upsert(self, primary_key: tuple[str, ...]) -> str:
         """This INSERT OR REPLACE as PostgreSQL's upsert on `primary_key`."""
@@ -188,7 +191,13 @@ def statement(sql: str) -> Statement:
     if head.startswith("INSERT") and not returns:
         found = re.match(r"\s*INSERT\s+INTO\s+\"?(\w+)", code, re.I)
         table = found.group(1) if found else None
-    return Statement(_restore(code, literals), names, table, returns, replace)
+    columns = None
+    if head.startswith("INSERT"):
+        target = _REPLACE_TARGET.search(code)
+        if target is not None:
+            columns = (target.group(1), tuple(c.strip().strip('"') for c in
+                                              target.group(2).split(",")))
+    return Statement(_restore(code, literals), names, table, returns, replace, columns)
 
 
 def split_script(script: str) -> list[str]:

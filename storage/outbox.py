@@ -72,6 +72,7 @@ class OutboxRepository:
         self.lease = lease
         self.chat_gaps = chat_gaps or {}
         self.send_intervals = send_intervals or {}  # 1 / the platform's overall rate
+        self.expired_checked_at = float("-inf")  # claims left by dead workers, last looked
 
     async def add(
         self,

@@ -48,7 +48,7 @@ async def columns(db: Database, table: str) -> list[ColumnInfo]:
 
 async def foreign_keys(db: Database, table: str) -> list[ForeignKey]:
     rows = await db.fetchall(
-        "SELECT a.attname, ref.relname, ra.attname, c.confdeltype "
+        "SELECT a.attname, ref.relname, ra.attname, CAST(c.confdeltype AS TEXT) "
         "FROM pg_constraint c JOIN pg_class ref ON ref.oid = c.confrelid "
         "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
         "JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] "

@@ -142,7 +142,17 @@ class PgConnection:
 
     async def _statement(self, sql: str, params: Params) -> PgCursor:
         st = dialect.statement(sql)
-        args = st.arguments(params)
+        cursor = await self._executed(st, st.arguments(params))
+        if st.insert_columns is not None:
+            table, columns = st.insert_columns
+            key = self.identity.get(table)
+            if key is not None and key in columns:  # SQLite's next id is the largest + 1
+                await self.raw.execute(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{key}'), "
+                    f'(SELECT MAX("{key}") FROM "{table}"))')
+        return cursor
+
+    async def _executed(self, st: dialect.Statement, args: list[object]) -> PgCursor:
         if st.replace is not None:
             status = await self.raw.execute(st.upsert(self.keys[st.replace[0]]), *args)
             self.total_changes += max(_count(status), 0)

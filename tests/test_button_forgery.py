@@ -37,7 +37,7 @@ from tests.test_surveys import answer_impact_ana
 
 # Rows a refused press may add: its reply (outbox), its reply's buttons, the activity
 # counters and the audit log.
-REPLY_TABLES = frozenset({"outbox", "button_tokens", "activity", "audit_log"})
+REPLY_TABLES = frozenset({"outbox", "outbox_pacing", "button_tokens", "activity", "audit_log"})
 NO_LONGER = "This button no longer works"
 NOT_OPEN = "is not open for you at the moment"
 STALE = "That button belongs to an earlier step"

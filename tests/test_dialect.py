@@ -81,3 +81,16 @@ def test_every_shipped_migration_reads_as_postgresql() -> None:
     for _number, path in migrations(dialect="postgres"):
         if ".postgres." not in path.name:
             migration(path.read_text(encoding="utf-8"))  # raises on what it cannot rewrite
+
+
+def test_a_postgresql_url_carries_no_password(tmp_path: Path) -> None:
+    from bot.config import load_config
+    from tests.test_config import problems_of
+
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\nurl = "postgresql://bot@db:5432/bot"\n', encoding="utf-8")
+    assert load_config(path).storage.url == "postgresql://bot@db:5432/bot"
+    [problem] = problems_of('[storage]\nurl = "postgresql://bot:s3cret@db/bot"\n', tmp_path)
+    assert "BOT_DATABASE_PASSWORD" in problem and "s3cret" not in problem
+    [problem] = problems_of('[storage]\nurl = "mysql://bot@db/bot"\n', tmp_path)
+    assert "postgresql://" in problem

@@ -8,6 +8,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from tests.harness_discord import open_discord
 from tests.harness_telegram import open_telegram, telegram_id
@@ -85,6 +87,7 @@ con.execute("COMMIT")
 """
 
 
+@pytest.mark.sqlite_only("holds SQLite's write lock from another process")
 async def test_a_database_locked_by_another_process_delays_but_loses_nothing(
         tmp_path: Path) -> None:
     """Another process holds the write lock longer than SQLite's busy timeout (5 s): the

@@ -18,7 +18,8 @@ from tests.test_linking import command, issue_code, last_text, press
 
 # Rows that answering adds (replies, whom they name, their buttons, counters, the audit
 # log).
-REPLY_TABLES = frozenset({"outbox", "outbox_mentions", "button_tokens", "activity", "audit_log"})
+REPLY_TABLES = frozenset({"outbox", "outbox_pacing", "outbox_mentions", "button_tokens",
+                          "activity", "audit_log"})
 
 
 async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:

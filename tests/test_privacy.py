@@ -317,7 +317,8 @@ async def test_tables_added_later_are_exported_and_erased_without_a_change(db: D
             ] == [(2, 7002)]
     # Unlinked by ownership (the column and the participant-like JSON key); the text is
     # not searched for her name or account id, whoever wrote it.
-    rows = [tuple(r) for r in await db.fetchall("SELECT awarded_by, label, meta FROM badges")]
+    rows = [tuple(r) for r in await db.fetchall(
+        "SELECT awarded_by, label, meta FROM badges ORDER BY id")]
     assert rows == [
         (None, "for Ines Okafor",
          '{"awarded_participant_id": null, "n": 7001, "by": "<@99887766>"}'),
