@@ -101,7 +101,10 @@ async def drain(workers: int, url: str, folder: Path, ids: list[int],
             f'[outbox]\nsenders_per_platform = {SENDERS}\n', encoding="utf-8")
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LOG_LEVEL": "WARNING"}
         env.pop("DISCORD_BOT_TOKEN", None)
-        sent = lambda: sum(1 for uid in ids if fake.bot_messages(uid))  # noqa: E731
+        # Sends the fake accepted (a counter: reading 5,000 chats every 5 ms would make the
+        # fake the bottleneck); who got what is checked once at the end.
+        sent = lambda: fake.limits.accepted  # noqa: E731
+        load = os.getloadavg()[0]  # other processes on the machine, before this run
         db_before, kids_before, own_before = server_cpu(server), children_cpu(), own_cpu()
         procs = [await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--config", str(config), "run", cwd=ROOT, env=env,
@@ -111,7 +114,7 @@ async def drain(workers: int, url: str, folder: Path, ids: list[int],
         try:
             await fake.wait_for(lambda: sent() > 0, 60)
             first = time.monotonic()
-            await fake.wait_for(lambda: sent() == len(ids), 600)
+            await fake.wait_for(lambda: sent() >= len(ids), 600)
             elapsed = time.monotonic() - first
             db_cpu = server_cpu(server) - db_before
         finally:
@@ -123,6 +126,7 @@ async def drain(workers: int, url: str, folder: Path, ids: list[int],
         workers_cpu = children_cpu() - kids_before
         fake_cpu = own_cpu() - own_before
         doubles = sum(1 for uid in ids if len(fake.bot_messages(uid)) > 1)
+        missing = sum(1 for uid in ids if not fake.bot_messages(uid))
     return {f"{workers}_workers_messages_per_second": len(ids) / elapsed,
             f"{workers}_workers_seconds": elapsed,
             f"{workers}_workers_db_cpu_seconds": db_cpu,
@@ -130,7 +134,10 @@ async def drain(workers: int, url: str, folder: Path, ids: list[int],
             f"{workers}_workers_fake_cpu_seconds": fake_cpu,
             f"{workers}_workers_db_cpu_share": db_cpu / max(db_cpu + workers_cpu + fake_cpu,
                                                             1e-9),
-            f"{workers}_workers_doubles": doubles}
+            f"{workers}_workers_cpu_ms_per_message":
+                1000 * (db_cpu + workers_cpu + fake_cpu) / len(ids),
+            f"{workers}_workers_load_average_before": load,
+            f"{workers}_workers_doubles": doubles, f"{workers}_workers_missing": missing}
 
 
 async def run() -> dict[str, float]:
@@ -164,8 +171,10 @@ def main() -> None:
         "one PostgreSQL 15 (fsync off, loopback); fake Telegram in the benchmark's process "
         "with its limits lifted; bot pacing raised to 1,000/s; 8 senders per worker. "
         "messages/s from the first send to the last. CPU seconds over that span (workers' "
-        "from their exit); db share = db / (db + workers + fake). All on one 2-core "
-        "machine: past two busy processes the cores, not the design, bound the figure."))
+        "from their exit, start-up included); db share = db / (db + workers + fake). All "
+        "on one 2-core machine shared with other work (load average before each run is "
+        "recorded): when the CPU time a message costs, times the rate, fills the cores "
+        "left, more workers cannot go faster."))
 
 
 if __name__ == "__main__":

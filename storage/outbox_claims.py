@@ -70,13 +70,15 @@ async def claim_shared(repo: OutboxRepository, platform: str, now: float,
     if row is None:
         return Claimed(None)
     if interval := repo.send_intervals.get(platform, 0.0):
-        slot = await repo.db.fetchone(
-            "INSERT INTO outbox_pacing (platform, next_at) VALUES (?, ?) "
-            "ON CONFLICT (platform) DO UPDATE SET "
-            "next_at = MAX(outbox_pacing.next_at + ?, excluded.next_at) RETURNING next_at",
-            (platform, now, interval))
-        if slot is not None and float(slot[0]) > now:  # the platform's next free moment
-            await asyncio.sleep(float(slot[0]) - now)
+        # The database's clock, not the workers' (theirs may differ, and `now` was read
+        # before this sender waited for its turn to claim).
+        wait = await repo.db.fetchone(
+            "INSERT INTO outbox_pacing (platform, next_at) "
+            "VALUES (?, EXTRACT(EPOCH FROM clock_timestamp())) ON CONFLICT (platform) "
+            "DO UPDATE SET next_at = GREATEST(outbox_pacing.next_at + ?, excluded.next_at) "
+            "RETURNING next_at - EXTRACT(EPOCH FROM clock_timestamp())", (platform, interval))
+        if wait is not None and float(wait[0]) > 0:  # the platform's next free moment
+            await asyncio.sleep(float(wait[0]))
     fields = dict(row)
     more, mergeable_count = bool(fields.pop("more")), int(fields.pop("mergeable"))
     return Claimed(OutboxItem(**fields), more, mergeable_count)

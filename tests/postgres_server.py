@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import glob
 import hashlib
 import os
@@ -152,15 +153,9 @@ def _capture(errors: list[BaseException], call: object) -> None:
         errors.append(exc)
 
 
-_databases: Databases | None = None
-
-
+@functools.cache
 def databases() -> Databases:
-    """Started on first use, for the whole run."""
-    global _databases
-    if _databases is None:
-        url = os.environ.get(URL_VARIABLE) or Server().start()
-        _databases = Databases(url)
-        _databases.prepare_template()
-    return _databases
-
+    """The run's server and databases, started on first use (a test run is one process)."""
+    found = Databases(os.environ.get(URL_VARIABLE) or Server().start())
+    found.prepare_template()
+    return found

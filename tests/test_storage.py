@@ -89,6 +89,8 @@ async def test_outbox_serves_interactive_before_bulk_and_respects_not_before(db:
     assert nxt is not None and nxt.id == later
 
 
+@pytest.mark.sqlite_only("one worker: on PostgreSQL claims expire instead, as other "
+                        "workers may be sending (tests/test_workers_postgres.py)")
 async def test_in_flight_messages_are_requeued_after_a_crash(db: Database) -> None:
     repo = OutboxRepository(db)
     item_id = await repo.add("discord", "1", "{}", 0, None, 0.0)
