@@ -8,7 +8,17 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
-from bot.model import Attachment, Audience, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
+from bot.model import (
+    Attachment,
+    Audience,
+    Button,
+    ChatKind,
+    ChatRef,
+    Event,
+    OutboundMessage,
+    Poll,
+    Tag,
+)
 from bot.outbox import INTERACTIVE
 from bot.scope import FacilitatorScope
 from bot.services import Services
@@ -119,6 +129,7 @@ class Context:
         attachments: list[Attachment] | None = None,
         poll: Poll | None = None,
         dedupe_key: str | None = None,
+        tag: Tag | None = None,
         about: Iterable[int] = (),
         audience: Audience = Audience.CHAT,
         edit: str | None = None,
@@ -142,6 +153,7 @@ class Context:
             attachments=attachments or [],
             poll=poll,
             dedupe_key=dedupe_key,
+            tag=tag,
             audience=audience,
             **({"action": "edit", "target_native_id": edit} if edit else {}),
         )

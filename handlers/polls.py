@@ -36,6 +36,7 @@ from handlers.poll_closing import (
     close_poll,
     copy_chat,
     copy_key,
+    copy_tag,
     fire_close,
     in_scope,
     install_hook,
@@ -194,7 +195,7 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     for copy in copies:
         msg = OutboundMessage(chat=copy_chat(copy), text=copy.question,
                               poll=native_poll(copy, record, seconds),
-                              dedupe_key=copy_key(poll_id, copy))
+                              dedupe_key=copy_key(poll_id, copy), tag=copy_tag(poll_id))
         await s.outbox.enqueue(msg, priority=INTERACTIVE)
     when = format_datetime(datetime.fromtimestamp(closes_at, UTC), ctx.zone)
     lines = [ngettext("Poll #{n} is posted in {count} chat and closes on {when}.",
