@@ -25,6 +25,7 @@ from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy, load_academy
+from bot.conversations import Conversations
 from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
@@ -65,6 +66,7 @@ from storage.bridges import BridgeRepository
 from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
 from storage.cohorts import EnrolmentRepository
+from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
@@ -78,8 +80,7 @@ log = logging.getLogger("bot.app")
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
     bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
-    animation, stats,
-    practices,  # last: its /skip and /cancel chain to earlier owners of those commands
+    animation, stats, practices,
 )
 
 
@@ -132,6 +133,8 @@ async def _wire(config: Config, db: Database, clock: Clock,
         cohorts=await Cohorts.load(config, EnrolmentRepository(db),
                                    clock.now().astimezone(ZoneInfo(config.bot.timezone)).date()),
         academy=load_content(config),
+        conversations=Conversations(ConversationRepository(db), clock,
+                                    registry.conversations),
     )
     services.cohorts.on_enrolled.extend(registry.enrolled)
 

@@ -239,6 +239,9 @@ class Dispatcher:
                     await self._resume_after_consent(ctx)
         elif event.kind is EventKind.MESSAGE:
             consented = has_consent(ctx.participant)
+            # The answer the bot waits for (bot/conversations.py), before anyone else.
+            if await self.services.conversations.take_text(ctx, consented):
+                return
             for name, handler in registry.message_handlers:
                 if not consented and name in registry.consent_messages:
                     continue

@@ -11,6 +11,7 @@ from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy
+from bot.conversations import Conversations
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
 from bot.relay import Relay
@@ -43,6 +44,8 @@ class Services:
     scheduler: Scheduler
     cohorts: Cohorts
     academy: Academy | None  # None: no course content configured (or it cannot be read)
+    # Whose answer the bot waits for, and which feature takes it (bot/conversations.py).
+    conversations: Conversations
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"

@@ -40,6 +40,8 @@ log = logging.getLogger("bot.surveys")
 MAX_TEXT_ANSWER = 2000
 # go, pause, submit, change, skip, answer, toggle, done (see on_button)
 ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
+# While a question or the review is shown, what they type (and /skip, /cancel) goes to it.
+CONVERSATION = "survey"
 
 
 # --- taking a survey -------------------------------------------------------------------
@@ -146,6 +148,7 @@ class Taking:
         (the question whose option was just toggled) instead of a new one."""
         s = self.session
         self._settle()
+        await self.ctx.services.conversations.begin(self.ctx.participant.id, CONVERSATION)
         if s.state == "review":
             text, buttons = review_message(self.survey, self.wave, s, self.language)
         else:
@@ -178,6 +181,7 @@ class Taking:
     async def pause(self) -> None:
         self.session.state = "paused"
         await self.save()
+        await self.ctx.services.conversations.end(self.ctx.participant.id, CONVERSATION)
         await self.ctx.reply_private(_("Paused. Your answers so far are saved; press the "
                                        "button when you want to continue."),
                                      buttons=start_button(self.wave, _("Continue")))
@@ -213,6 +217,7 @@ class Taking:
         stored = await self.repo.submit(self.session, answers, anonymous=self.survey.anonymous,
                                         language=self.language, platform=ctx.platform,
                                         now=services.clock.timestamp())
+        await services.conversations.end(ctx.participant.id, CONVERSATION)
         if stored is None:
             await ctx.reply_private(_("These answers were already submitted. Thank you!"))
             return

@@ -9,11 +9,12 @@ from bot import surveys as engine
 from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
+from bot.conversations import Conversation
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.scope import Reach
 from bot.survey_interviews import shortlist
 from bot.survey_model import Survey
-from bot.survey_taking import active_run, on_button, on_message, take
+from bot.survey_taking import CONVERSATION, active_run, on_button, on_message, take
 from bot.survey_waves import (
     REMINDER_KIND,
     WAVE_KIND,
@@ -287,11 +288,8 @@ def setup(registry: CommandRegistry) -> None:
                          participant_help=N_("Answer a survey, or continue one"),
                          needs_consent=True))
     registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
-    registry.add_message_handler("survey answers", on_message, needs_consent=True)
-    registry.add_shared("skip", skip, N_("Skip an optional question"),
-                        N_("There is nothing to skip right now."))
-    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
-                        N_("There is nothing to cancel right now."))
+    registry.add_conversation(Conversation(CONVERSATION, on_message, skip, cancel,
+                                           needs_consent=True))
     registry.add_timed(WAVE_KIND, fire_wave)
     registry.add_timed(REMINDER_KIND, fire_reminder)
     registry.startup.append(plan_waves)

@@ -13,7 +13,6 @@ from bot.context import Context
 from bot.i18n import _
 from bot.model import Button, OutboundMessage, Poll, Tag, poll_key
 from bot.services import Services
-from bot.surveys import repository as survey_repository
 from handlers.unit_content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
 from storage.units import QuizPoll
@@ -141,8 +140,6 @@ async def typed_answer(ctx: Context) -> bool:
     if not ctx.event.chat.is_private or not ctx.participant.id:
         return False
     s = ctx.services
-    if await survey_repository(s).active_session(ctx.participant.id) is not None:
-        return False  # typed text goes to the survey being answered
     store = unit_store(s)
     chat = ctx.event.chat
     asked = await store.asking(ctx.participant.id, chat.platform, chat.chat_id, QUESTION)
