@@ -40,8 +40,7 @@ log = logging.getLogger("bot.surveys")
 MAX_TEXT_ANSWER = 2000
 # go, pause, submit, change, skip, answer, toggle, done (see on_button)
 ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
-# While a question or the review is shown, what they type (and /skip, /cancel) goes to it.
-CONVERSATION = "survey"
+CONVERSATION = "survey"  # while a question or the review is shown: bot/conversations.py
 
 
 # --- taking a survey -------------------------------------------------------------------
@@ -131,8 +130,7 @@ class Taking:
     def language(self) -> str:
         return self.ctx.language.code
 
-    def _settle(self) -> None:
-        """Point the session at the question to ask, or at the review."""
+    def _settle(self) -> None:  # point the session at the question to ask, or the review
         s = self.session
         if s.state != "review" and s.current is None:
             s.current = self.survey.next_index(s.answers)
