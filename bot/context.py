@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from bot.capabilities import Capabilities
 from bot.i18n import LanguagePack, rtl_marked
 from bot.model import (
     Attachment,
@@ -59,6 +60,11 @@ class Context:
     def command(self, name: str) -> str:
         """How the reader types a command on this platform: "/help" or "!help"."""
         return f"{self.services.command_prefix(self.platform)}{name}"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the reader's platform can do and its limits."""
+        return self.services.capabilities(self.platform)
 
     @property
     def callback_payload(self) -> str:

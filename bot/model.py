@@ -54,6 +54,15 @@ class UserRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A person, to be named the way their platform links to them (rendered from the
+    platform's declared capabilities: bot/capabilities.py)."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     kind: str  # "photo" | "document"
     file_name: str

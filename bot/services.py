@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.adapters.capabilities import DECLARED, declared
 from bot.authz import Authorizer
+from bot.capabilities import Capabilities
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
@@ -46,6 +48,17 @@ class Services:
     academy: Academy | None  # None: no course content configured (or it cannot be read)
     # Whose answer the bot waits for, and which feature takes it (bot/conversations.py).
     conversations: Conversations
+
+    def capabilities(self, platform: str) -> Capabilities:
+        """What `platform` can do: as its running adapter declares, else as declared."""
+        running = getattr(self.outbox.adapter(platform), "capabilities", None)
+        return running if isinstance(running, Capabilities) else declared(platform)
+
+    def mentioned_user(self, text: str) -> str | None:
+        """The user id in `text` when it is a mention as a platform writes them (a Discord
+        mention copied into a command anywhere)."""
+        return next((found for platform in DECLARED
+                     if (found := self.capabilities(platform).mentioned_user(text))), None)
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"

@@ -11,7 +11,9 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.conversations import Conversation
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
+from bot.model import Mention
 from bot.scope import Reach
+from bot.services import Services
 from bot.survey_interviews import shortlist
 from bot.survey_model import Survey
 from bot.survey_taking import CONVERSATION, active_run, on_button, on_message, take
@@ -207,12 +209,10 @@ async def start(ctx: Context, args: list[str]) -> None:
             status=ctx.command(f"survey status {survey.name}")))
 
 
-def how_to_reach(platform: str, user_id: str) -> str:
-    if platform == "telegram":
-        return f"Telegram · tg://user?id={user_id}"
-    if platform == "discord":
-        return f"Discord · <@{user_id}>"
-    return f"{platform} · {user_id}"
+def how_to_reach(services: Services, platform: str, user_id: str) -> str:
+    """The person's platform and how it links to them, as the platform declares it."""
+    capabilities = services.capabilities(platform)
+    return f"{capabilities.name} · {capabilities.mention(Mention(platform, user_id))}"
 
 
 async def shortlist_command(ctx: Context, args: list[str]) -> None:
@@ -236,7 +236,7 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
     for entry in found:
         reach = await repo.reach(entry.participant_id)
         name = reach.display_name if reach else f"#{entry.participant_id}"
-        where = how_to_reach(reach.platform, reach.user_id) if reach else "?"
+        where = how_to_reach(services, reach.platform, reach.user_id) if reach else "?"
         line = f"• {name} — {where} · {entry.survey.name} ({entry.wave.cohort}): " + \
             comma_list(entry.reasons(ctx.language.code))
         booking = await repo.booking_of(entry.participant_id, now)

@@ -21,11 +21,6 @@ from storage.units import QuizPoll
 QUIZ_KEY = "quiz:"
 # Their tag: for the participant, refs (unit, attempt, question).
 QUESTION = "unit-check-question"
-# Platforms whose native quiz polls carry the knowledge check; elsewhere (Discord, whose
-# polls have no correct answer, and the console) one button per option.
-QUIZ_POLL_PLATFORMS = frozenset({"telegram"})
-BUTTON_LABEL_MAX = 80  # Discord's limit for a button label
-POLL_QUESTION_MAX = 300  # Telegram's
 
 
 def pass_mark(questions: int) -> int:
@@ -40,26 +35,26 @@ async def ask(ctx: Context, number: int, unit: Unit, attempt: int, index: int) -
     key = f"{QUIZ_KEY}{ctx.participant.id}:{number}:{attempt}:{index}:{asked}"
     tag = Tag(QUESTION, ctx.participant.id, (number, attempt, index))
     head = _("Question {n} of {total}").format(n=index + 1, total=len(unit.questions))
-    if ctx.platform in QUIZ_POLL_PLATFORMS:
+    # A native quiz poll where the platform has them; elsewhere one button per option.
+    capabilities = ctx.capabilities
+    if capabilities.quiz_polls:
         text = f"{head}: {question.question}"
-        if len(text) > POLL_QUESTION_MAX:
+        if len(text) > capabilities.poll_question_length:
             text = question.question
         poll = Poll(question=text, options=list(question.options), kind="quiz",
                     correct_option=question.answer - 1, explanation=question.explanation,
                     anonymous=False)
         await say_privately(ctx, text, poll=poll, dedupe_key=key, tag=tag)
         return
-    flat = [Button(_label(option), f"{QUIZ_BUTTON}:{number}:{attempt}:{index}:{i}")
+    flat = [Button(capabilities.fit_label(option),
+                   f"{QUIZ_BUTTON}:{number}:{attempt}:{index}:{i}")
             for i, option in enumerate(question.options, 1)]
-    # One option per row, as long as that fits in Discord's five rows.
-    per_row = 1 if len(flat) <= 5 else 2
+    # One option per row, as long as that fits in the rows the platform shows.
+    rows = capabilities.button_rows
+    per_row = 1 if rows is None or len(flat) <= rows else -(-len(flat) // rows)
     buttons = [flat[i:i + per_row] for i in range(0, len(flat), per_row)]
     await say_privately(ctx, f"{head}\n{question.question}", buttons=buttons, dedupe_key=key,
                         tag=tag)
-
-
-def _label(option: str) -> str:
-    return option if len(option) <= BUTTON_LABEL_MAX else option[:BUTTON_LABEL_MAX - 1] + "…"
 
 
 async def record_quiz_poll(services: Services, item: OutboxItem, msg: OutboundMessage,
