@@ -64,8 +64,7 @@ _POLL_EXPIRED, POLL_MAX_HOURS = 520001, 768  # "poll already ended"; 32 days
 
 
 class DiscordAdapter:
-    platform = PLATFORM
-    capabilities = DISCORD
+    platform, capabilities = PLATFORM, DISCORD
 
     def __init__(self, settings: DiscordSection, token: str, menu: CommandMenu | None = None,
                  *, ready_timeout: float = 30.0, guild_ready_timeout: float = 2.0,
