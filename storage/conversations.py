@@ -27,9 +27,15 @@ class ConversationRepository:
                     "SELECT kind FROM conversations WHERE participant_id = ? "
                     "AND (expires_at IS NULL OR expires_at > ?)", (participant_id, now)) as cur:
                 row = await cur.fetchone()
+            # The same conversation going on is left as it is (nothing written), unless it
+            # expires: then from now.
             await tx.execute(
-                "INSERT OR REPLACE INTO conversations (participant_id, kind, started_at, "
-                "expires_at) VALUES (?, ?, ?, ?)", (participant_id, kind, now, expires_at))
+                "INSERT INTO conversations (participant_id, kind, started_at, expires_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (participant_id) DO UPDATE SET "
+                "kind = excluded.kind, started_at = excluded.started_at, "
+                "expires_at = excluded.expires_at WHERE conversations.kind != excluded.kind "
+                "OR excluded.expires_at IS NOT NULL OR conversations.expires_at IS NOT NULL",
+                (participant_id, kind, now, expires_at))
         replaced = str(row["kind"]) if row else None
         return replaced if replaced != kind else None
 
