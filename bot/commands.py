@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from bot import conversations
+from bot import conversation_steps
 from bot.conversations import Conversation
 from bot.i18n import N_
 from bot.scope import Reach
@@ -110,8 +110,8 @@ class CommandRegistry:
         if conversation.kind in self.conversations:
             raise ValueError(f"conversation {conversation.kind!r} is registered twice")
         if not self.conversations:
-            self.add(Command("skip", conversations.skip, N_("Skip an optional question")))
-            self.add(Command("cancel", conversations.cancel,
+            self.add(Command("skip", conversation_steps.skip, N_("Skip an optional question")))
+            self.add(Command("cancel", conversation_steps.cancel,
                              N_("Pause what you are filling in")))
         self.conversations[conversation.kind] = conversation
 

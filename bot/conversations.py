@@ -2,10 +2,11 @@
 
 One registry, one owner per participant. A feature registers its kind of conversation in
 its `setup()` (`CommandRegistry.add_conversation`, which also brings /skip and /cancel) and
-says when it starts waiting for an answer (`Conversations.begin`) and when it stops
-(`end`). The dispatcher gives a private text to the owner before any other message
-handler, and /skip and /cancel go to the owner's steps, so that they work wherever the bot waits
-for an answer and the order of the features does not matter.
+says when it starts waiting for an answer (`services.conversations.begin`) and when it
+stops (`end`). The dispatcher gives a private text to the owner before any other message
+handler, and /skip and /cancel go to the owner's steps (bot/conversation_steps.py), so
+that they work wherever the bot waits for an answer and the order of the features does
+not matter.
 
 Decisions:
 - A new conversation REPLACES the old one (the latest thing the person started is what
@@ -22,24 +23,18 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from bot.clock import Clock
-from bot.consent import has_consent
-from bot.i18n import N_, _
 from storage.conversations import ConversationRepository
 
-if TYPE_CHECKING:
-    from bot.context import Context
-
-# A step answers True when it took the event, False when it was not waiting after all.
-Step = Callable[["Context"], Awaitable[bool]]
-
-NOTHING_TO_SKIP = N_("There is nothing to skip right now.")
-NOTHING_TO_CANCEL = N_("There is nothing to cancel right now.")
+# A step gets the handler's Context (bot/context.py, which sits above Services and so is
+# not imported here) and answers True when it took the event, False when it was not
+# waiting after all.
+Step = Callable[[Any], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -54,9 +49,11 @@ class Conversation:
 
 @dataclass
 class Conversations:
+    """Who waits for whose answer (the service on Services)."""
+
     repo: ConversationRepository
     clock: Clock
-    kinds: dict[str, Conversation]
+    kinds: Mapping[str, Conversation]
 
     async def begin(self, participant_id: int, kind: str, *,
                     within: timedelta | None = None) -> str | None:
@@ -71,40 +68,7 @@ class Conversations:
     async def end(self, participant_id: int, kind: str) -> None:
         await self.repo.end(participant_id, kind)
 
-    async def current(self, ctx: Context, consented: bool) -> Conversation | None:
-        """The conversation waiting for the reader's answer in this private chat."""
-        if not ctx.event.chat.is_private or not ctx.participant.id:
-            return None
-        kind = await self.repo.owner(ctx.participant.id, self.clock.timestamp())
-        found = self.kinds.get(kind) if kind is not None else None
-        if found is None or (found.needs_consent and not consented):
-            return None
-        return found
-
-    async def take_text(self, ctx: Context, consented: bool) -> bool:
-        """A private text to the conversation waiting for it; False: none took it."""
-        found = await self.current(ctx, consented)
-        if found is None:
-            return False
-        if await found.on_text(ctx):
-            return True
-        await self.end(ctx.participant.id, found.kind)
-        return False
-
-    async def command(self, ctx: Context, skip: bool) -> None:
-        """/skip or /cancel: the owner's step, or "there is nothing to …"."""
-        found = await self.current(ctx, has_consent(ctx.participant))
-        step = (found.on_skip if skip else found.on_cancel) if found is not None else None
-        if step is not None and await step(ctx):
-            return
-        if found is not None and step is not None:  # it was not waiting after all
-            await self.end(ctx.participant.id, found.kind)
-        await ctx.reply(_(NOTHING_TO_SKIP if skip else NOTHING_TO_CANCEL))
-
-
-async def skip(ctx: Context) -> None:
-    await ctx.services.conversations.command(ctx, skip=True)
-
-
-async def cancel(ctx: Context) -> None:
-    await ctx.services.conversations.command(ctx, skip=False)
+    async def owner(self, participant_id: int) -> Conversation | None:
+        """The conversation waiting for this participant's answer, if any."""
+        kind = await self.repo.owner(participant_id, self.clock.timestamp())
+        return self.kinds.get(kind) if kind is not None else None

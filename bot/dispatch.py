@@ -21,6 +21,7 @@ from bot.buttons import no_longer_works
 from bot.commands import Command
 from bot.consent import CONSENT, ConsentGate, has_consent
 from bot.context import Context
+from bot.conversation_steps import take_text
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
@@ -240,7 +241,7 @@ class Dispatcher:
         elif event.kind is EventKind.MESSAGE:
             consented = has_consent(ctx.participant)
             # The answer the bot waits for (bot/conversations.py), before anyone else.
-            if await self.services.conversations.take_text(ctx, consented):
+            if await take_text(ctx, consented):
                 return
             for name, handler in registry.message_handlers:
                 if not consented and name in registry.consent_messages:
