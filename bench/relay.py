@@ -62,7 +62,7 @@ class InstantTranslator:
 
     async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
                             received_at: float | None = None) -> Any:
-        from bot.relay import Untranslated
+        from handlers.relay.router import Untranslated
 
         return Untranslated("en", {t: f"[{t}] {text}" for t in targets}, set())
 

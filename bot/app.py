@@ -15,13 +15,13 @@ from types import ModuleType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot import timeline
 from bot.adapters.base import CommandMenu, PlatformAdapter
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
 from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
-from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy, load_academy
@@ -30,7 +30,6 @@ from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
 from bot.outbox import Outbox
-from bot.relay import NoTranslation, Relay, Translating
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.translation import build_translator
@@ -39,26 +38,20 @@ from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
 from handlers import (
     admin,
-    animation,
     announcements,
-    assessment,
-    bridges,
     cohorts,
-    facilitation_roles,
-    linking,
+    engagement,
     onboarding,
     polls,
     practices,
     privacy,
-    progress,
     relay,
     reminders,
-    slots,
-    stats,
     surveys,
     units,
 )
-from handlers import help as help_feature
+from handlers.cohorts import Cohorts
+from handlers.relay import NoTranslation, Relay, Translating
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.bridges import BridgeRepository
@@ -74,11 +67,10 @@ from storage.schedules import ScheduleRepository
 
 log = logging.getLogger("bot.app")
 
-# Every feature module; each registers its commands in its setup(): explicit wiring.
+# Every feature package; each registers its commands in its one setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
-    onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
-    bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
-    animation, stats,
+    onboarding, cohorts, privacy, reminders, announcements, relay, admin, polls, units,
+    surveys, engagement,
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
@@ -145,6 +137,11 @@ async def _wire(config: Config, db: Database, clock: Clock,
     for hook in registry.startup:
         await hook(services)
     return services
+
+
+async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+    """`python -m bot timeline`: the features' plans, without connecting anywhere."""
+    return await timeline.print_timeline(await build_services(config), cohort_code, out)
 
 
 def load_content(config: Config) -> Academy | None:

@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.authz import Authorizer
 from bot.clock import Clock
-from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
-from bot.relay import Relay
+from bot.ports import CohortDirectory, RelayRouter
 from bot.scheduler import Scheduler
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
@@ -39,9 +38,9 @@ class Services:
     registry: CommandRegistry
     schedules: ScheduleRepository
     announcements: AnnouncementRepository
-    relay: Relay
+    relay: RelayRouter  # handlers/relay's, plugged in by the composition root
     scheduler: Scheduler
-    cohorts: Cohorts
+    cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root
     academy: Academy | None  # None: no course content configured (or it cannot be read)
 
     def command_prefix(self, platform: str) -> str:

@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from bot.cohorts import Cohort
-    from bot.config import Config
+    from bot.ports import CohortView as Cohort
     from bot.services import Services
 
 
@@ -49,12 +48,9 @@ def write(cohort: Cohort, entries: list[Planned], out: TextIO) -> None:
     out.write(f"\n{len(entries)} planned message(s)\n")
 
 
-async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+async def print_timeline(services: Services, cohort_code: str | None, out: TextIO) -> int:
     """`python -m bot timeline`: every planned message of one cohort (or all), without
-    connecting anywhere."""
-    from bot.app import build_services  # the composition root imports the features
-
-    services = await build_services(config)
+    connecting anywhere (the services are built by the composition root)."""
     try:
         cohorts = services.cohorts.all()
         if cohort_code is not None:

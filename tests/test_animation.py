@@ -16,7 +16,7 @@ from bot import timeline
 from bot.content.academy import load_academy
 from bot.content.animation import parse_every, parse_moment
 from bot.scheduler import Firing
-from handlers.animation import KIND, fire_prompt
+from handlers.engagement.animation import KIND, fire_prompt
 from tests.harness import (
     REPO,
     SAMPLE_ACADEMY,

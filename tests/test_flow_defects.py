@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import surveys as engine
 from bot import timeline
+from handlers.surveys import engine
 from storage.db import Database
 from tests.harness import ConsoleHarness, Reply, demo_cohort, migrated_before, open_console
 from tests.test_polls import say

@@ -26,7 +26,7 @@ from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Bot, command_menu
-from bot.relay import relay_id_of
+from handlers.relay.router import relay_id_of
 from storage.relay_map import RelayEntry
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord

@@ -10,9 +10,9 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot import surveys as engine
 from bot import timeline
-from bot.survey_waves import REMINDER_KIND, WAVE_KIND
+from handlers.surveys import engine
+from handlers.surveys.waves import REMINDER_KIND, WAVE_KIND
 from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
 
 DETAILS = "A triangular project with Brazil and Mozambique on green jobs"

@@ -18,8 +18,8 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
-from bot.relay import PLATFORM_NAMES
 from bot.scope import Reach
+from handlers.relay import PLATFORM_NAMES
 from storage.participants import Account
 
 _MENTION = re.compile(r"^<@!?(\d+)>$")

@@ -11,10 +11,10 @@ from bot.context import Context
 from bot.i18n import N_, _, format_datetime, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import BULK
-from bot.poll_text import LANGUAGE_PREFIX
-from bot.relay import NoTranslation
 from bot.scope import FacilitatorScope, Reach
 from bot.services import Services
+from handlers.polls import LANGUAGE_PREFIX
+from handlers.relay import NoTranslation
 
 AUDIENCES = ("all", "channels", "participants")
 MAX_TEXT = 3500

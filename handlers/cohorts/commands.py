@@ -7,13 +7,13 @@ from datetime import date
 
 from bot.args import echo, word
 from bot.buttons import no_longer_works
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.consent import has_consent
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_date
 from bot.model import Button
 from bot.services import Services
+from handlers.cohorts.roster import Cohort
 
 # The button a facilitator presses to take part in their own cohort as a participant.
 AS_PARTICIPANT = "joinas"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import CohortConfig, CohortDay, Config
 from bot.i18n import current_language
+from bot.ports import EnrolHandler
 from storage.cohorts import EnrolmentRepository
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.cohorts")
 
 # What a feature does when someone joins a cohort (e.g. send the units already open).
-EnrolHandler = Callable[["Services", "Cohort", int], Awaitable[None]]
+
 
 
 def add_months(day: date, months: int) -> date:

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from bot.cohorts import Cohort
 from bot.commands import CommandRegistry
 from bot.content.animation import AnimationPlan, Prompt
 from bot.i18n import rtl_marked
@@ -23,8 +22,9 @@ from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing, dedupe_key
 from bot.services import Services
-from bot.surveys import repository as survey_repository
 from bot.timeline import Planned
+from handlers.cohorts import Cohort
+from handlers.surveys import survey_repository
 from storage.activity import ActivityRepository
 from storage.schedules import NewSchedule, Schedule
 

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.args import number
 from bot.charts import bar_chart
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.exports import write_export
@@ -32,12 +31,13 @@ from bot.i18n import (
 )
 from bot.model import ChatKind, ChatRef, EventKind, OutboundMessage
 from bot.outbox import SCHEDULED
-from bot.relay import PLATFORM_NAMES
 from bot.scheduler import Firing
 from bot.scope import Reach
 from bot.services import Services
 from bot.timeparse import next_occurrence
-from handlers.animation import ensure_planned, signature
+from handlers.cohorts import Cohort
+from handlers.engagement.animation import ensure_planned, signature
+from handlers.relay import PLATFORM_NAMES
 from storage.activity import PRIVATE, ActivityRepository, QuietMember, Rate
 from storage.schedules import NewSchedule, Schedule
 

@@ -1,6 +1,6 @@
 """A poll's results (text with bars, and a bar chart) and its closing: every copy stopped
 and the results posted in each copy's chat; also the outbox hook that records each copy's
-native id. Apart from handlers/polls.py (the /poll command and the votes), which uses it.
+native id. Apart from handlers/polls/commands.py (the /poll command and the votes), which uses it.
 """
 
 from __future__ import annotations

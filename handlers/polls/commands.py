@@ -10,8 +10,8 @@ Syntax (flags before or after the poll):
           [|| fr: Question | A | B] [|| es: …]
     /poll bridge <name> …     /poll list     /poll results <n>     /poll close <n>
 
-The text's reading is in bot/poll_text.py; the results and the closing in
-handlers/poll_closing.py.
+The text's reading is in handlers/polls/text.py; the results and the closing in
+handlers/polls/closing.py.
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.model import OutboundMessage, Poll
 from bot.outbox import INTERACTIVE
-from bot.poll_text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
-from bot.relay import NoTranslation
 from bot.scope import Reach, not_your_chat
 from bot.services import Services
-from handlers.poll_closing import (
+from handlers.polls.closing import (
     chart,
     close_poll,
     copy_chat,
@@ -41,6 +39,8 @@ from handlers.poll_closing import (
     install_hook,
     results_text,
 )
+from handlers.polls.text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
+from handlers.relay import NoTranslation
 from storage.bridges import BridgeChannel
 from storage.polls import PollCopy, PollRecord, PollRepository
 from storage.schedules import NewSchedule

@@ -1,6 +1,6 @@
 """Reading /poll's text: the flags, the duration, the question and options and their
 translations, into a PollSpec or a PollInputError saying what is wrong. Pure logic (no
-I/O), apart from handlers/polls.py so that it can be tested and fuzzed on its own.
+I/O), apart from handlers/polls/commands.py so that it can be tested and fuzzed on its own.
 """
 
 from __future__ import annotations

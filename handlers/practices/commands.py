@@ -2,8 +2,8 @@
 facilitators review (approve or return with a comment) and export, everyone searches
 (/practices [words]) and reads (/practice <n>) approved practices in their own language.
 
-The parts: handlers/practice_template.py (the template and the walk through it) and
-handlers/practice_review.py (review and export, for facilitators); this module has reading,
+The parts: handlers/practices/template.py (the template and the walk through it) and
+handlers/practices/review.py (review and export, for facilitators); this module has reading,
 searching, the commands and `setup`."""
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from bot.commands import Command, CommandRegistry
 from bot.content.practices import load_seed_practices
 from bot.context import Context
 from bot.i18n import N_, _, comma_list
-from bot.relay import NoTranslation
 from bot.scope import Reach
-from handlers.practice_review import approve, export, return_practice, review
-from handlers.practice_template import (
+from handlers.practices.review import approve, export, return_practice, review
+from handlers.practices.template import (
     CALLBACK,
     cancel,
     discard,
@@ -31,6 +30,7 @@ from handlers.practice_template import (
     repository,
     skip,
 )
+from handlers.relay import NoTranslation
 from storage.practices import Practice, Translation, fields_hash
 
 log = logging.getLogger("bot.practices")

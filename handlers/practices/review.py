@@ -1,6 +1,6 @@
 """Facilitators and the good-practice base: the practices waiting for review, approving or
 returning one with a comment (the author is told), and exporting the approved ones as Markdown
-and CSV; each action audited, refused politely to others (see handlers/practices.py)."""
+and CSV; each action audited, refused politely to others (see handlers/practices/commands.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.i18n import _, rtl_marked, use_language
 from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import INTERACTIVE
 from bot.services import Services
-from handlers.practice_template import LABELS, repository
+from handlers.practices.template import LABELS, repository
 from storage.practices import FIELDS, Practice
 
 

@@ -1,7 +1,7 @@
 """Writing a good practice with the seed's template: each field's name and what to write in
 it, a practice rendered under those names, and the walk through the template (/practice new),
 one field at a time, resumable, with /skip, /cancel, /practice discard and the summary's
-buttons (see handlers/practices.py)."""
+buttons (see handlers/practices/commands.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, format_datetime, rtl_mar
 from bot.model import Attachment, Button, ChatKind, ChatRef, OutboundMessage
 from bot.scheduler import Firing
 from bot.services import Services
-from handlers import slots
+from handlers.surveys import booking_erased, booking_of
 from storage.privacy import PersonalData, exports_dir
 from storage.schedules import NewSchedule, Schedule
 
@@ -229,10 +229,10 @@ async def erase(ctx: Context) -> None:
             "the chats where you wrote them, and their relayed copies in the linked chats; "
             "delete them there if you wish. If you write to me again, I will meet you as a "
             "new person."), pack)
-    booked = await slots.booking_of(s, ctx.participant.id)
+    booked = await booking_of(s, ctx.participant.id)
     result = await PersonalData(s.db).erase(ctx.participant.id)
     if booked is not None:
-        await slots.booking_erased(s, booked)
+        await booking_erased(s, booked)
     await s.audit.record(None, ctx.platform, "forgetme", "done", s.clock.now())
     log.info("a participant's data was erased: %d rows in %d tables, %d export file(s)",
              result.rows_changed, len(result.tables), result.files_deleted)

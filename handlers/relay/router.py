@@ -14,7 +14,6 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from bot.adapters.base import file_line, safe_file_name, too_large_line
 from bot.circuit import CircuitBreaker
@@ -22,28 +21,13 @@ from bot.flood import FloodGuard
 from bot.i18n import Catalogs, _, use_language
 from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
 from bot.outbox import RELAY, Outbox
+from bot.ports import Translating, TranslationOutcome
 from storage.bridges import BridgeChannel, BridgeRepository
 from storage.outbox import OutboxItem
 from storage.relay_map import RelayEntry, RelayMap
 
 log = logging.getLogger("bot.relay")
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Console"}
-
-
-class TranslationOutcome(Protocol):
-    @property
-    def source(self) -> str | None: ...
-    @property
-    def texts(self) -> dict[str, str]: ...
-    @property
-    def failed(self) -> set[str]: ...
-
-
-class Translating(Protocol):
-    async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
-                            received_at: float | None = None) -> TranslationOutcome: ...
-
-    async def close(self) -> None: ...
 
 
 @dataclass

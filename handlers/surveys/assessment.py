@@ -7,19 +7,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot import surveys as engine
-from bot.anonymity import minimum
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, format_date, format_number, format_ratio, ngettext
 from bot.scope import Reach
-from bot.survey_model import Question, Survey
-from bot.survey_taking import take
-from bot.surveys import PRE_ASSESSMENT
-from handlers.survey_reports import bar, shown_from
-from handlers.surveys import pick_cohort
+from handlers.cohorts import Cohort
+from handlers.surveys import engine
+from handlers.surveys.anonymity import minimum
+from handlers.surveys.commands import pick_cohort
+from handlers.surveys.engine import PRE_ASSESSMENT
+from handlers.surveys.model import Question, Survey
+from handlers.surveys.reports import bar, shown_from
+from handlers.surveys.taking import take
 from storage.surveys import Response
 
 LATEST_NEEDS = 8

@@ -1,20 +1,21 @@
 """/survey (take a survey; facilitators: start, status, results, export, shortlist). The
-engine is bot/surveys.py and its parts, bot/survey_*.py; /slots is handlers/slots.py."""
+engine is engine.py beside it and its parts (model, taking, waves, interviews); /slots
+is slots.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import surveys as engine
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
 from bot.scope import Reach
-from bot.survey_interviews import shortlist
-from bot.survey_model import Survey
-from bot.survey_taking import active_run, on_button, on_message, take
-from bot.survey_waves import (
+from handlers.cohorts import Cohort
+from handlers.surveys import engine, reports
+from handlers.surveys.interviews import shortlist
+from handlers.surveys.model import Survey
+from handlers.surveys.taking import active_run, on_button, on_message, take
+from handlers.surveys.waves import (
     REMINDER_KIND,
     WAVE_KIND,
     fire_reminder,
@@ -24,11 +25,10 @@ from bot.survey_waves import (
     plan_waves,
     timeline,
 )
-from handlers import survey_reports as reports
 from storage.surveys import Wave
 
 FACILITATOR_ACTIONS = ("start", "status", "results", "export", "shortlist")
-# What a facilitator reads of a survey's waves: handlers/survey_reports.py.
+# What a facilitator reads of a survey's waves: handlers/surveys/reports.py.
 REPORTS = {"status": reports.status, "results": reports.results, "export": reports.export}
 
 

@@ -1,11 +1,11 @@
-"""The survey engine: surveys (bot/survey_model.py, built from the academy's checked TOML),
+"""The survey engine: surveys (handlers/surveys/model.py, built from the academy's checked TOML),
 taken one question at a time in a private chat, resumable, reviewed before submitting;
 waves that invite a cohort and remind those who have not finished.
 
 This module holds what the engine's parts share: the academy's surveys by name, their
 repository, and the survey buttons' callback data. Taking a survey is
-bot/survey_taking.py; waves, invitations and reminders are bot/survey_waves.py; the
-interview shortlist and its slots are bot/survey_interviews.py.
+handlers/surveys/taking.py; waves, invitations and reminders are handlers/surveys/waves.py; the
+interview shortlist and its slots are handlers/surveys/interviews.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.model import Button
-from bot.survey_model import Survey, build_survey
+from handlers.surveys.model import Survey, build_survey
 from storage.surveys import SurveyRepository, Wave
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The interview shortlist and its slots: the respondents whose answers call for an
 interview, and the free interview times offered to them as buttons (/slots and the
-booking are handlers/slots.py)."""
+booking are handlers/surveys/slots.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from bot.i18n import _, format_datetime, rtl_marked, use_language
 from bot.model import Button, OutboundMessage
 from bot.outbox import INTERACTIVE
-from bot.survey_model import Survey, answer_text
-from bot.survey_waves import private_chat
-from bot.surveys import repository, surveys
+from handlers.surveys.engine import repository, surveys
+from handlers.surveys.model import Survey, answer_text
+from handlers.surveys.waves import private_chat
 from storage.surveys import Answers, Slot, Wave
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """A survey as facilitators write it (content/FORMAT.md), built from the academy's checked
-TOML, and its answers as text: what the survey engine (bot/surveys.py and its parts,
-bot/survey_*.py), its reports and the content checker's property tests share."""
+TOML, and its answers as text: what the survey engine (engine.py and its parts beside
+it), its reports and the content checker's property tests share."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What facilitators read of a survey: /survey status, results and export (the commands
-are handlers/surveys.py). Answers of an anonymous survey are shown only for groups of at
-least `surveys.anonymous_min_group` (bot/anonymity.py): smaller ones are merged into
+are handlers/surveys/commands.py). Answers of an anonymous survey are shown only for groups of at
+least `surveys.anonymous_min_group` (handlers/surveys/anonymity.py): smaller ones are merged into
 "other" or left out, and the reader is told."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import surveys as engine
-from bot.anonymity import Groups, group_by, minimum, protect
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import _, format_datetime, format_number, format_ratio, ngettext
 from bot.services import Services
-from bot.survey_model import Question, Survey, answer_text
+from handlers.surveys import engine
+from handlers.surveys.anonymity import Groups, group_by, minimum, protect
+from handlers.surveys.model import Question, Survey, answer_text
 from storage.surveys import Invitation, Response, Wave
 
 MAX_TEXTS_SHOWN = 15

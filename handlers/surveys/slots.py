@@ -1,6 +1,6 @@
 """/slots (interview times for the shortlist, facilitators only), the buttons that book one,
 and the reminders before a booked interview. Who is on the shortlist and how the free times
-are offered is bot/survey_interviews.py."""
+are offered is handlers/surveys/interviews.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import surveys as engine
 from bot.args import echo
 from bot.args import number as parse_number
 from bot.buttons import no_longer_works, parse_int
@@ -21,7 +20,10 @@ from bot.outbox import INTERACTIVE, SCHEDULED
 from bot.scheduler import Firing, dedupe_key
 from bot.scope import Reach
 from bot.services import Services
-from bot.survey_interviews import (
+from bot.timeparse import split_when
+from handlers.surveys import engine
+from handlers.surveys.commands import how_to_reach, scope
+from handlers.surveys.interviews import (
     INTERVIEW_REMINDER_KIND,
     SLOT_CALLBACK,
     may_book,
@@ -30,9 +32,7 @@ from bot.survey_interviews import (
     shortlist,
     slot_buttons,
 )
-from bot.survey_waves import private_chat
-from bot.timeparse import split_when
-from handlers.surveys import how_to_reach, scope
+from handlers.surveys.waves import private_chat
 from storage.schedules import NewSchedule, Schedule
 from storage.surveys import Slot
 

@@ -1,5 +1,5 @@
 """Taking a survey: one question at a time in a private chat, resumable, reviewed before
-submitting (what the engine's parts share is in bot/surveys.py).
+submitting (what the engine's parts share is in handlers/surveys/engine.py).
 
 A session's state is in the database (storage/surveys.py), so a survey survives a pause,
 a restart, or a switch to another linked platform. An answer is stored as JSON: an option
@@ -18,8 +18,9 @@ from bot.args import normalized
 from bot.buttons import no_longer_works, parse_int
 from bot.i18n import _, join_list
 from bot.model import Button
-from bot.survey_interviews import offer_slots
-from bot.survey_model import (
+from handlers.surveys.engine import button_data, repository, start_button, survey_named
+from handlers.surveys.interviews import offer_slots
+from handlers.surveys.model import (
     Question,
     Survey,
     answer_text,
@@ -28,8 +29,7 @@ from bot.survey_model import (
     choices_text,
     parse_typed,
 )
-from bot.survey_waves import cancel_reminders, invite, may_take
-from bot.surveys import button_data, repository, start_button, survey_named
+from handlers.surveys.waves import cancel_reminders, invite, may_take
 from storage.surveys import Session, SurveyRepository, Wave
 
 if TYPE_CHECKING:

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from bot.i18n import _, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import BULK, SCHEDULED
-from bot.survey_model import Survey
-from bot.surveys import PRE_ASSESSMENT, repository, start_button, survey_named, surveys
+from handlers.surveys.engine import PRE_ASSESSMENT, repository, start_button, survey_named, surveys
+from handlers.surveys.model import Survey
 from storage.schedules import NewSchedule, Schedule
 from storage.surveys import Wave
 
 if TYPE_CHECKING:
-    from bot.cohorts import Cohort
     from bot.scheduler import Firing
     from bot.services import Services
     from bot.timeline import Planned
+    from handlers.cohorts import Cohort
 
 log = logging.getLogger("bot.surveys")
 

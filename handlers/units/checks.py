@@ -1,6 +1,6 @@
 """The knowledge check after each pre-learning unit: asking its questions one at a time
 (a native quiz poll on Telegram, buttons elsewhere), recording which poll is which question,
-taking the answers from buttons and poll votes, and scoring (see handlers/units.py)."""
+taking the answers from buttons and poll votes, and scoring (see handlers/units/commands.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from bot.context import Context
 from bot.i18n import _
 from bot.model import Button, OutboundMessage, Poll, poll_key
 from bot.services import Services
-from bot.surveys import repository as survey_repository
-from handlers.unit_content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
+from handlers.surveys import survey_repository
+from handlers.units.content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
 from storage.units import QuizPoll
 

@@ -14,8 +14,8 @@ for facilitators; the plan in `python -m bot timeline`.
   elsewhere. The state (attempt, question) is stored, so a restart resumes it. Passing
   takes at least two thirds of the answers right (2 of 3); retaking keeps the best score.
 
-The parts: handlers/unit_content.py (dates, the unit in the reader's language),
-handlers/unit_releases.py (planning, release, nudges, timeline) and handlers/unit_checks.py
+The parts: handlers/units/content.py (dates, the unit in the reader's language),
+handlers/units/releases.py (planning, release, nudges, timeline) and handlers/units/checks.py
 (the knowledge check); this module has the commands, the buttons and `setup`.
 """
 
@@ -24,12 +24,12 @@ from __future__ import annotations
 from bot.args import echo
 from bot.args import number as typed_number
 from bot.buttons import no_longer_works, parse_int
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_datetime
-from handlers.unit_checks import ask, poll_answer, quiz_button, typed_answer
-from handlers.unit_content import (
+from handlers.cohorts import Cohort
+from handlers.units.checks import ask, poll_answer, quiz_button, typed_answer
+from handlers.units.content import (
     QUIZ_BUTTON,
     UNIT_BUTTON,
     Opening,
@@ -39,7 +39,7 @@ from handlers.unit_content import (
     unit_store,
     unit_text,
 )
-from handlers.unit_releases import (
+from handlers.units.releases import (
     NUDGE,
     RELEASE,
     fire_nudge,

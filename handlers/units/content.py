@@ -10,12 +10,12 @@ from typing import Any
 
 from babel import Locale
 
-from bot.cohorts import Cohort
 from bot.content.academy import Academy
 from bot.content.units import Unit
 from bot.context import Context
 from bot.i18n import _, active
 from bot.services import Services
+from handlers.cohorts import Cohort
 from storage.units import UnitStore
 
 # Buttons: "unit:open:<n>" (read it), "unit:quiz:<n>" (start its knowledge check),

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.content.academy import Academy
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, comma_list, format_datetime, format_number
 from bot.scope import Reach
-from handlers.unit_content import localized, release_at
+from handlers.cohorts import Cohort
+from handlers.units.content import localized, release_at
 from storage.units import Member, Progress, UnitStore
 
 

@@ -1,14 +1,13 @@
 """The pre-learning units on their dates: planning one release and one nudge schedule per
 (cohort, unit) at start-up, sending each unit to the enrolled participants, nudging those who
 have not opened it, welcoming a newcomer with the units already open, and the units' entries
-in `python -m bot timeline` (see handlers/units.py)."""
+in `python -m bot timeline` (see handlers/units/commands.py)."""
 
 from __future__ import annotations
 
 import logging
 from functools import partial
 
-from bot.cohorts import Cohort
 from bot.content.units import Unit
 from bot.i18n import LanguagePack, _, format_datetime, rtl_marked, use_language
 from bot.model import Button, ChatKind, ChatRef, OutboundMessage
@@ -16,8 +15,9 @@ from bot.outbox import INTERACTIVE, SCHEDULED
 from bot.scheduler import Firing
 from bot.services import Services
 from bot.timeline import Planned
-from handlers.unit_checks import record_quiz_poll
-from handlers.unit_content import (
+from handlers.cohorts import Cohort
+from handlers.units.checks import record_quiz_poll
+from handlers.units.content import (
     UNIT_BUTTON,
     localized,
     nudge_at,
