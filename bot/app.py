@@ -52,6 +52,7 @@ from handlers import (
 )
 from handlers.cohorts import Cohorts
 from handlers.relay import NoTranslation, Relay, Translating
+from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.bridges import BridgeRepository
@@ -59,11 +60,17 @@ from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
 from storage.cohorts import EnrolmentRepository
 from storage.db import Database
+from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
+from storage.polls import PollRepository
+from storage.practices import PracticeRepository
+from storage.privacy import PersonalData
 from storage.relay_map import RelayMap
 from storage.roles import RoleRepository
 from storage.schedules import ScheduleRepository
+from storage.surveys import SurveyRepository
+from storage.units import UnitStore
 
 log = logging.getLogger("bot.app")
 
@@ -118,6 +125,13 @@ async def _wire(config: Config, db: Database, clock: Clock,
         registry=registry,
         schedules=schedules,
         announcements=AnnouncementRepository(db),
+        activity=ActivityRepository(db),
+        links=LinkRepository(db),
+        polls=PollRepository(db),
+        practices=PracticeRepository(db),
+        personal_data=PersonalData(db),
+        surveys=SurveyRepository(db),
+        units=UnitStore(db),
         relay=Relay(BridgeRepository(db), RelayMap(db), outbox, catalogs,
                     await build_translation(config, db)),
         scheduler=Scheduler(schedules, clock, registry.timed),

@@ -1,4 +1,6 @@
-"""The services every handler may use, built once by the composition root (bot/app.py)."""
+"""The services every handler may use, built once by the composition root (bot/app.py):
+the kernel's services, every repository (features never build one from the database), and
+the features' services the kernel knows only by their protocols (bot/ports.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +16,26 @@ from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
 from bot.ports import CohortDirectory, RelayRouter
 from bot.scheduler import Scheduler
+from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.db import Database
+from storage.links import LinkRepository
 from storage.participants import ParticipantRepository
+from storage.polls import PollRepository
+from storage.practices import PracticeRepository
+from storage.privacy import PersonalData
 from storage.roles import RoleRepository
 from storage.schedules import ScheduleRepository
+from storage.surveys import SurveyRepository
+from storage.units import UnitStore
 
 
 @dataclass
 class Services:
     config: Config
-    db: Database
+    db: Database  # for the composition root's wiring and closing only: no feature reads it
     clock: Clock
     catalogs: Catalogs
     participants: ParticipantRepository
@@ -38,6 +47,13 @@ class Services:
     registry: CommandRegistry
     schedules: ScheduleRepository
     announcements: AnnouncementRepository
+    activity: ActivityRepository
+    links: LinkRepository
+    polls: PollRepository
+    practices: PracticeRepository
+    personal_data: PersonalData
+    surveys: SurveyRepository
+    units: UnitStore
     relay: RelayRouter  # handlers/relay's, plugged in by the composition root
     scheduler: Scheduler
     cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root

@@ -152,6 +152,10 @@ class PersonalData:
     def __init__(self, db: Database):
         self.db = db
 
+    def exports_dir(self) -> Path:
+        """Where the personal-data exports are written, beside the database."""
+        return exports_dir(self.db)
+
     async def shapes(self) -> list[TableShape]:
         """Every ordinary table (not virtual tables nor their shadow tables: those are
         kept in step by their triggers)."""

@@ -19,7 +19,6 @@ from bot.content.units import Problems
 from storage.practices import (
     FIELDS,
     OPTIONAL_FIELDS,
-    PracticeRepository,
     Translation,
     fields_hash,
 )
@@ -127,7 +126,7 @@ async def load_seed_practices(services: Services) -> None:
     if academy is None or not (academy.folder / "practices").is_dir():
         return
     folder, languages = academy.folder, academy.languages
-    repo = PracticeRepository(services.db)
+    repo = services.practices
     now = services.clock.now()
     changed = 0
     for path in sorted((folder / "practices").glob("*.toml")):

@@ -25,7 +25,6 @@ from bot.services import Services
 from bot.timeline import Planned
 from handlers.cohorts import Cohort
 from handlers.surveys import survey_repository
-from storage.activity import ActivityRepository
 from storage.schedules import NewSchedule, Schedule
 
 log = logging.getLogger("bot.animation")
@@ -101,7 +100,7 @@ async def ensure_planned(services: Services, cohort: Cohort, item: str, sig: str
                          make: Planner) -> None:
     """One schedule for (cohort, item): kept when its signature is unchanged, otherwise
     the old one is cancelled and `make()` gives the new one (None: nothing to send)."""
-    repo = ActivityRepository(services.db)
+    repo = services.activity
     known = (await repo.planned(cohort.code)).get(item)
     if known is not None and known.signature == sig:
         return
@@ -116,7 +115,7 @@ async def ensure_planned(services: Services, cohort: Cohort, item: str, sig: str
 async def drop_planned(services: Services, cohort: Cohort, keep: set[str],
                        prefix: str) -> None:
     """Cancel the schedules of items starting with `prefix` that are no longer wanted."""
-    repo = ActivityRepository(services.db)
+    repo = services.activity
     for item, known in (await repo.planned(cohort.code)).items():
         if item.startswith(prefix) and item not in keep:
             if known.schedule_id is not None:
@@ -155,7 +154,7 @@ async def plan_prompts(services: Services) -> None:
 
 
 async def fire_prompt(services: Services, schedule: Schedule, firing: Firing) -> None:
-    planned = await ActivityRepository(services.db).of_schedule(schedule.id)
+    planned = await services.activity.of_schedule(schedule.id)
     cohort = services.cohorts.get(planned.cohort) if planned else None
     if services.academy is None:
         log.warning("schedule %d: the academy's content cannot be read; prompt not posted",
@@ -212,7 +211,7 @@ async def timeline(services: Services, cohort: Cohort) -> list[Planned]:
     languages = sorted({t.language for t in chats})
     audience = f"cohort channels ({', '.join(languages)})" if languages else "cohort channels"
     end = cohort.moment(cohort.impact_survey + timedelta(days=1), time(0, 0))
-    planned = await ActivityRepository(services.db).planned(cohort.code)
+    planned = await services.activity.planned(cohort.code)
     entries: list[Planned] = []
     for prompt in plan_of(services).prompts:
         known = planned.get(f"prompt:{prompt.id}")

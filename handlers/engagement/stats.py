@@ -38,7 +38,7 @@ from bot.timeparse import next_occurrence
 from handlers.cohorts import Cohort
 from handlers.engagement.animation import ensure_planned, signature
 from handlers.relay import PLATFORM_NAMES
-from storage.activity import PRIVATE, ActivityRepository, QuietMember, Rate
+from storage.activity import PRIVATE, QuietMember, Rate
 from storage.schedules import NewSchedule, Schedule
 
 log = logging.getLogger("bot.stats")
@@ -60,7 +60,7 @@ async def count_message(ctx: Context) -> None:
     day = s.clock.now().astimezone(s.default_zone()).date().isoformat()
     who = None if ctx.participant.consent == "declined" else ctx.participant.id
     chat_id = PRIVATE if event.chat.is_private else event.chat.chat_id
-    await ActivityRepository(s.db).count(day, who, event.platform, chat_id, ctx.language.code)
+    await s.activity.count(day, who, event.platform, chat_id, ctx.language.code)
 
 
 # --- /stats ---------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class Extra:
 
 
 async def _extra(services: Services, since: datetime, cohorts: list[str] | None) -> Extra:
-    repo = ActivityRepository(services.db)
+    repo = services.activity
     units, by = await repo.units_completed(since.timestamp(), cohorts)
     surveys = [Rate(*rate) for rate in await repo.survey_rates(cohorts)]
     return Extra(units, by, surveys)
@@ -100,7 +100,7 @@ async def stats(ctx: Context) -> None:
     zone = s.default_zone()
     first_day = now.astimezone(zone).date() - timedelta(days=days - 1)
     since = datetime.combine(first_day, time(0, 0), tzinfo=zone)
-    repo = ActivityRepository(s.db)
+    repo = s.activity
     summary = await repo.summary(first_day.isoformat(), since.astimezone(UTC).isoformat(
         timespec="seconds"), cohorts)
     enrolled = await repo.enrolled(cohorts)
@@ -209,7 +209,7 @@ async def plan_quiet_checks(services: Services) -> None:
 
 
 async def check_quiet(services: Services, schedule: Schedule, firing: Firing) -> None:
-    repo = ActivityRepository(services.db)
+    repo = services.activity
     planned = await repo.of_schedule(schedule.id)
     cohort = services.cohorts.get(planned.cohort) if planned else None
     if cohort is None:
@@ -251,7 +251,7 @@ async def _prompt(services: Services, cohort: Cohort, member: QuietMember,
 async def quiet(ctx: Context) -> None:
     s = ctx.services
     word = ctx.event.args[0].lower() if ctx.event.args else ""
-    repo = ActivityRepository(s.db)
+    repo = s.activity
     if word == "":
         await repo.set_opted_out(ctx.participant.id, True)
         await ctx.reply(_("Understood: I will not write to you when you have been quiet for "
@@ -285,7 +285,7 @@ async def quiet_list(ctx: Context) -> None:
         await ctx.reply(_("No cohort is configured."))
         return
     now = s.clock.now()
-    repo = ActivityRepository(s.db)
+    repo = s.activity
     lines: list[str] = []
     named: list[int] = []
     for cohort in cohorts:

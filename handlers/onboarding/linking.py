@@ -81,7 +81,7 @@ def _locked_text(ctx: Context, until: datetime) -> str:
 
 async def link(ctx: Context) -> None:
     s = ctx.services
-    links = LinkRepository(s.db)
+    links = s.links
     now = s.clock.timestamp()
     if not ctx.event.args:
         issued = await links.issue(ctx.participant.id, ctx.platform, now, CODE_TTL_SECONDS)
@@ -179,7 +179,7 @@ async def _ask(ctx: Context, issued: LinkCode) -> None:
     if owner is None or account is None:
         await ctx.reply(_unknown(ctx))
         return
-    counts = await LinkRepository(s.db).footprint(me.id)
+    counts = await s.links.footprint(me.id)
     mine = await s.participants.accounts_of(me.id)
     cohorts = await s.cohorts.repo.cohorts_of(me.id)
     practices = counts.get("practices", 0) + counts.get("practice_drafts", 0)
@@ -237,7 +237,7 @@ async def link_chosen(ctx: Context) -> None:
     if owner is None or not _is_code(rest[0]) or parse_int(rest[2]) != ctx.participant.id:
         await ctx.reply(no_longer_works())
         return
-    links = LinkRepository(s.db)
+    links = s.links
     now = s.clock.timestamp()
     issued = await links.lookup(rest[0], now)
     if issued is None or issued.participant_id != owner:
@@ -256,7 +256,7 @@ async def link_chosen(ctx: Context) -> None:
 async def _merge(ctx: Context, issued: LinkCode) -> None:
     s = ctx.services
     owner = await _owner_account(ctx, issued)  # before the redeemer's accounts join it
-    dropped = await LinkRepository(s.db).merge(keep=issued.participant_id,
+    dropped = await s.links.merge(keep=issued.participant_id,
                                                absorb=ctx.participant.id)
     # No participant number in the text: the joined one is gone, and the survivor, the
     # actor, is unlinked from the entry if they are forgotten.
@@ -289,7 +289,7 @@ async def _merge(ctx: Context, issued: LinkCode) -> None:
 
 async def forget_old_attempts(services: Services) -> None:
     """Wrong codes are kept for the lockout window only (also pruned as new ones come)."""
-    await LinkRepository(services.db).prune(
+    await services.links.prune(
         services.clock.timestamp() - LOCK_WINDOW.total_seconds())
 
 

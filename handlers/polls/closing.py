@@ -18,7 +18,7 @@ from bot.scheduler import Firing
 from bot.scope import FacilitatorScope
 from bot.services import Services
 from storage.outbox import OutboxItem
-from storage.polls import PollCopy, PollRecord, PollRepository, Tally
+from storage.polls import PollCopy, PollRecord, Tally
 from storage.schedules import Schedule
 
 log = logging.getLogger("handlers.polls")
@@ -34,7 +34,7 @@ async def in_scope(services: Services, scope: FacilitatorScope, record: PollReco
     a chat of their cohorts."""
     if scope.everywhere or record.created_by == scope.participant_id:
         return True
-    copies = await PollRepository(services.db).copies(record.id)
+    copies = await services.polls.copies(record.id)
     return bool(copies) and scope.covers_chats((c.platform, c.chat_id) for c in copies)
 
 
@@ -86,7 +86,7 @@ async def close_poll(services: Services, poll_id: int) -> int | None:
     in every copy's chat, each in the chat's language; returns the number of chats, None
     for no such poll. Safe to run twice (after a crash, or a deadline after an early
     close): the results go out once."""
-    repo = PollRepository(services.db)
+    repo = services.polls
     record = await repo.get(poll_id)
     if record is None:
         return None
@@ -131,7 +131,7 @@ async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage
             not (item.dedupe_key or "").startswith(COPY_KEY):
         return
     poll_id = int((item.dedupe_key or "").split(":")[1])
-    repo = PollRepository(services.db)
+    repo = services.polls
     await repo.record_sent(poll_id, msg.chat.platform, msg.chat.chat_id, native_id,
                            poll_key(native_id))
     record = await repo.get(poll_id)

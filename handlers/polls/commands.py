@@ -42,7 +42,7 @@ from handlers.polls.closing import (
 from handlers.polls.text import MAX_OPTION, MAX_QUESTION, PollInputError, PollSpec, parse_poll
 from handlers.relay import NoTranslation
 from storage.bridges import BridgeChannel
-from storage.polls import PollCopy, PollRecord, PollRepository
+from storage.polls import PollCopy, PollRecord
 from storage.schedules import NewSchedule
 
 log = logging.getLogger("handlers.polls")
@@ -173,7 +173,7 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     copies = [PollCopy(0, c.platform, c.chat_id, c.chat_kind, c.title, c.language,
                        texts[c.language].question, texts[c.language].options)
               for c in channels]
-    repo = PollRepository(s.db)
+    repo = s.polls
     now = s.clock.timestamp()
     closes_at = now + spec.duration.total_seconds()
     shared = channels[0].bridge_name or None  # "" for a single group chat
@@ -218,7 +218,7 @@ async def on_poll_answer(ctx: Context) -> None:
     if not event.poll_id or not ctx.participant.id:
         return
     s = ctx.services
-    repo = PollRepository(s.db)
+    repo = s.polls
     copy = await repo.find_copy(event.platform, event.poll_id, event.chat.chat_id)
     if copy is None:
         return  # not one of ours (another feature's poll)
@@ -264,7 +264,7 @@ async def on_poll_totals(ctx: Context) -> None:
     if not event.poll_id or counts is None:
         return
     s = ctx.services
-    repo = PollRepository(s.db)
+    repo = s.polls
     copy = await repo.find_copy(event.platform, event.poll_id)
     if copy is None:
         return  # not one of ours (another feature's poll)
@@ -285,7 +285,7 @@ async def on_poll_totals(ctx: Context) -> None:
 
 async def _find(ctx: Context, text: str) -> PollRecord | None:
     poll_id = number(text)
-    record = await PollRepository(ctx.services.db).get(poll_id) if poll_id else None
+    record = await ctx.services.polls.get(poll_id) if poll_id else None
     if record is not None and not await in_scope(ctx.services, ctx.scope, record):
         record = None  # another cohort's poll is answered as one that does not exist
     if record is None:
@@ -296,7 +296,7 @@ async def _find(ctx: Context, text: str) -> PollRecord | None:
 
 async def show_results(ctx: Context, record: PollRecord) -> None:
     s = ctx.services
-    repo = PollRepository(s.db)
+    repo = s.polls
     copies = await repo.copies(record.id)
     mine = next((c for c in copies if c.language == ctx.language.code), None)
     question, labels = (mine.question, mine.options) if mine else (record.question,
@@ -311,7 +311,7 @@ async def show_results(ctx: Context, record: PollRecord) -> None:
 
 async def list_polls(ctx: Context) -> None:
     s = ctx.services
-    repo = PollRepository(s.db)
+    repo = s.polls
     latest = [r for r in await repo.latest(LIST_SCAN)
               if await in_scope(s, ctx.scope, r)][:10]
     if not latest:

@@ -51,7 +51,7 @@ EXPLANATIONS: dict[str, str] = {
 
 
 def repository(services: Services) -> PracticeRepository:
-    return PracticeRepository(services.db)
+    return services.practices
 
 
 def first_line(text: str, limit: int = 100) -> str:

@@ -19,7 +19,6 @@ from bot.model import Attachment, Button, ChatKind, ChatRef, OutboundMessage
 from bot.scheduler import Firing
 from bot.services import Services
 from handlers.surveys import booking_erased, booking_of
-from storage.privacy import PersonalData, exports_dir
 from storage.schedules import NewSchedule, Schedule
 
 log = logging.getLogger("bot.privacy")
@@ -107,14 +106,15 @@ async def mydata(ctx: Context) -> None:
     s = ctx.services
     pid = ctx.participant.id
     now = s.clock.now()
-    tables = await PersonalData(s.db).export(pid)
+    tables = await s.personal_data.export(pid)
     document = {
         "participant_id": pid,
         "exported_at": now.isoformat(timespec="seconds"),
         "about": "Every row of the bot's database that refers to you, table by table.",
         "tables": tables,
     }
-    path = write_export(exports_dir(s.db), pid, now.strftime("%Y%m%dT%H%M%SZ"), document)
+    path = write_export(s.personal_data.exports_dir(), pid, now.strftime("%Y%m%dT%H%M%SZ"),
+                        document)
     rows = sum(len(r) for r in tables.values())
     chat = _private_chat(ctx)
     item_id = await _send(ctx, OutboundMessage(
@@ -148,7 +148,7 @@ async def export_expired(services: Services, schedule: Schedule, firing: Firing)
             next_at=(firing.occurrence + EXPORT_KEPT).timestamp()),
             services.clock.timestamp())
         return
-    (exports_dir(services.db) / name).unlink(missing_ok=True)
+    (services.personal_data.exports_dir() / name).unlink(missing_ok=True)
 
 
 # --- /forgetme -------------------------------------------------------------------------
@@ -230,7 +230,7 @@ async def erase(ctx: Context) -> None:
             "delete them there if you wish. If you write to me again, I will meet you as a "
             "new person."), pack)
     booked = await booking_of(s, ctx.participant.id)
-    result = await PersonalData(s.db).erase(ctx.participant.id)
+    result = await s.personal_data.erase(ctx.participant.id)
     if booked is not None:
         await booking_erased(s, booked)
     await s.audit.record(None, ctx.platform, "forgetme", "done", s.clock.now())

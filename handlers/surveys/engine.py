@@ -40,7 +40,7 @@ def survey_named(services: Services, name: str) -> Survey | None:
 
 
 def repository(services: Services) -> SurveyRepository:
-    return SurveyRepository(services.db)
+    return services.surveys
 
 
 def button_data(wave: Wave, action: str, *parts: object) -> str:

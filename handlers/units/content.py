@@ -25,7 +25,7 @@ QUIZ_BUTTON = "quiz"
 
 
 def unit_store(services: Services) -> UnitStore:
-    return UnitStore(services.db)
+    return services.units
 
 
 # --- content and dates ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bot.i18n import N_, _, comma_list, format_datetime, format_number
 from bot.scope import Reach
 from handlers.cohorts import Cohort
 from handlers.units.content import localized, release_at
-from storage.units import Member, Progress, UnitStore
+from storage.units import Member, Progress
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ async def progress_report(ctx: Context) -> None:
     if as_csv:
         await _progress_csv(ctx, academy, selected)
         return
-    store = UnitStore(s.db)
+    store = s.units
     now = s.clock.now()
     blocks = []
     for cohort in selected:
@@ -100,7 +100,7 @@ async def progress_report(ctx: Context) -> None:
 
 async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) -> None:
     s = ctx.services
-    store = UnitStore(s.db)
+    store = s.units
     rows: list[list[object]] = []
     for cohort in selected:
         members = await store.members(cohort.code, reachable_only=False)
