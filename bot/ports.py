@@ -1,10 +1,12 @@
-"""What the kernel needs from features, as small typed protocols. The composition root
-(bot/app.py) plugs the features' implementations in: handlers/cohorts provides the
-cohort directory, handlers/relay the relay router. The kernel never imports them."""
+"""Small typed protocols for what Services holds but must not import. The composition
+root (bot/app.py) plugs the implementations in: handlers/cohorts provides the cohort
+directory and handlers/relay the relay router (the kernel never imports a feature); the
+command registry (bot/commands.py) and the scheduler (bot/scheduler.py) sit above
+Services, since their handlers receive it, so Services sees them through narrow views."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -14,6 +16,38 @@ from storage.bridges import BridgeChannel, BridgeRepository
 from storage.cohorts import EnrolmentRepository
 from storage.outbox import OutboxItem
 from storage.relay_map import RelayMap
+
+
+class CommandInfo(Protocol):
+    """A registered command as /help shows it (bot/commands.py: Command)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def help(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def facilitator_only(self) -> bool: ...
+    @property
+    def participant_help(self) -> str: ...
+    @property
+    def subcommands(self) -> Mapping[str, Any]: ...
+
+    def participant_usage(self, usage: str) -> str: ...
+
+
+class CommandCatalogue(Protocol):
+    """The registered commands, read-only (bot/commands.py: CommandRegistry)."""
+
+    def get(self, name: str) -> CommandInfo | None: ...
+    def visible_to(self, facilitator: bool) -> Sequence[CommandInfo]: ...
+
+
+class Rearming(Protocol):
+    """The scheduler as features see it: re-read the schedules after a change."""
+
+    async def rearm(self) -> None: ...
 
 
 class CohortView(Protocol):

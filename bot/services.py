@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.authz import Authorizer
 from bot.clock import Clock
-from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
-from bot.ports import CohortDirectory, RelayRouter
-from bot.scheduler import Scheduler
+from bot.ports import CohortDirectory, CommandCatalogue, Rearming, RelayRouter
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
@@ -44,7 +42,7 @@ class Services:
     audit: AuditLog
     outbox: Outbox
     authorizer: Authorizer
-    registry: CommandRegistry
+    registry: CommandCatalogue  # the dispatcher holds the full CommandRegistry
     schedules: ScheduleRepository
     announcements: AnnouncementRepository
     activity: ActivityRepository
@@ -55,7 +53,7 @@ class Services:
     surveys: SurveyRepository
     units: UnitStore
     relay: RelayRouter  # handlers/relay's, plugged in by the composition root
-    scheduler: Scheduler
+    scheduler: Rearming  # bot/scheduler.py's Scheduler: the composition root runs it
     cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root
     academy: Academy | None  # None: no course content configured (or it cannot be read)
 

@@ -5,7 +5,7 @@ can check the whole plan before it runs. Each feature contributes its own entrie
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
@@ -27,9 +27,10 @@ class Planned:
 TimelineSource = Callable[["Services", "Cohort"], Awaitable[list[Planned]]]
 
 
-async def plan(services: Services, cohort: Cohort) -> list[Planned]:
+async def plan(services: Services, cohort: Cohort,
+               sources: Sequence[TimelineSource]) -> list[Planned]:
     entries: list[Planned] = []
-    for source in services.registry.timeline:
+    for source in sources:
         entries.extend(await source(services, cohort))
     return sorted(entries, key=lambda e: (e.at, e.kind, e.first_line))
 
@@ -48,7 +49,8 @@ def write(cohort: Cohort, entries: list[Planned], out: TextIO) -> None:
     out.write(f"\n{len(entries)} planned message(s)\n")
 
 
-async def print_timeline(services: Services, cohort_code: str | None, out: TextIO) -> int:
+async def print_timeline(services: Services, sources: Sequence[TimelineSource],
+                         cohort_code: str | None, out: TextIO) -> int:
     """`python -m bot timeline`: every planned message of one cohort (or all), without
     connecting anywhere (the services are built by the composition root)."""
     try:
@@ -66,7 +68,7 @@ async def print_timeline(services: Services, cohort_code: str | None, out: TextI
         for i, cohort in enumerate(cohorts):
             if i:
                 out.write("\n")
-            write(cohort, await plan(services, cohort), out)
+            write(cohort, await plan(services, cohort, sources), out)
     finally:
         await services.outbox.stop()
         await services.relay.close()

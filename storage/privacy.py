@@ -191,7 +191,7 @@ class PersonalData:
         """(name, WITHOUT ROWID) of the main schema's ordinary tables."""
         try:
             rows = await self.db.fetchall("PRAGMA main.table_list")
-        except aiosqlite.Error:  # SQLite before 3.37: read the schema's text instead
+        except aiosqlite.OperationalError:  # before SQLite 3.37: read the schema instead
             rows = []
         if rows:
             return [(r["name"], bool(r["wr"])) for r in rows if r["type"] == "table"]

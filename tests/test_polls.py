@@ -18,9 +18,10 @@ import pytest
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.i18n import Catalogs, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
+from bot.platforms import command_menu
 from handlers.polls.text import PollInputError, parse_duration, parse_poll
 from storage.polls import PollRepository, Tally
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN

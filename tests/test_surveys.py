@@ -334,7 +334,7 @@ async def test_newcomers_are_invited_and_scheduled_waves_open_by_themselves(tmp_
         assert sorted(invited) == ["ana", "cid"]
         cohort = h.bot.services.cohorts.get("demo")
         assert cohort is not None
-        plan = await timeline.plan(h.bot.services, cohort)
+        plan = await timeline.plan(h.bot.services, cohort, h.bot.registry.timeline)
         surveys_planned = [e for e in plan if e.kind == "survey"]
         assert len(surveys_planned) == 3
         assert sum(1 for e in plan if e.kind == "reminder") == 6

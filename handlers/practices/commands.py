@@ -13,11 +13,11 @@ import logging
 
 from bot.args import echo, number, numeric
 from bot.commands import Command, CommandRegistry
-from bot.content.practices import load_seed_practices
 from bot.context import Context
 from bot.i18n import N_, _, comma_list
 from bot.scope import Reach
 from handlers.practices.review import approve, export, return_practice, review
+from handlers.practices.seeds import load_seed_practices
 from handlers.practices.template import (
     CALLBACK,
     cancel,
