@@ -1,4 +1,4 @@
-"""Onboarding: /start, language, consent, /help, /whoami and linking accounts."""
+"""Onboarding: /start, language, consent, /help and linking accounts (/whoami is privacy's)."""
 
 from bot.commands import CommandRegistry
 from handlers.onboarding import help as help_command
