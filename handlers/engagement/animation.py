@@ -24,7 +24,6 @@ from bot.scheduler import Firing, dedupe_key
 from bot.services import Services
 from bot.timeline import Planned
 from handlers.cohorts import Cohort
-from handlers.surveys import survey_repository
 from storage.schedules import NewSchedule, Schedule
 
 log = logging.getLogger("bot.animation")
@@ -237,7 +236,7 @@ async def survey_sent(services: Services, cohort: Cohort, prompt: Prompt) -> boo
     name = ANNOUNCED_SURVEYS.get(prompt.at.point) if prompt.at and prompt.at.days < 0 else None
     if name is None:
         return False
-    waves = await survey_repository(services).waves(survey=name, cohort=cohort.code)
+    waves = await services.surveys.waves(survey=name, cohort=cohort.code)
     return any(w.opened_at is not None for w in waves)
 
 

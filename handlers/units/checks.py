@@ -13,7 +13,6 @@ from bot.context import Context
 from bot.i18n import _
 from bot.model import Button, OutboundMessage, Poll, poll_key
 from bot.services import Services
-from handlers.surveys import survey_repository
 from handlers.units.content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
 from storage.units import QuizPoll
@@ -137,7 +136,7 @@ async def typed_answer(ctx: Context) -> bool:
     if not ctx.event.chat.is_private or not ctx.participant.id:
         return False
     s = ctx.services
-    if await survey_repository(s).active_session(ctx.participant.id) is not None:
+    if await s.surveys.active_session(ctx.participant.id) is not None:
         return False  # typed text goes to the survey being answered
     store = unit_store(s)
     chat = ctx.event.chat
