@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.adapters.capabilities import CONSOLE, DISCORD, TELEGRAM
 from bot.model import Mention
-from handlers.surveys import how_to_reach
+from handlers.surveys.commands import how_to_reach
 from tests.harness import ConsoleHarness, Reply, open_console
 
 LONG = "An option far longer than twenty characters"

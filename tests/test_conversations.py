@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from bot import surveys as engine
 from bot.app import FEATURES
 from bot.model import ChatRef, OutboundMessage
+from handlers.surveys import engine
 from storage.practices import PracticeRepository
 from tests.harness import ConsoleHarness, demo_cohort, migrated_before, open_console
 from tests.test_typed_answers import _at_question
