@@ -19,6 +19,7 @@ class Capabilities:
     delete_events: bool = False  # the platform tells the bot about deletions
     native_polls: bool = False  # `OutboundMessage.poll` of kind "regular"
     quiz_polls: bool = False  # kind "quiz" too (one right answer); elsewhere: buttons
+    anonymous_polls: bool = True  # a poll can hide who voted (Discord's show voters)
     files: bool = False  # attachments with a `path` are uploaded
     # Votes arrive one by one ("add"/"remove"), not as the voter's whole choice.
     incremental_votes: bool = False

@@ -62,3 +62,13 @@ def test_each_platform_declares_its_own_syntax_and_limits() -> None:
     assert (DISCORD.poll_option_length, DISCORD.button_rows) == (55, 5)
     assert "quiz_polls" in TELEGRAM and "quiz_polls" not in DISCORD
     assert DISCORD.fit_label("x" * 100) == "x" * 79 + "…"
+
+
+async def test_the_asker_is_warned_where_a_poll_cannot_hide_its_voters(tmp_path: Path) -> None:
+    for hides in (True, False):
+        async with open_console(tmp_path / str(hides), facilitators=["fac"]) as h:
+            h.adapter.capabilities = replace(CONSOLE, anonymous_polls=hides)
+            h.adapter._group = "team"
+            posted = _shown(await h.send("fac", "/poll --anonymous Q? | a | b", language="en"))
+            assert "Poll #1 is posted" in posted
+            assert ("always shows who voted" in posted) is not hides

@@ -13,8 +13,9 @@ TELEGRAM = Capabilities(
     mention_syntax="tg://user?id={user_id}")
 DISCORD = Capabilities(
     name="Discord", edit=True, buttons=True, delete_events=True, native_polls=True,
-    files=True, incremental_votes=True, message_length=2000, poll_question_length=300,
-    poll_option_length=55, poll_options=10, button_label_length=80, button_rows=5,
+    anonymous_polls=False, files=True, incremental_votes=True, message_length=2000,
+    poll_question_length=300, poll_option_length=55, poll_options=10,
+    button_label_length=80, button_rows=5,
     mention_syntax="<@{user_id}>", mention_pattern=r"<@!?(\d+)>")
 # The console rehearses the others: buttons are numbered lines, labels cut as on Discord.
 CONSOLE = Capabilities(

@@ -52,10 +52,6 @@ log = logging.getLogger("handlers.polls")
 CLOSE = "poll_close"  # schedule kind: close a poll at its deadline
 LIST_SCAN = 200  # the latest polls looked at for the ten a reader may see
 
-# Discord polls always show who voted: "anonymous" cannot be honoured there.
-VISIBLE_VOTERS = frozenset({"discord"})
-
-
 # --- posting ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -204,7 +200,9 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     if len(copies) > 1:
         lines += [f"· {c.platform}:{c.title or c.chat_id} ({c.language}): "
                   f"{_how(texts[c.language])}" for c in copies]
-    if spec.anonymous and any(c.platform in VISIBLE_VOTERS for c in copies):
+    # Some platforms' polls always show who voted: "anonymous" cannot be honoured there.
+    if spec.anonymous and any(not s.capabilities(c.platform).anonymous_polls
+                              for c in copies):
         lines.append(_("Note: Discord always shows who voted in a poll."))
     await ctx.reply("\n".join(lines))
 
