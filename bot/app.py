@@ -45,6 +45,7 @@ from handlers import (
     bridges,
     cohorts,
     facilitation_roles,
+    feedback,
     linking,
     onboarding,
     polls,
@@ -53,6 +54,7 @@ from handlers import (
     progress,
     relay,
     reminders,
+    resources,
     slots,
     stats,
     surveys,
@@ -78,7 +80,7 @@ log = logging.getLogger("bot.app")
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
     bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
-    animation, stats,
+    animation, stats, feedback, resources,  # resources after assessment: it extends /gaps
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
