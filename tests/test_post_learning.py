@@ -220,3 +220,83 @@ async def test_a_restart_in_the_middle_sends_nothing_twice(tmp_path: Path) -> No
         keys = [row[0] for row in await h.bot.services.db.fetchall(
             "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'resource%'")]
         assert len(keys) == len(set(keys)) == 5 + 5  # five resources, each nudged once
+
+
+async def test_the_facilitators_words_are_translated_per_chat_and_marked(tmp_path: Path
+                                                                        ) -> None:
+    from tests.fakes.libretranslate_server import FakeLibreTranslate
+
+    words = "Hello everyone, welcome to the session."
+    async with FakeLibreTranslate() as lt, open_console(
+            tmp_path, facilitators=["fac"], cohorts=[demo_cohort()],
+            surveys={"anonymous_min_group": 2},
+            translation={"engine": "libretranslate", "url": lt.url}, **BRIDGED) as h:
+        await h.send("fac", "/start", language="en")
+        await cohort_with_answers(h)
+        await h.advance(timedelta(days=8))
+        await h.send("fac", f"/feedback note {words}")
+        posted = await h.send("fac", "/feedback post")
+        chats = {r.chat_id: r.text for r in posted if r.chat_id.startswith("#")}
+        assert words in chats["#academy"] and "machine translation" not in chats["#academy"]
+        assert "Bonjour à tous, bienvenue à la session." in chats["#academie"]
+        assert words not in chats["#academie"]
+        assert "(traduction automatique\u202f; écrit en anglais)" in chats["#academie"]
+
+
+async def test_on_telegram_the_group_gets_the_chart_and_a_resource_opens_by_button(
+        tmp_path: Path) -> None:
+    from tests.harness_telegram import open_telegram
+
+    group_id = -100_777
+    cohort = demo_cohort(channels=[{"platform": "telegram", "chat_id": str(group_id)}])
+    async with open_telegram(tmp_path, facilitators=["fac"], cohorts=[cohort],
+                             surveys={"anonymous_min_group": 1}) as tg:
+        group = tg.fake.add_group("Académie", chat_id=group_id)
+        s = tg.bot.services
+        await s.chats.ensure("telegram", str(group_id), "group", "Académie", s.clock.now())
+        await s.chats.set_language("telegram", str(group_id), "fr")
+        await tg.send("fac", "/start", language="en")
+        await tg.send("lea", "/join demo", language="fr")
+        await tg.send("lea", "/assessment")
+        for answer in ("5", "5", "5", "1", "5", "5", "5", "5", "…", "…"):
+            await tg.send("lea", answer)
+        await tg.press("lea", "Alliance 8.7")  # an elective no resource answers
+        await tg.press("lea", "Terminé")
+        await tg.press("lea", "Envoyer")
+
+        async def advance(days: int) -> None:
+            s.clock.advance(timedelta(days=days))
+            await s.scheduler.run_due(s.clock.now(), rehearse=True)
+            assert await s.outbox.wait_idle("telegram", limit=10)
+
+        await advance(15)
+        await tg.press("lea", "Commencer")
+        for label in ("5", "4", "4", "Travaux de groupe"):
+            await tg.press("lea", label)
+        await tg.send("lea", "Plus de pauses")
+        await tg.press("lea", "Oui")
+        await tg.press("lea", "Envoyer")
+        await advance(8)
+        before = len(tg.fake.bot_messages(group))  # the animation's prompts, no feedback
+        assert "Ce que vous nous avez dit" not in text_of(
+            [as_reply(m) for m in tg.fake.bot_messages(group)])
+        posted = await tg.send("fac", "/feedback post")
+        assert "is posted to its chats (1)" in text_of(posted)
+        await s.outbox.wait_idle("telegram", limit=10)
+        [photo] = [c for c in tg.fake.calls_to("sendPhoto")
+                   if str(c.params.get("chat_id")) == str(group_id)]
+        in_group = text_of([as_reply(m) for m in tg.fake.bot_messages(group)[before:]])
+        assert "Ce que vous nous avez dit de la semaine en présentiel" in in_group
+        assert "Travaux de groupe" in in_group
+        offered = [m for m in tg.fake.bot_messages(tg.user("lea"))
+                   if "L’intégration du genre, étape par étape" in m.get("text", "")]
+        assert len(offered) == 2  # sent, then one nudge
+        assert "Une ressource pour aller plus loin" in offered[0]["text"]
+        opened = text_of(await tg.press("lea", "Lire"))
+        assert "Conception" in opened and "**" not in opened
+
+
+def as_reply(message: dict[str, object]) -> Reply:
+    from tests.harness_telegram import as_reply as telegram_reply
+
+    return telegram_reply(message, "group")

@@ -90,7 +90,8 @@ def text(res: Results, cohort: Cohort, language: str) -> str:
         kept = protect(groups, res.least, total_shown=True)
         merged = merged or kept.changed
         for label, members in sorted(kept.shown.items(), key=lambda g: -len(g[1])):
-            lines.append(f"   • {label}: {format_ratio(len(members) / len(values))}")
+            lines.append("   • " + _("{answer}: {share}").format(
+                answer=label, share=format_ratio(len(members) / len(values))))
         if kept.other:
             lines.append("   • " + _("other answers: {share}").format(
                 share=format_ratio(len(kept.other) / len(values))))

@@ -4,6 +4,7 @@ file. Scoped like /gaps: the facilitator's cohorts only."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -49,6 +50,11 @@ def gap_label(survey: Survey | None, tag: str, language: str) -> str:
         n = int(option)
         return options[n - 1] if 0 < n <= len(options) else tag
     text = survey.t(q.text, language)
+    # The scales all start alike ("How confident are you …"): what differs names the gap.
+    scales = [survey.t(x.text, language) for x in survey.questions if x.kind == "scale"]
+    common = os.path.commonprefix(scales) if len(scales) > 1 else ""
+    common = common[:common.rfind(" ") + 1]
+    text = text[len(common):] if common and text.startswith(common) else text
     return text if len(text) <= LABEL else text[:LABEL - 1].rstrip() + "…"
 
 
