@@ -283,8 +283,9 @@ async def test_on_telegram_the_group_gets_the_chart_and_a_resource_opens_by_butt
         posted = await tg.send("fac", "/feedback post")
         assert "is posted to its chats (1)" in text_of(posted)
         await s.outbox.wait_idle("telegram", limit=10)
-        [photo] = [c for c in tg.fake.calls_to("sendPhoto")
-                   if str(c.params.get("chat_id")) == str(group_id)]
+        photos = [c for c in tg.fake.calls_to("sendPhoto")
+                  if str(c.params.get("chat_id")) == str(group_id)]
+        assert len(photos) == 1  # the chart
         in_group = text_of([as_reply(m) for m in tg.fake.bot_messages(group)[before:]])
         assert "Ce que vous nous avez dit de la semaine en présentiel" in in_group
         assert "Travaux de groupe" in in_group

@@ -4,7 +4,6 @@ file. Scoped like /gaps: the facilitator's cohorts only."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -40,6 +39,16 @@ async def cohort_of(ctx: Context) -> Cohort | None:
     return mine[0] if len(mine) == 1 else allowed[0] if len(allowed) == 1 else None
 
 
+def _common_start(texts: list[str]) -> str:
+    """The characters every text starts with (two texts at least)."""
+    if len(texts) < 2:
+        return ""
+    first, last = min(texts), max(texts)
+    n = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b),
+             min(len(first), len(last)))
+    return first[:n]
+
+
 def gap_label(survey: Survey | None, tag: str, language: str) -> str:
     qid, _sep, option = tag.partition(":")
     q = survey.question(qid) if survey else None
@@ -52,7 +61,7 @@ def gap_label(survey: Survey | None, tag: str, language: str) -> str:
     text = survey.t(q.text, language)
     # The scales all start alike ("How confident are you …"): what differs names the gap.
     scales = [survey.t(x.text, language) for x in survey.questions if x.kind == "scale"]
-    common = os.path.commonprefix(scales) if len(scales) > 1 else ""
+    common = _common_start(scales)
     common = common[:common.rfind(" ") + 1]
     text = text[len(common):] if common and text.startswith(common) else text
     return text if len(text) <= LABEL else text[:LABEL - 1].rstrip() + "…"
