@@ -58,7 +58,6 @@ async def run() -> dict[str, float | int]:
     from bot.app import build_services
     from bot.scheduler import Firing
     from handlers.resources.drip import SEND, fire_plan, fire_send
-    from storage.post_learning import PostLearningStore
     from tests.harness import demo_cohort, make_config
 
     with tempfile.TemporaryDirectory() as folder:
@@ -68,7 +67,7 @@ async def run() -> dict[str, float | int]:
             t0 = time.perf_counter()
             await fill(services, services.clock.timestamp())
             filled = time.perf_counter() - t0
-            plan = await PostLearningStore(services.db).plan("demo", "resources")
+            plan = await services.post_learning.plan("demo", "resources")
             assert plan is not None and plan.schedule_id is not None
             schedule = await services.schedules.get(plan.schedule_id)
             assert schedule is not None

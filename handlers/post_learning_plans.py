@@ -7,18 +7,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.cohorts import Cohort
 from bot.config import CohortConfig
 from bot.model import ChatKind
 from bot.services import Services
-from storage.post_learning import PostLearningPlan, PostLearningStore
+from handlers.cohorts import Cohort
+from storage.post_learning import PostLearningPlan, PostLearningRepository
 from storage.schedules import NewSchedule
 
 log = logging.getLogger("bot.post_learning")
 
 
-def store_of(services: Services) -> PostLearningStore:
-    return PostLearningStore(services.db)
+def store_of(services: Services) -> PostLearningRepository:
+    return services.post_learning
 
 
 def settings(services: Services, cohort: Cohort) -> CohortConfig | None:

@@ -54,7 +54,7 @@ def _drip(row: object) -> Drip:
     return Drip(**values)
 
 
-class PostLearningStore:
+class PostLearningRepository:
     def __init__(self, db: Database):
         self.db = db
 

@@ -80,7 +80,7 @@ class Academy:
     animation: AnimationPlan = field(default_factory=AnimationPlan)
     # Post-learning resources for the pre-assessment's gaps: number -> language -> resource.
     resources: dict[int, dict[str, Resource]] = field(default_factory=dict)
-    # The surveys as the engine built them, once (bot/surveys.py fills it on first use).
+    # The surveys as the engine built them, once (handlers/surveys/engine.py fills it on first use).
     built_surveys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def unit_numbers(self) -> list[int]:

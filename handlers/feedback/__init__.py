@@ -12,7 +12,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from bot.authz import FACILITATOR
-from bot.cohorts import Cohort
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, format_datetime, rtl_marked, use_language
@@ -21,12 +20,12 @@ from bot.outbox import SCHEDULED
 from bot.scheduler import Firing
 from bot.scope import Reach
 from bot.services import Services
-from bot.survey_waves import reminder_days, scheduled_moment
 from bot.timeline import Planned
-from handlers.animation import targets
+from handlers.cohorts import Cohort
+from handlers.engagement import targets
 from handlers.feedback import summary
 from handlers.post_learning_plans import plan_moment, settings, store_of
-from handlers.surveys import pick_cohort
+from handlers.surveys import pick_cohort, reminder_days, scheduled_moment
 from storage.schedules import Schedule
 
 log = logging.getLogger("bot.feedback")

@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from bot import surveys as engine
-from bot.anonymity import minimum, protect
+from babel import Locale
+
 from bot.charts import bar_chart
-from bot.cohorts import Cohort
 from bot.exports import write_export
-from bot.i18n import _, format_number, format_ratio, ngettext
+from bot.i18n import _, active, format_number, format_ratio, ngettext
 from bot.model import Attachment
 from bot.services import Services
-from bot.survey_model import Survey
-from handlers.survey_reports import translated
-from handlers.unit_content import language_name
+from handlers.cohorts import Cohort
+from handlers.surveys import Survey, minimum, protect, survey_named, translated
 from storage.post_learning import Feedback
 from storage.surveys import Response
 
@@ -39,13 +37,21 @@ class Results:
 
 async def results(services: Services, cohort: Cohort) -> Results | None:
     """The cohort's assessment answers; None without an assessment survey."""
-    survey = engine.survey_named(services, ASSESSMENT)
+    survey = survey_named(services, ASSESSMENT)
     if survey is None:
         return None
-    repo = engine.repository(services)
+    repo = services.surveys
     wave = await repo.wave_for(ASSESSMENT, cohort.code)
     responses = await repo.responses([wave.id], survey.anonymous) if wave else []
     return Results(survey, responses, minimum(services))
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("anglais" for a French reader)."""
+    try:
+        return Locale.parse(code).get_display_name(active().locale) or code
+    except (ValueError, TypeError):
+        return code
 
 
 def _high(value: int, low: int, high: int) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from bot.content.academy import Academy
-from bot.survey_model import Survey
+from handlers.surveys import Survey
 from storage.surveys import Response
 
 

@@ -11,8 +11,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import surveys as engine
-from bot.cohorts import Cohort
 from bot.content.academy import Academy
 from bot.content.resources import Resource
 from bot.i18n import _, rtl_marked, use_language
@@ -20,14 +18,15 @@ from bot.model import Button, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing
 from bot.services import Services
-from bot.surveys import PRE_ASSESSMENT
 from bot.timeline import Planned
+from handlers.cohorts import Cohort
 from handlers.post_learning_plans import has_run, plan_moment, settings, store_of
 from handlers.resources.choice import for_participant
+from handlers.surveys import PRE_ASSESSMENT, survey_named
 from storage.post_learning import Drip
 from storage.schedules import NewSchedule, Schedule
 from storage.surveys import Response
-from storage.units import Member, UnitStore
+from storage.units import Member
 
 log = logging.getLogger("bot.resources")
 
@@ -82,8 +81,8 @@ async def plan_drips(services: Services) -> None:
 
 
 async def _pre_assessment(services: Services, cohort: Cohort) -> list[Response]:
-    survey = engine.survey_named(services, PRE_ASSESSMENT)
-    repo = engine.repository(services)
+    survey = survey_named(services, PRE_ASSESSMENT)
+    repo = services.surveys
     wave = await repo.wave_for(PRE_ASSESSMENT, cohort.code)
     if survey is None or wave is None or survey.anonymous:
         return []  # anonymous answers name nobody: no personal gaps
@@ -98,11 +97,11 @@ async def plan_participant(services: Services, cohort: Cohort, member: Member,
     store = store_of(services)
     if academy is None or await store.has_drip(member.participant_id, cohort.code):
         return 0
-    if await engine.repository(services).consent_declined(member.participant_id):
+    if await services.surveys.consent_declined(member.participant_id):
         return 0
     mine = next((r.answers for r in reversed(responses)
                  if r.participant_id == member.participant_id), None)
-    choices = for_participant(academy, engine.survey_named(services, PRE_ASSESSMENT), mine,
+    choices = for_participant(academy, survey_named(services, PRE_ASSESSMENT), mine,
                               responses, limit(services, cohort))
     participant = await services.participants.get(member.participant_id)
     zone = ZoneInfo(participant.timezone) if participant and participant.timezone \
@@ -127,7 +126,7 @@ async def fire_plan(services: Services, schedule: Schedule, firing: Firing) -> N
         return
     responses = await _pre_assessment(services, cohort)
     planned = 0
-    for member in await UnitStore(services.db).members(cohort.code):
+    for member in await services.units.members(cohort.code):
         planned += await plan_participant(services, cohort, member, responses,
                                           firing.occurrence.timestamp())
     log.info("resources of cohort %s: %d planned", cohort.code, planned)
@@ -137,7 +136,7 @@ async def on_enrolled(services: Services, cohort: Cohort, participant_id: int) -
     """A newcomer after the choosing day gets their resources too."""
     if services.academy is None or not await has_run(services, cohort, "resources"):
         return
-    member = await UnitStore(services.db).member(participant_id)
+    member = await services.units.member(participant_id)
     if member is not None and await plan_participant(
             services, cohort, member, await _pre_assessment(services, cohort),
             services.clock.timestamp()):
@@ -161,7 +160,7 @@ async def _target(services: Services, schedule: Schedule
     if academy is None or cohort is None or number not in academy.resources:
         return None
     drip = await store_of(services).drip(pid, cohort.code, number)
-    member = await UnitStore(services.db).member(pid)
+    member = await services.units.member(pid)
     if drip is None or member is None:
         return None
     return cohort, drip, member, academy

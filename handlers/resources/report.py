@@ -7,18 +7,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot import surveys as engine
-from bot.anonymity import minimum
-from bot.cohorts import Cohort
 from bot.content.resources import HELPED_QUESTION
 from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import _, format_number, ngettext
-from bot.survey_model import Survey
-from bot.surveys import PRE_ASSESSMENT
+from handlers.cohorts import Cohort
 from handlers.post_learning_plans import store_of
 from handlers.resources.choice import answering, personal_gaps
 from handlers.resources.drip import localized
+from handlers.surveys import PRE_ASSESSMENT, Survey, minimum, survey_named
 from storage.post_learning import Drip
 from storage.surveys import Response
 
@@ -69,8 +66,8 @@ def gap_label(survey: Survey | None, tag: str, language: str) -> str:
 
 async def _responses(ctx: Context, name: str, cohort: Cohort) -> tuple[Survey | None,
                                                                          list[Response]]:
-    survey = engine.survey_named(ctx.services, name)
-    repo = engine.repository(ctx.services)
+    survey = survey_named(ctx.services, name)
+    repo = ctx.services.surveys
     wave = await repo.wave_for(name, cohort.code)
     if survey is None or wave is None:
         return survey, []
