@@ -1,4 +1,4 @@
--- 0018: typed intent instead of dedupe-key parsing, and conversations as one registry
+-- 0019: typed intent instead of dedupe-key parsing, and conversations as one registry
 -- (issue 14 items 4 and 5).
 
 -- A message that may go out merged with others for the same chat (relayed copies); it was
