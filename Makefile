@@ -25,12 +25,12 @@ run: $(STAMP) compile-locales
 
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4
 
 # The same suite on PostgreSQL: the fixtures start a throwaway server of the distribution's
 # (tests/postgres_server.py); tests of SQLite itself are skipped, with their reason.
 test-postgres: $(STAMP) compile-locales postgres-server
-	BOT_TEST_BACKEND=postgres $(PY) -m pytest -q -rs
+	BOT_TEST_BACKEND=postgres $(PY) -m pytest -q -n 4 -rs
 
 postgres-server:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \

@@ -21,26 +21,35 @@ so workers claim in parallel):
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from storage.outbox import Claimed, OutboxRepository
+from storage.db import Database
 
 
-async def claim_shared(repo: OutboxRepository, platform: str, now: float,
+class SharedQueue(Protocol):
+    """What a claim needs of the outbox repository (storage/outbox.py)."""
+
+    db: Database
+    worker: str
+    lease: float
+    chat_gaps: dict[str, float]
+    send_intervals: dict[str, float]
+    expired_checked_at: float
+
+
+async def claim_shared(repo: SharedQueue, columns: str, platform: str, now: float,
                        exclude_chats: set[str] | frozenset[str] = frozenset(),
-                       merge_prefix: str | None = None) -> Claimed:
-    from storage.outbox import _COLUMNS, _STARTS_WITH, Claimed, OutboxItem, like_prefix
-
+                       count_mergeable: bool = False) -> dict[str, Any] | None:
+    """The claimed row (as `columns`, then `more` and `mergeable_count`), or None."""
     skip = ""
     if exclude_chats:
         skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
     mergeable, merge_params = "0", ()
-    if merge_prefix is not None:
+    if count_mergeable:
         mergeable = ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
                      "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
-                     f"AND m.not_before <= ? AND m.id != outbox.id AND {_STARTS_WITH})")
-        merge_params = (now, like_prefix(merge_prefix))
+                     "AND m.not_before <= ? AND m.id != outbox.id AND m.mergeable = 1)")
+        merge_params = (now,)
     if not repo.expired_checked_at <= now < repo.expired_checked_at + 1.0:
         await repo.db.execute(
             "UPDATE outbox SET status = 'pending', claimed_by = NULL "
@@ -54,7 +63,7 @@ async def claim_shared(repo: OutboxRepository, platform: str, now: float,
             "ORDER BY h.priority, h.id LIMIT 1)")
     paced = ("NOT EXISTS (SELECT 1 FROM outbox AS r WHERE r.platform = outbox.platform "
              "AND r.chat_id = outbox.chat_id AND r.status = 'sent' AND r.sent_at > ?)")
-    returned = ", ".join(f"outbox.{c.strip()}" for c in _COLUMNS.split(","))
+    returned = ", ".join(f"outbox.{c.strip()}" for c in columns.split(","))
     row = await repo.db.fetchone(
         "WITH picked AS (SELECT id FROM outbox WHERE platform = ? AND status = 'pending' "
         f"AND not_before <= ?{skip} AND {head} AND {paced} "
@@ -63,12 +72,12 @@ async def claim_shared(repo: OutboxRepository, platform: str, now: float,
         f"claimed_until = ? FROM picked WHERE outbox.id = picked.id RETURNING {returned}, "
         "EXISTS (SELECT 1 FROM outbox AS o WHERE o.platform = ? AND o.status = 'pending' "
         "AND o.not_before <= ? AND o.chat_id != outbox.chat_id"
-        f"{skip.replace('chat_id', 'o.chat_id')}) AS more, {mergeable} AS mergeable",
+        f"{skip.replace('chat_id', 'o.chat_id')}) AS more, {mergeable} AS mergeable_count",
         (platform, now, *exclude_chats, repo.worker, now,
          now - repo.chat_gaps.get(platform, 0.0),
          repo.worker, now + repo.lease, platform, now, *exclude_chats, *merge_params))
     if row is None:
-        return Claimed(None)
+        return None
     if interval := repo.send_intervals.get(platform, 0.0):
         # The database's clock, not the workers' (theirs may differ, and `now` was read
         # before this sender waited for its turn to claim).
@@ -79,6 +88,4 @@ async def claim_shared(repo: OutboxRepository, platform: str, now: float,
             "RETURNING next_at - EXTRACT(EPOCH FROM clock_timestamp())", (platform, interval))
         if wait is not None and float(wait[0]) > 0:  # the platform's next free moment
             await asyncio.sleep(float(wait[0]))
-    fields = dict(row)
-    more, mergeable_count = bool(fields.pop("more")), int(fields.pop("mergeable"))
-    return Claimed(OutboxItem(**fields), more, mergeable_count)
+    return dict(row)
