@@ -11,7 +11,9 @@ those small things for PostgreSQL, so that a new query or migration needs no sec
 - `? IS NULL` reads the parameter as text (PostgreSQL cannot tell its type otherwise);
 - `rowid` becomes `ctid` (a row's physical address: enough to name one row in a statement);
 - `MAX(a, b)` / `MIN(a, b)` (SQLite's scalar forms) become `GREATEST` / `LEAST`;
-- `json_extract(column, '$.a.b')` becomes `(column::jsonb #>> '{a,b}')` (text);
+- `json_extract(column, '$.a.b')` becomes `(column::jsonb #>> '{a,b}')`: always text (SQLite
+  gives a number as a number), so compare it with text, or read a whole object and decode
+  it in Python;
 - in casts and in DDL, INTEGER is 64-bit (BIGINT), REAL is DOUBLE PRECISION, BLOB is BYTEA,
   and `INTEGER PRIMARY KEY` is an identity column (SQLite's rowid alias);
 - `WITHOUT ROWID` and `BEGIN IMMEDIATE` lose what PostgreSQL has no use for.

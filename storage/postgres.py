@@ -56,10 +56,12 @@ def _number(text: str) -> int | float:
 
 
 def _text(value: object) -> str:
-    """SQLite stores what it is given in a TEXT column; so does this, as text."""
+    """SQLite stores what it is given in a TEXT column; so does this, as text. PostgreSQL's
+    text cannot hold NUL: a NUL (only hostile input has one) becomes U+FFFD."""
     if isinstance(value, bool):
         return str(int(value))
-    return value if isinstance(value, str) else str(value)
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 class PgCursor:

@@ -218,14 +218,15 @@ class UnitStore:
         """(unit, attempt, question) when the bot's newest message in this private chat is
         a knowledge-check question to this participant (its tag, in the outbox payload, is
         of `kind` with refs [unit, attempt, question]): what they type next answers it."""
+        # The whole tag, decoded here: its values keep their JSON types on both databases.
         row = await self.db.fetchone(
-            "SELECT json_extract(payload, '$.tag.kind') AS kind, "
-            "json_extract(payload, '$.tag.participant') AS participant, "
-            "json_extract(payload, '$.tag.refs') AS refs FROM outbox "
+            "SELECT json_extract(payload, '$.tag') AS tag FROM outbox "
             "WHERE platform = ? AND chat_id = ? ORDER BY id DESC LIMIT 1", (platform, chat_id))
-        if row is None or row["kind"] != kind or row["participant"] != participant_id:
+        tag = json.loads(row["tag"]) if row is not None and row["tag"] else None
+        if not isinstance(tag, dict) or tag.get("kind") != kind \
+                or tag.get("participant") != participant_id:
             return None
-        refs = json.loads(row["refs"] or "[]")
+        refs = tag.get("refs") or []
         if len(refs) != 3 or not all(isinstance(r, int) for r in refs):
             return None
         return int(refs[0]), int(refs[1]), int(refs[2])

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from bot.app import FEATURES
 from bot.model import ChatRef, OutboundMessage
 from handlers.surveys import engine
@@ -110,6 +112,7 @@ async def test_the_owner_survives_a_restart(tmp_path: Path) -> None:
         assert "Nothing was deleted" in replies
 
 
+@pytest.mark.sqlite_only("upgrades an SQLite file written before migration 0019")
 async def test_a_question_asked_before_the_upgrade_still_takes_its_answer(
         tmp_path: Path) -> None:
     payload = OutboundMessage(ChatRef("console", "ana"), "Delete everything?").to_json()
