@@ -37,13 +37,17 @@ from bot.translation import build_translator
 from bot.translation.cache import TranslationCache
 from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
+from bot.web.access import WebAccess, signing_key
+from bot.web.server import WebServer
 from handlers import (
     admin,
     animation,
     announcements,
     assessment,
     bridges,
+    catalogue,
     cohorts,
+    dashboard,
     facilitation_roles,
     linking,
     onboarding,
@@ -78,7 +82,7 @@ log = logging.getLogger("bot.app")
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
     bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
-    animation, stats,
+    animation, stats, dashboard, catalogue,
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
@@ -132,6 +136,7 @@ async def _wire(config: Config, db: Database, clock: Clock,
         cohorts=await Cohorts.load(config, EnrolmentRepository(db),
                                    clock.now().astimezone(ZoneInfo(config.bot.timezone)).date()),
         academy=load_content(config),
+        web=web_access(config, clock),
     )
     services.cohorts.on_enrolled.extend(registry.enrolled)
 
@@ -145,6 +150,16 @@ async def _wire(config: Config, db: Database, clock: Clock,
     for hook in registry.startup:
         await hook(services)
     return services
+
+
+def web_access(config: Config, clock: Clock) -> WebAccess | None:
+    web = config.web
+    if not web.enabled:
+        return None
+    return WebAccess(signing_key(os.environ), clock,
+                     web.public_url or f"http://{web.host}:{web.port}",
+                     idle_seconds=web.session_idle_minutes * 60.0,
+                     secure_cookies=web.public_url.startswith("https://"))
 
 
 def load_content(config: Config) -> Academy | None:
@@ -195,6 +210,7 @@ class Bot:
     # Platforms hand their events to the lanes: chats concurrently, each chat in order.
     lanes: ChatLanes
     adapters: list[PlatformAdapter] = field(default_factory=list)
+    web: WebServer | None = None  # the web side, when [web] is enabled and its port opened
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     @classmethod
@@ -205,7 +221,11 @@ class Bot:
             await services.scheduler.start(services)
         dispatcher = Dispatcher(services)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
-        return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
+        bot = cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
+        if services.web is not None:
+            server = WebServer(services, services.web, services.registry.web)
+            bot.web = server if await server.start() else None
+        return bot
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
@@ -246,7 +266,10 @@ class Bot:
         return task
 
     async def close(self) -> None:
-        """Shut down in reverse order: platforms, then delivery, then the database."""
+        """Shut down in reverse order: web pages and platforms, then delivery, then the
+        database."""
+        if self.web is not None:
+            await self.web.stop()
         await self.services.scheduler.stop()
         for task in self._connectors:
             task.cancel()

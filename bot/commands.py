@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.i18n import _
 from bot.scope import Reach
+from bot.web.routes import WebRoutes
 
 if TYPE_CHECKING:
     from bot.cohorts import EnrolHandler
@@ -92,6 +93,8 @@ class CommandRegistry:
     consent_events: set[int] = field(default_factory=set)
     # What each feature plans to send a cohort, for `python -m bot timeline`.
     timeline: list[TimelineSource] = field(default_factory=list)
+    # Pages of the web side (bot/web/), served when [web] is enabled.
+    web: WebRoutes = field(default_factory=WebRoutes)
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:

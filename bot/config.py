@@ -7,6 +7,7 @@ from the environment, see `Secrets`).
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -54,6 +55,16 @@ def _ids_as_strings(value: Any) -> Any:
     if isinstance(value, list):
         return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
     return value
+
+
+_PUBLIC_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?")
+
+
+def _check_public_url(url: str) -> str:
+    if url and not _PUBLIC_URL.fullmatch(url):
+        raise ValueError(f"{url!r} is not an http:// or https:// address without query or "
+                         f"fragment, e.g. 'https://bot.example.org'")
+    return url.rstrip("/")
 
 
 Language = Annotated[str, AfterValidator(_check_language)]
@@ -217,6 +228,17 @@ class QuotasSection(Section):
     practices_waiting_per_participant: int = Field(default=5, ge=1, le=1000)
 
 
+class WebSection(Section):
+    """The web side (bot/web/): the facilitators' dashboard and the public catalogue."""
+
+    enabled: bool = False
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # The address people open, as links in chat show it; empty: http://host:port.
+    public_url: Annotated[str, AfterValidator(_check_public_url)] = ""
+    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -229,6 +251,7 @@ class Config(Section):
     content: ContentSection = ContentSection()
     surveys: SurveysSection = SurveysSection()
     quotas: QuotasSection = QuotasSection()
+    web: WebSection = WebSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 

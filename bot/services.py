@@ -15,6 +15,7 @@ from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
 from bot.relay import Relay
 from bot.scheduler import Scheduler
+from bot.web.access import WebAccess
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
@@ -43,6 +44,7 @@ class Services:
     scheduler: Scheduler
     cohorts: Cohorts
     academy: Academy | None  # None: no course content configured (or it cannot be read)
+    web: WebAccess | None = None  # login links and sessions; None: [web] is not enabled
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"

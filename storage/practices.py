@@ -123,6 +123,24 @@ class PracticeRepository:
             f"SELECT {_COLUMNS} FROM practices WHERE status = ? ORDER BY id", (status,))
         return [Practice(**dict(r)) for r in rows]
 
+    async def approved_count(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM practices WHERE status = 'approved'")
+        return int(row[0]) if row else 0
+
+    async def translations_of(self, practice_ids: list[int], language: str
+                              ) -> dict[int, Translation]:
+        """The stored `language` translations of these practices, by practice."""
+        if not practice_ids:
+            return {}
+        marks = ", ".join("?" for _ in practice_ids)
+        rows = await self.db.fetchall(
+            f"SELECT practice_id, {', '.join(FIELDS)}, source_sha256, origin "
+            f"FROM practice_translations WHERE language = ? AND practice_id IN ({marks})",
+            (language, *practice_ids))
+        return {r["practice_id"]: Translation(r["practice_id"], language,
+                                              {f: r[f] for f in FIELDS}, r["source_sha256"],
+                                              r["origin"]) for r in rows}
+
     async def unfinished_of(self, author_id: int) -> Practice | None:
         """An author's practice that is still theirs to work on (a draft or a returned one)."""
         row = await self.db.fetchone(
@@ -193,14 +211,14 @@ class PracticeRepository:
     async def delete(self, practice_id: int) -> None:
         await self.db.execute("DELETE FROM practices WHERE id = ?", (practice_id,))
 
-    async def search(self, words: str, limit: int = 20) -> list[Practice]:
+    async def search(self, words: str, limit: int = 20, offset: int = 0) -> list[Practice]:
         """Approved practices matching every word, in the original or any translation, best
         match first. Empty words: every approved practice, oldest first."""
         query = fts_query(words)
         if query is None:
             rows = await self.db.fetchall(
                 f"SELECT {_COLUMNS} FROM practices WHERE status = 'approved' ORDER BY id "
-                "LIMIT ?", (limit,))
+                "LIMIT ? OFFSET ?", (limit, offset))
         else:
             rows = await self.db.fetchall(
                 f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "
@@ -208,8 +226,8 @@ class PracticeRepository:
                 "  SELECT practice_id, MIN(rank) AS best FROM practices_fts "
                 "  WHERE practices_fts MATCH ? GROUP BY practice_id"
                 ") m ON m.practice_id = p.id "
-                "WHERE p.status = 'approved' ORDER BY m.best, p.id LIMIT ?",
-                (query, limit))
+                "WHERE p.status = 'approved' ORDER BY m.best, p.id LIMIT ? OFFSET ?",
+                (query, limit, offset))
         return [Practice(**dict(r)) for r in rows]
 
     # --- drafts ------------------------------------------------------------------------
