@@ -25,6 +25,7 @@ run: $(STAMP) compile-locales
 
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
+	sh tests/browser/ensure_chromium.sh
 	$(PY) -m pytest -q
 
 check: $(STAMP) compile-locales

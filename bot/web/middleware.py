@@ -20,8 +20,9 @@ SECURITY_HEADERS = {
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # A login link's token must not leak to another site through the Referer header.
-    "Referrer-Policy": "no-referrer",
+    # A login link's token must not leak to another site through the Referer header
+    # ("no-referrer" would also make Chromium send `Origin: null` with our own forms).
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
