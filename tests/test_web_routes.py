@@ -189,9 +189,16 @@ async def test_progress_page_chart_table_and_csv(tmp_path: Path) -> None:
     async with site(tmp_path) as w:
         await w.h.send("ana", "/join demo", language="en")
         await w.h.send("=HYPERLINK(1)", "/join demo", language="en")
+        await w.h.send("ana", "/unit 1", language="en")
         await w.login("fac")
         page = await w.page("/dashboard/cohorts/demo")
         assert "Enrolled: 2" in page
+        # The same figures as /progress in chat.
+        [chat] = [r.text for r in await w.h.send("fac", "/progress demo", language="en")
+                  if r.chat_id == "fac"]
+        assert "opened 1/2, passed 0/2" in chat.splitlines()[1]
+        row = re.search(r"<th scope=\"row\">1\. What South-South.*?</tr>", page, re.S)
+        assert row and re.findall(r'class="num">([^<]*)<', row.group(0)) == ["1/2", "0/2", "–"]
         assert '<svg class="chart"' in page and 'aria-hidden="true"' in page
         assert "<table>" in page and "1. What South-South and triangular cooperation is" in page
         response = await w.client.get("/dashboard/cohorts/demo/progress.csv")

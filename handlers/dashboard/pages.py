@@ -20,9 +20,9 @@ from bot.services import Services
 from bot.web.pages import csv_response, facilitator, language_of, not_found, render, services_of
 from bot.web.svg import Series, bar_chart
 from handlers.admin import entries_in_scope
-from handlers.progress import figures, progress_rows
+from handlers.progress import progress_rows
 from handlers.unit_content import localized, release_at
-from storage.units import UnitStore
+from storage.units import UnitStore, UnitTotals
 
 AUDIT_LINES = 100
 
@@ -64,11 +64,9 @@ async def _cohort(request: web.Request, participant_id: int) -> Cohort:
 async def unit_rows(s: Services, cohort: Cohort, language: str, now: datetime
                     ) -> tuple[int, list[UnitRow]]:
     academy = s.academy
-    store = UnitStore(s.db)
-    members = await store.members(cohort.code, reachable_only=False)
+    enrolled, totals = await UnitStore(s.db).cohort_totals(cohort.code)
     if academy is None:
-        return len(members), []
-    progress = await store.progress_of_cohort(cohort.code)
+        return enrolled, []
     rows = []
     for number in academy.unit_numbers():
         found = localized(academy, number, language, cohort.default_language)
@@ -78,13 +76,13 @@ async def unit_rows(s: Services, cohort: Cohort, language: str, now: datetime
         unit = found[0]
         if at > now:
             rows.append(UnitRow(number, unit.title, format_datetime(at, cohort.zone), 0, 0,
-                                len(members), "–"))
+                                enrolled, "–"))
             continue
-        f = figures(members, progress, number)
+        f = totals.get(number, UnitTotals(number, 0, 0, None))
         average = (f"{format_number(round(f.average, 1))}/{len(unit.questions)}"
                    if f.average is not None else "–")
-        rows.append(UnitRow(number, unit.title, "", f.opened, f.passed, f.enrolled, average))
-    return len(members), rows
+        rows.append(UnitRow(number, unit.title, "", f.opened, f.passed, enrolled, average))
+    return enrolled, rows
 
 
 async def cohort(request: web.Request) -> web.StreamResponse:
