@@ -165,7 +165,8 @@ async def measure() -> dict[str, Any]:
             current = [""]
             app = build_app(s, s.web, s.registry.web)
             app.middlewares.insert(0, timing(samples, current))
-            pages = ["/dashboard", "/dashboard/cohorts/c1", "/dashboard/practices",
+            pages = ["/dashboard", "/dashboard/cohorts/c1",
+                     "/dashboard/cohorts/c1/surveys/pre-assessment", "/dashboard/practices",
                      "/dashboard/audit", "/practices", "/practices?q=cooperative+women",
                      "/practices?q=coopérative&lang=fr", "/practices/250",
                      "/practices/250?lang=ar", "/practices.json",

@@ -24,6 +24,7 @@ from bot.web.server import build_app
 from handlers.practice_template import repository
 from storage.practices import FIELDS
 from tests.harness import ConsoleHarness, demo_cohort, make_config, open_console
+from tests.test_assessment import pre_assess
 from tests.test_authorization import COHORT_A, COHORT_B, build_world
 from tests.test_practices import AMINA, submitted_practice
 
@@ -386,3 +387,31 @@ def test_routes_cannot_be_registered_twice() -> None:
     registry.web.get("/x", broken_page, "x")
     with pytest.raises(ValueError, match="twice"):
         registry.web.get("/y", broken_page, "x")
+
+
+async def test_needs_and_survey_results_of_a_cohort(tmp_path: Path) -> None:
+    async with site(tmp_path) as w:
+        for user, language in (("ana", "en"), ("bea", "fr"), ("cid", "es")):
+            await w.h.send(user, "/join demo", language=language)
+            await pre_assess(w.h, user)
+        await w.login("fac")
+        page = await w.page("/dashboard/cohorts/demo")
+        needs = page[page.index('id="needs"'):page.index('id="surveys"')]
+        ranked = re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', needs)
+        # Lowest average confidence first, as /gaps ranks them.
+        assert "finding partners" in ranked[0][0] and ranked[0][1] == "1.3/5", ranked
+        assert "designing" in ranked[1][0], ranked
+        surveys = page[page.index('id="surveys"'):]
+        assert "/dashboard/cohorts/demo/surveys/pre-assessment" in surveys
+        assert re.search(r'class="num">3</td><td class="num">3</td><td class="num">3 \(100%\)',
+                         surveys), surveys
+        results = await w.page("/dashboard/cohorts/demo/surveys/pre-assessment")
+        assert "3 responses" in results and "Medir resultados" in results
+        assert results.count('<svg class="chart"') >= 8
+        response = await w.client.get(
+            "/dashboard/cohorts/demo/surveys/pre-assessment/answers.csv")
+        body = (await response.read()).decode("utf-8-sig")
+        assert response.status == 200 and len(body.splitlines()) == 4
+        assert "Trouver des financements" in body
+        await w.page("/dashboard/cohorts/demo/surveys/nope", 404)
+        await w.page("/dashboard/cohorts/demo/surveys/impact", 404)  # not sent yet

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.commands import Command, CommandRegistry
 from bot.i18n import N_
 from bot.scope import Reach
-from handlers.dashboard import login, pages, review
+from handlers.dashboard import login, pages, review, surveys
 from handlers.dashboard.command import dashboard_command
 
 
@@ -26,6 +26,10 @@ def setup(registry: CommandRegistry) -> None:
     web.get("/dashboard/cohorts/{code}", pages.cohort, "dashboard-cohort")
     web.get("/dashboard/cohorts/{code}/progress.csv", pages.progress_csv,
             "dashboard-progress-csv")
+    web.get("/dashboard/cohorts/{code}/surveys/{name}", surveys.results,
+            "dashboard-survey")
+    web.get("/dashboard/cohorts/{code}/surveys/{name}/answers.csv", surveys.results_csv,
+            "dashboard-survey-csv")
     web.get("/dashboard/audit", pages.audit, "dashboard-audit")
     web.get("/dashboard/audit.csv", pages.audit_csv, "dashboard-audit-csv")
     web.get("/dashboard/practices", review.queue, "dashboard-practices")

@@ -20,7 +20,10 @@ from bot.services import Services
 from bot.web.pages import csv_response, facilitator, language_of, not_found, render, services_of
 from bot.web.svg import Series, bar_chart
 from handlers.admin import entries_in_scope
+from handlers.dashboard.common import cohort_of
+from handlers.dashboard.surveys import needs, statuses
 from handlers.progress import progress_rows
+from handlers.survey_reports import shown_from
 from handlers.unit_content import localized, release_at
 from storage.units import UnitStore, UnitTotals
 
@@ -52,15 +55,6 @@ async def home(request: web.Request) -> web.StreamResponse:
     return render(request, "dashboard/home.html", {"cohorts": cohorts, "counts": counts})
 
 
-async def _cohort(request: web.Request, participant_id: int) -> Cohort:
-    s = services_of(request)
-    code = request.match_info["code"]
-    found = [c for c in await s.cohorts.facilitated_by(s, participant_id) if c.code == code]
-    if not found:
-        raise not_found()
-    return found[0]
-
-
 async def unit_rows(s: Services, cohort: Cohort, language: str, now: datetime
                     ) -> tuple[int, list[UnitRow]]:
     academy = s.academy
@@ -87,7 +81,7 @@ async def unit_rows(s: Services, cohort: Cohort, language: str, now: datetime
 
 async def cohort(request: web.Request) -> web.StreamResponse:
     session, _scope = await facilitator(request)
-    found = await _cohort(request, session.participant_id)
+    found = await cohort_of(request, session.participant_id)
     s = services_of(request)
     pack = language_of(request)
     enrolled, rows = await unit_rows(s, found, pack.code, s.clock.now())
@@ -97,13 +91,20 @@ async def cohort(request: web.Request) -> web.StreamResponse:
         [Series("opened", [r.opened / r.enrolled if r.enrolled else 0 for r in released]),
          Series("passed", [r.passed / r.enrolled if r.enrolled else 0 for r in released])],
         rtl=pack.rtl) if released else None
+    gaps = await needs(s, found, pack.code)
+    gaps_chart = bar_chart([row.question for row in gaps.rows],
+                           [Series("answers", [row.share for row in gaps.rows])],
+                           rtl=pack.rtl) if gaps and gaps.rows else None
     return render(request, "dashboard/cohort.html", {
-        "cohort": found, "enrolled": enrolled, "rows": rows, "chart": chart})
+        "cohort": found, "enrolled": enrolled, "rows": rows, "chart": chart,
+        "surveys": await statuses(s, found, pack.code), "gaps": gaps,
+        "gaps_chart": gaps_chart,
+        "hidden_note": shown_from(s.config.surveys.anonymous_min_group)})
 
 
 async def progress_csv(request: web.Request) -> web.StreamResponse:
     session, _scope = await facilitator(request)
-    found = await _cohort(request, session.participant_id)
+    found = await cohort_of(request, session.participant_id)
     s = services_of(request)
     if s.academy is None:
         raise not_found()

@@ -14,6 +14,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
 
 from tests.harness import ConsoleHarness, demo_cohort, open_console
+from tests.test_assessment import pre_assess
 from tests.test_practices import AMINA, submitted_practice
 
 LINK = re.compile(r"https?://\S+/dashboard/login\?t=\S+")
@@ -136,11 +137,14 @@ async def test_the_main_pages_pass_axe(tmp_path: Path, browser: Browser) -> None
     async with visit(tmp_path, browser) as v:
         await submitted_practice(v.h)
         await v.h.send("ana", "/join demo", language="en")
+        await pre_assess(v.h, "ana")
         await v.log_in()
         axe = Axe()
         found = {}
         for path in ("/practices", "/practices/1", "/practices/1?lang=ar", "/practices?lang=fr",
                      "/dashboard?lang=en", "/dashboard/cohorts/demo",
+                     "/dashboard/cohorts/demo?lang=ar",
+                     "/dashboard/cohorts/demo/surveys/pre-assessment",
                      "/dashboard/practices", "/dashboard/audit", "/nothing-here"):
             await v.page.goto(v.base + path)
             results = await axe.run(v.page)
