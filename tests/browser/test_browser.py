@@ -72,7 +72,7 @@ async def test_a_cohorts_progress_page(tmp_path: Path, browser: Browser) -> None
         chart = v.page.locator("svg.chart")
         assert await chart.is_visible()
         assert (await chart.bounding_box() or {}).get("width", 0) > 200
-        rows = v.page.get_by_role("table").get_by_role("row")
+        rows = v.page.get_by_role("table", name="Progress per unit").get_by_role("row")
         assert await rows.count() == 1 + 5  # the header and the five units
         first = await rows.nth(1).inner_text()
         assert "What South-South and triangular cooperation is" in first and "0/3" in first
