@@ -25,8 +25,9 @@ from handlers.practice_template import repository
 from storage.practices import FIELDS
 from tests.harness import ConsoleHarness, demo_cohort, make_config, open_console
 from tests.test_assessment import pre_assess
-from tests.test_authorization import COHORT_A, COHORT_B, build_world
+from tests.test_authorization import COHORT_A, COHORT_B, MARK, build_world
 from tests.test_practices import AMINA, submitted_practice
+from tests.test_surveys import answer_impact_ana
 
 WEB = {"enabled": True, "port": 0}
 LINK = re.compile(r"(https?://\S+)/dashboard/login\?t=(\S+)")
@@ -232,6 +233,8 @@ async def test_a_cohort_facilitator_sees_nothing_of_another_cohort(tmp_path: Pat
         assert practice is not None and practice.status == "submitted"
         audit = await w.page("/dashboard/audit")
         assert "ana" not in audit and "chief" not in audit and "bfac" in audit
+        outreach = await w.page("/dashboard/interviews")
+        assert MARK not in outreach and "No interview time is planned" in outreach
         exported = await (await w.client.get("/dashboard/practices.csv")).text()
         assert "waiting" not in exported and "approved" not in exported.splitlines()[1:]
         # The facilitator of every cohort sees both.
@@ -239,6 +242,8 @@ async def test_a_cohort_facilitator_sees_nothing_of_another_cohort(tmp_path: Pat
         await w.login("chief")
         assert "/dashboard/cohorts/a" in await w.page("/dashboard")
         assert f"#{world.submitted} ·" in await w.page("/dashboard/practices")
+        outreach = await w.page("/dashboard/interviews")
+        assert f"{MARK} news for everyone" in outreach and "No interview time" not in outreach
 
 
 async def test_approving_on_the_page_publishes_it_like_the_chat_command(tmp_path: Path
@@ -415,3 +420,24 @@ async def test_needs_and_survey_results_of_a_cohort(tmp_path: Path) -> None:
         assert "Trouver des financements" in body
         await w.page("/dashboard/cohorts/demo/surveys/nope", 404)
         await w.page("/dashboard/cohorts/demo/surveys/impact", 404)  # not sent yet
+
+
+async def test_interviews_and_announcements(tmp_path: Path) -> None:
+    async with site(tmp_path) as w:
+        h = w.h
+        await h.send("ana", "/join demo", language="en")
+        await h.send("fac", "/survey start impact")
+        await answer_impact_ana(h)
+        day = (h.bot.services.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d")
+        added = await h.send("fac", f"/slots add {day} 10:00, {day} 11:00")
+        [first, _second] = next(r.buttons for r in added if r.chat_id == "ana")
+        await h.press("ana", first)
+        await h.send("fac", "/announce Reading week starts Monday || fr: Semaine de lecture")
+        await w.login("fac")
+        page = await w.page("/dashboard/interviews")
+        shortlist = page[page.index('id="shortlist"'):page.index('id="times"')]
+        assert "<th scope=\"row\">ana</th>" in shortlist and "interview booked:" in shortlist
+        times = page[page.index('id="times"'):page.index('id="announcements"')]
+        assert times.count("<tr>") == 3 and "booked by ana" in times and "free" in times
+        sent = page[page.index('id="announcements"'):]
+        assert "Reading week starts Monday" in sent and "Semaine" not in sent

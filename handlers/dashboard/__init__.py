@@ -1,5 +1,6 @@
 """The facilitators' web dashboard: /dashboard in chat sends a one-time login link; the
-pages show each cohort's progress, the practice review queue (approve or return, the same
+pages show each cohort's progress, needs and surveys, the interviews and announcements,
+the practice review queue (approve or return, the same
 path as /practice approve|return) and the audit log, each downloadable as CSV."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 from bot.commands import Command, CommandRegistry
 from bot.i18n import N_
 from bot.scope import Reach
-from handlers.dashboard import login, pages, review, surveys
+from handlers.dashboard import interviews, login, pages, review, surveys
 from handlers.dashboard.command import dashboard_command
 
 
@@ -30,6 +31,7 @@ def setup(registry: CommandRegistry) -> None:
             "dashboard-survey")
     web.get("/dashboard/cohorts/{code}/surveys/{name}/answers.csv", surveys.results_csv,
             "dashboard-survey-csv")
+    web.get("/dashboard/interviews", interviews.interviews, "dashboard-interviews")
     web.get("/dashboard/audit", pages.audit, "dashboard-audit")
     web.get("/dashboard/audit.csv", pages.audit_csv, "dashboard-audit-csv")
     web.get("/dashboard/practices", review.queue, "dashboard-practices")

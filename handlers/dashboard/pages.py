@@ -41,7 +41,7 @@ class UnitRow:
     average: str
 
 
-async def _zone(services: Services, participant_id: int) -> ZoneInfo:
+async def zone_of(services: Services, participant_id: int) -> ZoneInfo:
     """The facilitator's own time zone, else the bot's."""
     person = await services.participants.get(participant_id)
     return ZoneInfo(person.timezone) if person and person.timezone else services.default_zone()
@@ -115,7 +115,7 @@ async def progress_csv(request: web.Request) -> web.StreamResponse:
 async def _audit_lines(s: Services, scope: FacilitatorScope, participant_id: int
                        ) -> list[tuple[str, str, str, str, str]]:
     entries = await entries_in_scope(s.audit, scope, AUDIT_LINES)
-    zone = await _zone(s, participant_id)
+    zone = await zone_of(s, participant_id)
     names: dict[int, str] = {}
     for pid in {e.actor_participant_id for e in entries} - {None}:
         assert pid is not None

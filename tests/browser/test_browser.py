@@ -145,7 +145,8 @@ async def test_the_main_pages_pass_axe(tmp_path: Path, browser: Browser) -> None
                      "/dashboard?lang=en", "/dashboard/cohorts/demo",
                      "/dashboard/cohorts/demo?lang=ar",
                      "/dashboard/cohorts/demo/surveys/pre-assessment",
-                     "/dashboard/practices", "/dashboard/audit", "/nothing-here"):
+                     "/dashboard/practices", "/dashboard/interviews", "/dashboard/audit",
+                     "/nothing-here"):
             await v.page.goto(v.base + path)
             results = await axe.run(v.page)
             if results.violations_count:
