@@ -20,10 +20,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import FEATURES, Bot
 from bot.commands import CommandRegistry
 from bot.config import ConfigError, parse_config
+from bot.content.practices import read_practice
+from bot.content.units import Problems
 from bot.web.server import build_app
 from handlers.practice_template import repository
 from storage.practices import FIELDS
-from tests.harness import ConsoleHarness, demo_cohort, make_config, open_console
+from tests.harness import REPO, ConsoleHarness, demo_cohort, make_config, open_console
 from tests.test_assessment import pre_assess
 from tests.test_authorization import COHORT_A, COHORT_B, MARK, build_world
 from tests.test_practices import AMINA, submitted_practice
@@ -441,3 +443,45 @@ async def test_interviews_and_announcements(tmp_path: Path) -> None:
         assert times.count("<tr>") == 3 and "booked by ana" in times and "free" in times
         sent = page[page.index('id="announcements"'):]
         assert "Reading week starts Monday" in sent and "Semaine" not in sent
+
+
+async def test_catalogue_filters_by_country_and_theme(tmp_path: Path) -> None:
+    async with site(tmp_path) as w:
+        number = await submitted_practice(w.h)
+        await w.login("fac")
+        wrong = await w.client.post(f"/dashboard/practices/{number}/approve",
+                                    data={"csrf": await w.csrf(), "country": "XX"})
+        assert wrong.status == 400 and "two-letter code" in await wrong.text()
+        await w.client.post(f"/dashboard/practices/{number}/approve",
+                            data={"csrf": await w.csrf(), "country": "sn",
+                                  "theme": "  women's   cooperatives "})
+        everything = await w.page("/practices?lang=fr")
+        assert '<option value="SN">Sénégal</option>' in everything
+        assert '<option value="IT">Italie</option>' in everything  # the academy's own
+        senegal = await w.page("/practices?country=SN")
+        assert f'href="/practices/{number}"' in senegal
+        assert 'href="/practices/1"' not in senegal
+        themed = await w.page("/practices?theme=capacity+building")
+        assert 'href="/practices/1"' in themed and f'href="/practices/{number}"' not in themed
+        page = await w.page(f"/practices/{number}?lang=es")
+        assert "País: Senegal" in page and "women&#39;s cooperatives" in page
+        feed = await (await w.client.get("/practices.json")).json()
+        [entry] = [p for p in feed["practices"] if p["id"] == number]
+        assert (entry["country"], entry["theme"]) == ("SN", "women's cooperatives")
+
+
+def test_a_content_practice_gives_country_and_theme_checked(tmp_path: Path) -> None:
+    source = (REPO / "content" / "sstc-academy" / "practices" / "sstc-academy.toml").read_text(
+        encoding="utf-8")
+    good = tmp_path / "good.toml"
+    good.write_text(source, encoding="utf-8")
+    seed = read_practice(good, ["en", "fr", "es", "pt", "ar"], Problems())
+    assert seed is not None and (seed.country, seed.theme) == ("IT", "capacity building")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(source.replace('country = "IT"', 'country = "Italy"').replace(
+        'theme = "capacity building"', f'theme = "{"x" * 61}"'), encoding="utf-8")
+    problems = Problems()
+    assert read_practice(bad, ["en", "fr", "es", "pt", "ar"], problems) is None
+    assert [p.split(": ", 1)[1] for p in problems.found] == [
+        'country is a two-letter ISO 3166 code in capitals, e.g. country = "SN"',
+        'theme is one line of at most 60 characters, e.g. theme = "green jobs"']

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("bot.content")
-PRACTICE_KEYS = {"language", *FIELDS}
+PRACTICE_KEYS = {"language", "country", "theme", *FIELDS}
+COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2, shown in the reader's language
+THEME_LIMIT = 60
 KEY = r"^[a-z0-9][a-z0-9-]*$"
 # Generous, but each field must fit in one chat message once labelled.
 LIMITS = {"title": 200}
@@ -40,6 +42,8 @@ class SeedPractice:
     key: str
     language: str  # the original's language
     texts: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> field -> text
+    country: str = ""  # for the web catalogue's filters
+    theme: str = ""
 
     def original(self) -> dict[str, str]:
         return {f: self.texts[self.language].get(f, "") for f in FIELDS}
@@ -71,6 +75,13 @@ def read_practice(path: Path, languages: list[str], problems: Problems) -> SeedP
         problems.add(path, lines.line("language"), f"language {original!r} is not one of the "
                      f"academy's languages ({', '.join(languages)})")
         return None
+    country, theme = data.get("country", ""), data.get("theme", "")
+    if not isinstance(country, str) or (country and not COUNTRY.fullmatch(country)):
+        problems.add(path, lines.line("country"), "country is a two-letter ISO 3166 code in "
+                     "capitals, e.g. country = \"SN\"")
+    if not isinstance(theme, str) or len(theme.strip()) > THEME_LIMIT or "\n" in theme:
+        problems.add(path, lines.line("theme"), f"theme is one line of at most {THEME_LIMIT} "
+                     "characters, e.g. theme = \"green jobs\"")
     texts: dict[str, dict[str, str]] = {}
     for name in FIELDS:
         value = data.get(name)
@@ -110,7 +121,7 @@ def read_practice(path: Path, languages: list[str], problems: Problems) -> SeedP
                      "to the language the practice was written in")
     if len(problems.found) > before:
         return None
-    return SeedPractice(path.stem, original, texts)
+    return SeedPractice(path.stem, original, texts, str(country), str(theme).strip())
 
 
 def check_practices(folder: Path, languages: list[str], problems: Problems) -> None:
@@ -148,6 +159,7 @@ async def load_seed_practices(services: Services) -> None:
             if existing.fields() != original or existing.language != seed.language:
                 await repo.replace_fields(practice_id, seed.language, original, now)
                 changed += 1
+        await repo.classify(practice_id, seed.country, seed.theme)
         digest = fields_hash(original)
         written = seed.translations()
         for code, fields in written.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from bot.args import number
@@ -24,7 +26,13 @@ async def catalogue(request: web.Request) -> web.StreamResponse:
     words = request.query.get("q", "")[:200].strip()
     page = number(request.query.get("page", "1"), 1, 10_000) or 1
     repo = repository(s)
-    found = await repo.search(words, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    countries, themes = await repo.facets()
+    country = request.query.get("country", "")
+    country = country if country in countries else ""
+    theme = request.query.get("theme", "")
+    theme = theme if theme in themes else ""
+    found = await repo.search(words, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                              country=country, theme=theme)
     more, found = len(found) > PAGE_SIZE, found[:PAGE_SIZE]
     stored = await repo.translations_of([p.id for p in found if p.language != pack.code],
                                         pack.code)
@@ -36,9 +44,14 @@ async def catalogue(request: web.Request) -> web.StreamResponse:
             fields, lang = t.fields, pack.code
         items.append({"id": p.id, "title": fields["title"], "lang": lang,
                       "summary": first_line(fields["objectives"], 200)})
+    names = pack.locale.territories
     return render(request, "catalogue/list.html", {
         "words": words, "items": items, "page": page, "more": more,
-        "total": None if words else await repo.approved_count()})
+        "total": None if words or country or theme else await repo.approved_count(),
+        "country": country, "theme": theme, "themes": themes,
+        "countries": sorted(((c, str(names.get(c, c))) for c in countries),
+                            key=lambda item: item[1]),
+        "query": urlencode({"q": words, "country": country, "theme": theme})})
 
 
 async def practice(request: web.Request) -> web.StreamResponse:
@@ -50,18 +63,23 @@ async def practice(request: web.Request) -> web.StreamResponse:
     pack = language_of(request)
     fields, note = await translated(s, pack, found)
     shown_in = pack.code if fields != found.fields() else found.language
+    country, theme = (await repository(s).classification([found.id]))[found.id]
     return render(request, "catalogue/practice.html", {
         "p": found, "fields": fields, "names": FIELDS[1:], "labels": LABELS, "note": note,
-        "shown_in": shown_in})
+        "shown_in": shown_in, "theme": theme, "country": country,
+        "country_name": str(pack.locale.territories.get(country, country))})
 
 
 async def feed(request: web.Request) -> web.StreamResponse:
     """Every approved practice as JSON (original language), newest approval first."""
     s = services_of(request)
     base = access_of(request).base_url
-    found = await repository(s).search("", limit=FEED_LIMIT)
+    repo = repository(s)
+    found = await repo.search("", limit=FEED_LIMIT)
+    classes = await repo.classification([p.id for p in found])
     items = [{"id": p.id, "url": f"{base}/practices/{p.id}", "language": p.language,
-              "approved_at": p.reviewed_at, **p.fields()} for p in found]
+              "approved_at": p.reviewed_at, "country": classes[p.id][0],
+              "theme": classes[p.id][1], **p.fields()} for p in found]
     items.sort(key=lambda item: str(item["approved_at"] or ""), reverse=True)
     return web.json_response({"practices": items},
                              headers={"Access-Control-Allow-Origin": "*"})

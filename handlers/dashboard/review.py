@@ -7,11 +7,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.args import number
+from bot.content.practices import COUNTRY, THEME_LIMIT
 from bot.exports import csv_bytes
+from bot.scope import FacilitatorScope
 from bot.web.pages import (
     checked_form,
     csv_response,
     facilitator,
+    language_of,
     not_found,
     render,
     see_other,
@@ -24,15 +27,29 @@ from storage.practices import FIELDS, Practice
 DONE = {"approved", "returned"}
 
 
-async def queue(request: web.Request) -> web.StreamResponse:
-    _session, scope = await facilitator(request)
+def countries(request: web.Request) -> list[tuple[str, str]]:
+    """Every country's ISO code and name in the page's language, by name."""
+    names = language_of(request).locale.territories
+    return sorted(((code, str(name)) for code, name in names.items() if COUNTRY.fullmatch(code)),
+                  key=lambda item: item[1])
+
+
+async def _queue_page(request: web.Request, scope: FacilitatorScope, status: int = 200,
+                      error: tuple[int, str] | None = None) -> web.StreamResponse:
     s = services_of(request)
-    waiting = await in_scope_of(scope, await repository(s).with_status("submitted"))
+    repo = repository(s)
+    waiting = await in_scope_of(scope, await repo.with_status("submitted"))
     done = request.query.get("done", "")
-    done_id = number(request.query.get("n", ""))
     return render(request, "dashboard/practices.html", {
         "waiting": waiting, "labels": LABELS, "fields": FIELDS[1:],
-        "done": done if done in DONE else "", "done_id": done_id, "error_id": None})
+        "done": done if done in DONE else "", "done_id": number(request.query.get("n", "")),
+        "error": error, "countries": countries(request), "themes": (await repo.facets())[1]},
+        status=status)
+
+
+async def queue(request: web.Request) -> web.StreamResponse:
+    _session, scope = await facilitator(request)
+    return await _queue_page(request, scope)
 
 
 async def _waiting(request: web.Request) -> Practice:
@@ -48,10 +65,16 @@ async def _waiting(request: web.Request) -> Practice:
 
 
 async def approve(request: web.Request) -> web.StreamResponse:
-    session, _scope = await facilitator(request)
-    await checked_form(request, session)
+    session, scope = await facilitator(request)
+    form = await checked_form(request, session)
     practice = await _waiting(request)
-    await decide(services_of(request), practice, session.participant_id, "web", "approved")
+    country = form.get("country", "").strip().upper()
+    theme = " ".join(form.get("theme", "").split())[:THEME_LIMIT]
+    if country and country not in dict(countries(request)):
+        return await _queue_page(request, scope, 400, (practice.id, "country"))
+    s = services_of(request)
+    await repository(s).classify(practice.id, country, theme)
+    await decide(s, practice, session.participant_id, "web", "approved")
     return see_other(f"/dashboard/practices?done=approved&n={practice.id}")
 
 
@@ -62,10 +85,7 @@ async def return_practice(request: web.Request) -> web.StreamResponse:
     comment = form.get("comment", "").strip()
     s = services_of(request)
     if not comment:
-        waiting = await in_scope_of(scope, await repository(s).with_status("submitted"))
-        return render(request, "dashboard/practices.html", {
-            "waiting": waiting, "labels": LABELS, "fields": FIELDS[1:], "done": "",
-            "done_id": None, "error_id": practice.id}, status=400)
+        return await _queue_page(request, scope, 400, (practice.id, "comment"))
     await decide(s, practice, session.participant_id, "web", "returned", comment)
     return see_other(f"/dashboard/practices?done=returned&n={practice.id}")
 
