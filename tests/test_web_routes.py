@@ -18,10 +18,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import FEATURES, Bot
+from bot.clock import Clock
 from bot.commands import CommandRegistry
 from bot.config import ConfigError, parse_config
 from bot.content.practices import read_practice
 from bot.content.units import Problems
+from bot.web.access import SECRET_ENV, WebAccess, signing_key
 from bot.web.server import build_app
 from handlers.practice_template import repository
 from storage.practices import FIELDS
@@ -485,3 +487,19 @@ def test_a_content_practice_gives_country_and_theme_checked(tmp_path: Path) -> N
     assert [p.split(": ", 1)[1] for p in problems.found] == [
         'country is a two-letter ISO 3166 code in capitals, e.g. country = "SN"',
         'theme is one line of at most 60 characters, e.g. theme = "green jobs"']
+
+
+def test_a_restart_does_not_revive_a_used_link(caplog: pytest.LogCaptureFixture) -> None:
+    key = signing_key({SECRET_ENV: "a long shared secret"})
+    assert key == signing_key({SECRET_ENV: "a long shared secret"}) and SECRET_ENV not in \
+        caplog.text
+    clock = Clock()
+    before = WebAccess(key, clock, "http://x")
+    token = before.issue(7).split("t=", 1)[1]
+    assert before.redeem(token) == 7 and before.redeem(token) is None
+    clock.advance(timedelta(seconds=30))
+    after = WebAccess(key, clock, "http://x")  # the same key, a process started later
+    assert after.redeem(token) is None
+    fresh = after.issue(7).split("t=", 1)[1]
+    assert after.redeem(fresh) == 7
+    assert signing_key({}) != signing_key({}) and SECRET_ENV in caplog.text
