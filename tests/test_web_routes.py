@@ -376,19 +376,27 @@ async def test_the_server_starts_and_stops_with_the_bot(tmp_path: Path,
                                                         caplog: pytest.LogCaptureFixture
                                                         ) -> None:
     bot = await Bot.create(make_config(tmp_path, web=WEB))
-    assert bot.web is not None and bot.web.port
-    url = f"http://127.0.0.1:{bot.web.port}/practices"
-    async with aiohttp.ClientSession() as http:
-        async with http.get(url) as response:
-            assert response.status == 200
-        # A second bot on the same port runs without its web side.
-        taken = await Bot.create(make_config(tmp_path / "second", web={
-            **WEB, "port": bot.web.port}))
-        assert taken.web is None and "cannot listen on" in caplog.text
-        await taken.close()
-        await bot.close()
-        with pytest.raises(aiohttp.ClientConnectionError):
-            await http.get(url)
+    closed = False
+    try:
+        assert bot.web is not None and bot.web.port
+        url = f"http://127.0.0.1:{bot.web.port}/practices"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url) as response:
+                assert response.status == 200
+            # A second bot on the same port runs without its web side.
+            taken = await Bot.create(make_config(tmp_path / "second", web={
+                **WEB, "port": bot.web.port}))
+            try:
+                assert taken.web is None and "cannot listen on" in caplog.text
+            finally:
+                await taken.close()
+            await bot.close()
+            closed = True
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await http.get(url)
+    finally:
+        if not closed:  # an open database would keep pytest from exiting
+            await bot.close()
 
 
 def test_routes_cannot_be_registered_twice() -> None:
