@@ -83,7 +83,7 @@ async def fill(bot: Any) -> int:
             "INSERT INTO unit_progress (participant_id, unit, delivered_at, opened_at, "
             "attempt, attempts_done, best_score, questions, passed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", progress)
-    from bot import surveys as engine
+    from handlers import surveys as engine
 
     built = engine.surveys(services)
     name = "pre-assessment" if "pre-assessment" in built else sorted(built)[0]
@@ -93,7 +93,7 @@ async def fill(bot: Any) -> int:
             "INSERT OR IGNORE INTO survey_waves (survey, cohort, status, opens_at, opened_at) "
             "VALUES (?, ?, 'open', ?, ?)", [(name, f"c{c + 1}", now, now)
                                              for c in range(COHORTS)])
-    waves = [await engine.repository(services).wave_for(name, f"c{c + 1}")
+    waves = [await services.surveys.wave_for(name, f"c{c + 1}")
              for c in range(COHORTS)]
     responses = []
     for k in range(RESPONSES):
@@ -112,10 +112,9 @@ async def fill(bot: Any) -> int:
             "INSERT INTO survey_responses (id, wave_id, participant_id, language, platform, "
             "submitted_at, answers) VALUES (?, ?, ?, ?, ?, ?, ?)", responses)
     repo_now = services.clock.now()
-    from handlers.practice_template import repository
     from storage.practices import FIELDS
 
-    repo = repository(services)
+    repo = services.practices
     for k in range(PRACTICES + WAITING):
         words = rng.sample(WORDS, 4)
         fields = {f: f"{f.capitalize()}: {' '.join(words)} between countries of the South "
@@ -159,11 +158,11 @@ async def measure() -> dict[str, Any]:
             s = bot.services
             # Nothing else runs meanwhile: the pages alone are measured.
             await s.scheduler.stop()
-            assert s.web is not None
-            session = s.web.open_session(chief)
+            assert bot.web is not None
+            session = bot.web.access.open_session(chief)
             samples: dict[str, list[float]] = {}
             current = [""]
-            app = build_app(s, s.web, s.registry.web)
+            app = build_app(s, bot.web.access, bot.registry.web)
             app.middlewares.insert(0, timing(samples, current))
             pages = ["/dashboard", "/dashboard/cohorts/c1",
                      "/dashboard/cohorts/c1/surveys/pre-assessment", "/dashboard/practices",

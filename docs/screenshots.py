@@ -18,7 +18,6 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from storage.units import UnitStore  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.harness import demo_cohort, open_console  # noqa: E402
 from tests.test_assessment import pre_assess  # noqa: E402
@@ -39,7 +38,7 @@ async def main() -> None:
             s = h.bot.services
             assert h.bot.web is not None
             base = f"http://127.0.0.1:{h.bot.web.port}"
-            store = UnitStore(s.db)
+            store = s.units
             now = s.clock.timestamp()
             for name, language in [*PEOPLE, ("amina", "fr")]:
                 await h.send(name, "/help", language=language)

@@ -25,7 +25,6 @@ from bot.content.practices import read_practice
 from bot.content.units import Problems
 from bot.web.access import SECRET_ENV, WebAccess, signing_key
 from bot.web.server import build_app
-from handlers.practice_template import repository
 from storage.practices import FIELDS
 from tests.harness import REPO, ConsoleHarness, demo_cohort, make_config, open_console
 from tests.test_assessment import pre_assess
@@ -78,9 +77,9 @@ async def site(tmp_path: Path, facilitators: tuple[str, ...] = ("fac",),
     sections = {"cohorts": [demo_cohort()], "web": WEB, **sections}
     async with open_console(tmp_path, facilitators=facilitators, features=features,
                             **sections) as h:
-        s = h.bot.services
-        assert s.web is not None
-        async with TestClient(TestServer(build_app(s, s.web, s.registry.web))) as client:
+        assert h.bot.web is not None
+        app = build_app(h.bot.services, h.bot.web.access, h.bot.registry.web)
+        async with TestClient(TestServer(app)) as client:
             yield Site(h, client)
 
 
@@ -233,7 +232,7 @@ async def test_a_cohort_facilitator_sees_nothing_of_another_cohort(tmp_path: Pat
                 f"/dashboard/practices/{world.submitted}/{action}",
                 data={"csrf": csrf, "comment": "no"}, allow_redirects=False)
             assert response.status == 404, action
-        practice = await repository(w.h.bot.services).get(world.submitted)
+        practice = await w.h.bot.services.practices.get(world.submitted)
         assert practice is not None and practice.status == "submitted"
         audit = await w.page("/dashboard/audit")
         assert "ana" not in audit and "chief" not in audit and "bfac" in audit
@@ -267,7 +266,7 @@ async def test_approving_on_the_page_publishes_it_like_the_chat_command(tmp_path
                                          allow_redirects=False)
         assert other_site.status == 403
         s = w.h.bot.services
-        assert (await repository(s).get(number)).status == "submitted"  # type: ignore[union-attr]
+        assert (await s.practices.get(number)).status == "submitted"  # type: ignore[union-attr]
         done = await w.client.post(f"/dashboard/practices/{number}/approve",
                                    data={"csrf": await w.csrf()})
         assert done.status == 200 and f"Practice #{number} is approved" in await done.text()
@@ -299,7 +298,7 @@ async def test_returning_needs_a_comment_which_the_author_gets(tmp_path: Path) -
         assert sent.status == 200
         told = await w.h._new_replies()
         assert any(r.chat_id == "amina" and "Ajoutez des chiffres." in r.text for r in told)
-        practice = await repository(w.h.bot.services).get(number)
+        practice = await w.h.bot.services.practices.get(number)
         assert practice is not None and practice.status == "returned"
         assert practice.review_comment == "Ajoutez des chiffres."
 
@@ -311,7 +310,7 @@ async def test_catalogue_search_language_and_privacy(tmp_path: Path) -> None:
         await w.h.send("zoraida", "/help", language="en")
         account = await s.participants.account("console", "zoraida")
         assert account is not None
-        repo = repository(s)
+        repo = s.practices
         fields = {name: f"{name} of the cooperative in Sénégal" for name in FIELDS}
         fields["contact"] = ""
         number = await repo.create(account.participant_id, "en", s.clock.now(),

@@ -8,8 +8,7 @@ from aiohttp import web
 
 from bot.args import number
 from bot.web.pages import access_of, language_of, not_found, render, see_other, services_of
-from handlers.practice_template import LABELS, first_line, repository
-from handlers.practices import translated
+from handlers.practices import LABELS, first_line, translated
 from storage.practices import FIELDS, fields_hash
 
 PAGE_SIZE = 50
@@ -25,7 +24,7 @@ async def catalogue(request: web.Request) -> web.StreamResponse:
     pack = language_of(request)
     words = request.query.get("q", "")[:200].strip()
     page = number(request.query.get("page", "1"), 1, 10_000) or 1
-    repo = repository(s)
+    repo = s.practices
     countries, themes = await repo.facets()
     country = request.query.get("country", "")
     country = country if country in countries else ""
@@ -57,13 +56,13 @@ async def catalogue(request: web.Request) -> web.StreamResponse:
 async def practice(request: web.Request) -> web.StreamResponse:
     s = services_of(request)
     practice_id = number(request.match_info["id"])
-    found = await repository(s).get(practice_id) if practice_id is not None else None
+    found = await s.practices.get(practice_id) if practice_id is not None else None
     if found is None or found.status != "approved":
         raise not_found()  # drafts, submitted and returned practices are nobody's business
     pack = language_of(request)
     fields, note = await translated(s, pack, found)
     shown_in = pack.code if fields != found.fields() else found.language
-    country, theme = (await repository(s).classification([found.id]))[found.id]
+    country, theme = (await s.practices.classification([found.id]))[found.id]
     return render(request, "catalogue/practice.html", {
         "p": found, "fields": fields, "names": FIELDS[1:], "labels": LABELS, "note": note,
         "shown_in": shown_in, "theme": theme, "country": country,
@@ -74,7 +73,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
     """Every approved practice as JSON (original language), newest approval first."""
     s = services_of(request)
     base = access_of(request).base_url
-    repo = repository(s)
+    repo = s.practices
     found = await repo.search("", limit=FEED_LIMIT)
     classes = await repo.classification([p.id for p in found])
     items = [{"id": p.id, "url": f"{base}/practices/{p.id}", "language": p.language,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.cohorts import Cohort
 from bot.web.pages import not_found, services_of
+from handlers.cohorts import Cohort
 
 
 async def cohort_of(request: web.Request, participant_id: int) -> Cohort:

@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot import surveys as engine
 from bot.i18n import _, comma_list, format_datetime
-from bot.survey_interviews import shortlist
 from bot.web.pages import facilitator, language_of, render, services_of
 from handlers.dashboard.pages import zone_of
-from handlers.surveys import how_to_reach
+from handlers.surveys import how_to_reach, shortlist
 
 ANNOUNCEMENTS = 20
 ANNOUNCEMENT_SCAN = 200
@@ -55,7 +53,7 @@ async def interviews(request: web.Request) -> web.StreamResponse:
     zone = await zone_of(s, session.participant_id)
     language = language_of(request).code
     allowed = {c.code for c in await s.cohorts.facilitated_by(s, session.participant_id)}
-    repo = engine.repository(s)
+    repo = s.surveys
     now = s.clock.timestamp()
     candidates = []
     for entry in await shortlist(s, None, allowed):

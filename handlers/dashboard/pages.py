@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.clock import from_iso
-from bot.cohorts import Cohort
 from bot.exports import csv_bytes
 from bot.i18n import _, format_datetime, format_number
 from bot.scope import FacilitatorScope
@@ -20,12 +19,12 @@ from bot.services import Services
 from bot.web.pages import csv_response, facilitator, language_of, not_found, render, services_of
 from bot.web.svg import Series, bar_chart
 from handlers.admin import entries_in_scope
+from handlers.cohorts import Cohort
 from handlers.dashboard.common import cohort_of
 from handlers.dashboard.surveys import needs, statuses
-from handlers.progress import progress_rows
-from handlers.survey_reports import shown_from
-from handlers.unit_content import localized, release_at
-from storage.units import UnitStore, UnitTotals
+from handlers.surveys import shown_from
+from handlers.units import localized, progress_rows, release_at
+from storage.units import UnitTotals
 
 AUDIT_LINES = 100
 
@@ -58,7 +57,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def unit_rows(s: Services, cohort: Cohort, language: str, now: datetime
                     ) -> tuple[int, list[UnitRow]]:
     academy = s.academy
-    enrolled, totals = await UnitStore(s.db).cohort_totals(cohort.code)
+    enrolled, totals = await s.units.cohort_totals(cohort.code)
     if academy is None:
         return enrolled, []
     rows = []

@@ -20,8 +20,7 @@ from bot.web.pages import (
     see_other,
     services_of,
 )
-from handlers.practice_review import decide, in_scope_of
-from handlers.practice_template import LABELS, repository
+from handlers.practices import LABELS, decide, in_scope_of
 from storage.practices import FIELDS, Practice
 
 DONE = {"approved", "returned"}
@@ -37,7 +36,7 @@ def countries(request: web.Request) -> list[tuple[str, str]]:
 async def _queue_page(request: web.Request, scope: FacilitatorScope, status: int = 200,
                       error: tuple[int, str] | None = None) -> web.StreamResponse:
     s = services_of(request)
-    repo = repository(s)
+    repo = s.practices
     waiting = await in_scope_of(scope, await repo.with_status("submitted"))
     done = request.query.get("done", "")
     return render(request, "dashboard/practices.html", {
@@ -56,7 +55,7 @@ async def _waiting(request: web.Request) -> Practice:
     """The submitted practice of the URL, if it is in the facilitator's cohorts."""
     _session, scope = await facilitator(request)
     practice_id = number(request.match_info["id"])
-    practice = await repository(services_of(request)).get(practice_id) \
+    practice = await services_of(request).practices.get(practice_id) \
         if practice_id is not None else None
     if practice is None or practice.status != "submitted" \
             or not await in_scope_of(scope, [practice]):
@@ -73,7 +72,7 @@ async def approve(request: web.Request) -> web.StreamResponse:
     if country and country not in dict(countries(request)):
         return await _queue_page(request, scope, 400, (practice.id, "country"))
     s = services_of(request)
-    await repository(s).classify(practice.id, country, theme)
+    await s.practices.classify(practice.id, country, theme)
     await decide(s, practice, session.participant_id, "web", "approved")
     return see_other(f"/dashboard/practices?done=approved&n={practice.id}")
 
@@ -95,7 +94,7 @@ async def approved_csv(request: web.Request) -> web.StreamResponse:
     /practice export writes them."""
     _session, scope = await facilitator(request)
     s = services_of(request)
-    approved = await in_scope_of(scope, await repository(s).with_status("approved"),
+    approved = await in_scope_of(scope, await s.practices.with_status("approved"),
                                  academy=True)
     rows = ([p.id, p.language, p.reviewed_at or "", *p.fields().values()] for p in approved)
     return csv_response(csv_bytes(["id", "language", "approved_at", *FIELDS], rows),

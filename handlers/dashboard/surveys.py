@@ -11,17 +11,24 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot import surveys as engine
-from bot.cohorts import Cohort
 from bot.exports import csv_bytes
 from bot.i18n import _, format_datetime, format_number, format_ratio
 from bot.services import Services
-from bot.survey_model import Question, Survey
 from bot.web.pages import csv_response, facilitator, language_of, not_found, render, services_of
 from bot.web.svg import Series, bar_chart
-from handlers.assessment import gaps_of
+from handlers.cohorts import Cohort
 from handlers.dashboard.common import cohort_of
-from handlers.survey_reports import anonymous_responses, export_rows, shown_from
+from handlers.surveys import (
+    PRE_ASSESSMENT,
+    Question,
+    Survey,
+    anonymous_responses,
+    export_rows,
+    gaps_of,
+    shown_from,
+    survey_named,
+)
+from handlers.surveys import surveys as all_surveys
 from storage.surveys import Response, Wave
 
 LATEST_TEXTS = 15
@@ -48,9 +55,9 @@ class QuestionResult:
 
 
 async def statuses(s: Services, cohort: Cohort, language: str) -> list[SurveyStatus]:
-    repo = engine.repository(s)
+    repo = s.surveys
     found = []
-    for name, survey in sorted(engine.surveys(s).items()):
+    for name, survey in sorted(all_surveys(s).items()):
         wave = await repo.wave_for(name, cohort.code)
         if wave is None or wave.status != "open":
             continue
@@ -69,7 +76,7 @@ async def shown_responses(s: Services, survey: Survey, wave: Wave) -> list[Respo
     if survey.anonymous:
         groups = await anonymous_responses(s, [wave])
         return sorted(groups.included, key=lambda r: r.id) if groups.included else None
-    return await engine.repository(s).responses([wave.id], False)
+    return await s.surveys.responses([wave.id], False)
 
 
 def question_result(survey: Survey, q: Question, responses: list[Response], language: str
@@ -99,8 +106,8 @@ async def _survey(request: web.Request) -> tuple[Cohort, Survey, Wave]:
     session, _scope = await facilitator(request)
     cohort = await cohort_of(request, session.participant_id)
     s = services_of(request)
-    survey = engine.surveys(s).get(request.match_info["name"])
-    wave = await engine.repository(s).wave_for(survey.name, cohort.code) if survey else None
+    survey = all_surveys(s).get(request.match_info["name"])
+    wave = await s.surveys.wave_for(survey.name, cohort.code) if survey else None
     if survey is None or wave is None or wave.status != "open":
         raise not_found()
     return cohort, survey, wave
@@ -152,8 +159,8 @@ class Needs:
 async def needs(s: Services, cohort: Cohort, language: str) -> Needs | None:
     """The pre-assessment's scale questions, lowest average confidence first (/gaps);
     None when this cohort has no pre-assessment."""
-    survey = engine.survey_named(s, engine.PRE_ASSESSMENT)
-    wave = await engine.repository(s).wave_for(engine.PRE_ASSESSMENT, cohort.code) \
+    survey = survey_named(s, PRE_ASSESSMENT)
+    wave = await s.surveys.wave_for(PRE_ASSESSMENT, cohort.code) \
         if survey else None
     if survey is None or wave is None:
         return None
