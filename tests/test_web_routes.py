@@ -1,21 +1,17 @@
 """The web side through aiohttp's test client, against the real bot (real SQLite, real
-dispatcher and outbox, the console platform): login links, sessions, scope, the review
-queue, the catalogue, CSV files, headers and errors."""
+dispatcher and outbox, the console platform): login links, sessions, the catalogue,
+headers and errors, configuration, start and stop (the dashboard's pages:
+tests/test_web_dashboard.py)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import FEATURES, Bot
 from bot.clock import Clock
@@ -24,66 +20,12 @@ from bot.config import ConfigError, parse_config
 from bot.content.practices import read_practice
 from bot.content.units import Problems
 from bot.web.access import SECRET_ENV, WebAccess, signing_key
-from bot.web.server import build_app
 from storage.practices import FIELDS
-from tests.harness import REPO, ConsoleHarness, demo_cohort, make_config, open_console
-from tests.test_assessment import pre_assess
-from tests.test_authorization import COHORT_A, COHORT_B, MARK, build_world
-from tests.test_practices import AMINA, submitted_practice
-from tests.test_surveys import answer_impact_ana
-
-WEB = {"enabled": True, "port": 0}
-LINK = re.compile(r"(https?://\S+)/dashboard/login\?t=(\S+)")
+from tests.harness import REPO, make_config
+from tests.test_practices import submitted_practice
+from tests.web_site import LINK, WEB, site
 
 
-@dataclass
-class Site:
-    h: ConsoleHarness
-    client: TestClient[web.Request, web.Application]
-
-    async def login(self, user: str, chat: str | None = None) -> aiohttp.ClientResponse:
-        """`user` types /dashboard (in `chat`, else privately) and uses the link."""
-        token = await self.link(user, chat)
-        return await self.client.post("/dashboard/login", data={"t": token},
-                                      allow_redirects=False)
-
-    async def link(self, user: str, chat: str | None = None) -> str:
-        self.h.adapter._group = chat
-        try:
-            replies = await self.h.send(user, "/dashboard", language="en")
-        finally:
-            self.h.adapter._group = None
-        found = [LINK.search(r.text) for r in replies if r.chat_id == user]
-        tokens = [m.group(2) for m in found if m]
-        assert tokens, [r.text for r in replies]
-        return tokens[0]
-
-    async def page(self, path: str, status: int = 200, **headers: str) -> str:
-        response = await self.client.get(path, headers=headers, allow_redirects=False)
-        text = await response.text()
-        assert response.status == status, (path, response.status, text[:300])
-        return text
-
-    async def csrf(self, path: str = "/dashboard/practices") -> str:
-        match = re.search(r'name="csrf" value="([^"]+)"', await self.page(path))
-        assert match
-        return match.group(1)
-
-
-@asynccontextmanager
-async def site(tmp_path: Path, facilitators: tuple[str, ...] = ("fac",),
-               features: tuple[ModuleType, ...] = FEATURES, **sections: object
-               ) -> AsyncIterator[Site]:
-    sections = {"cohorts": [demo_cohort()], "web": WEB, **sections}
-    async with open_console(tmp_path, facilitators=facilitators, features=features,
-                            **sections) as h:
-        assert h.bot.web is not None
-        app = build_app(h.bot.services, h.bot.web.access, h.bot.registry.web)
-        async with TestClient(TestServer(app)) as client:
-            yield Site(h, client)
-
-
-# --- login links and sessions ----------------------------------------------------------
 async def test_the_link_is_sent_privately_and_opens_a_session_once(tmp_path: Path) -> None:
     async with site(tmp_path) as w:
         w.h.adapter._group = "academy"
@@ -190,120 +132,6 @@ async def test_logout_needs_the_form_token(tmp_path: Path) -> None:
 
 
 # --- the dashboard ---------------------------------------------------------------------
-async def test_progress_page_chart_table_and_csv(tmp_path: Path) -> None:
-    async with site(tmp_path) as w:
-        await w.h.send("ana", "/join demo", language="en")
-        await w.h.send("=HYPERLINK(1)", "/join demo", language="en")
-        await w.h.send("ana", "/unit 1", language="en")
-        await w.login("fac")
-        page = await w.page("/dashboard/cohorts/demo")
-        assert "Enrolled: 2" in page
-        # The same figures as /progress in chat.
-        [chat] = [r.text for r in await w.h.send("fac", "/progress demo", language="en")
-                  if r.chat_id == "fac"]
-        assert "opened 1/2, passed 0/2" in chat.splitlines()[1]
-        row = re.search(r"<th scope=\"row\">1\. What South-South.*?</tr>", page, re.S)
-        assert row and re.findall(r'class="num">([^<]*)<', row.group(0)) == ["1/2", "0/2", "–"]
-        assert '<svg class="chart"' in page and 'aria-hidden="true"' in page
-        assert "<table>" in page and "1. What South-South and triangular cooperation is" in page
-        response = await w.client.get("/dashboard/cohorts/demo/progress.csv")
-        assert response.status == 200
-        assert response.headers["Content-Type"].startswith("text/csv")
-        assert 'filename="progress-demo.csv"' in response.headers["Content-Disposition"]
-        body = (await response.read()).decode("utf-8-sig")
-        assert body.splitlines()[0] == ('"cohort","participant","language","unit",'
-                                        '"opened at","score","passed"')
-        assert '"\'=HYPERLINK(1)"' in body and '"ana"' in body
-        await w.page("/dashboard/cohorts/nowhere", 404)
-
-
-async def test_a_cohort_facilitator_sees_nothing_of_another_cohort(tmp_path: Path) -> None:
-    async with site(tmp_path, facilitators=("chief",), cohorts=[COHORT_A, COHORT_B]) as w:
-        world = await build_world(w.h, tmp_path)
-        await w.login("bfac")
-        home = await w.page("/dashboard")
-        assert "/dashboard/cohorts/b" in home and "/dashboard/cohorts/a" not in home
-        for path in ("/dashboard/cohorts/a", "/dashboard/cohorts/a/progress.csv"):
-            await w.page(path, 404)
-        assert f"#{world.submitted} ·" not in await w.page("/dashboard/practices")
-        csrf = await w.csrf()
-        for action in ("approve", "return"):
-            response = await w.client.post(
-                f"/dashboard/practices/{world.submitted}/{action}",
-                data={"csrf": csrf, "comment": "no"}, allow_redirects=False)
-            assert response.status == 404, action
-        practice = await w.h.bot.services.practices.get(world.submitted)
-        assert practice is not None and practice.status == "submitted"
-        audit = await w.page("/dashboard/audit")
-        assert "ana" not in audit and "chief" not in audit and "bfac" in audit
-        outreach = await w.page("/dashboard/interviews")
-        assert MARK not in outreach and "No interview time is planned" in outreach
-        exported = await (await w.client.get("/dashboard/practices.csv")).text()
-        assert "waiting" not in exported and "approved" not in exported.splitlines()[1:]
-        # The facilitator of every cohort sees both.
-        w.client.session.cookie_jar.clear()
-        await w.login("chief")
-        assert "/dashboard/cohorts/a" in await w.page("/dashboard")
-        assert f"#{world.submitted} ·" in await w.page("/dashboard/practices")
-        outreach = await w.page("/dashboard/interviews")
-        assert f"{MARK} news for everyone" in outreach and "No interview time" not in outreach
-
-
-async def test_approving_on_the_page_publishes_it_like_the_chat_command(tmp_path: Path
-                                                                       ) -> None:
-    async with site(tmp_path) as w:
-        number = await submitted_practice(w.h)
-        await w.login("fac")
-        queue = await w.page("/dashboard/practices")
-        assert f"#{number} · {AMINA['title']}" in queue
-        await w.page(f"/practices/{number}", 404)  # not public yet
-        no_token = await w.client.post(f"/dashboard/practices/{number}/approve",
-                                       allow_redirects=False)
-        assert no_token.status == 403
-        other_site = await w.client.post(f"/dashboard/practices/{number}/approve",
-                                         data={"csrf": await w.csrf()},
-                                         headers={"Origin": "https://evil.example"},
-                                         allow_redirects=False)
-        assert other_site.status == 403
-        s = w.h.bot.services
-        assert (await s.practices.get(number)).status == "submitted"  # type: ignore[union-attr]
-        done = await w.client.post(f"/dashboard/practices/{number}/approve",
-                                   data={"csrf": await w.csrf()})
-        assert done.status == 200 and f"Practice #{number} is approved" in await done.text()
-        told = await w.h._new_replies()
-        assert any(r.chat_id == "amina" and "est approuvée" in r.text for r in told)
-        [entry] = [e for e in await s.audit.latest(50) if e.action == "practice approve"]
-        assert (entry.platform, entry.outcome, entry.detail) == ("web", "done", f"#{number}")
-        [found] = await w.h.send("lucia", "/practices sénégal", language="es")
-        assert f"#{number} · {AMINA['title']}" in found.text
-        public = await w.page(f"/practices/{number}")
-        assert AMINA["innovation"] in public
-        feed = await (await w.client.get("/practices.json")).json()
-        assert number in [p["id"] for p in feed["practices"]]
-        again = await w.client.post(f"/dashboard/practices/{number}/approve",
-                                    data={"csrf": await w.csrf()}, allow_redirects=False)
-        assert again.status == 404  # no longer waiting
-
-
-async def test_returning_needs_a_comment_which_the_author_gets(tmp_path: Path) -> None:
-    async with site(tmp_path) as w:
-        number = await submitted_practice(w.h)
-        await w.login("fac", "academy")
-        csrf = await w.csrf()
-        empty = await w.client.post(f"/dashboard/practices/{number}/return",
-                                    data={"csrf": csrf, "comment": "  "})
-        assert empty.status == 400 and "Please add a comment" in await empty.text()
-        sent = await w.client.post(f"/dashboard/practices/{number}/return",
-                                   data={"csrf": csrf, "comment": "Ajoutez des chiffres."})
-        assert sent.status == 200
-        told = await w.h._new_replies()
-        assert any(r.chat_id == "amina" and "Ajoutez des chiffres." in r.text for r in told)
-        practice = await w.h.bot.services.practices.get(number)
-        assert practice is not None and practice.status == "returned"
-        assert practice.review_comment == "Ajoutez des chiffres."
-
-
-# --- the catalogue ---------------------------------------------------------------------
 async def test_catalogue_search_language_and_privacy(tmp_path: Path) -> None:
     async with site(tmp_path) as w:
         s = w.h.bot.services
@@ -403,55 +231,6 @@ def test_routes_cannot_be_registered_twice() -> None:
     registry.web.get("/x", broken_page, "x")
     with pytest.raises(ValueError, match="twice"):
         registry.web.get("/y", broken_page, "x")
-
-
-async def test_needs_and_survey_results_of_a_cohort(tmp_path: Path) -> None:
-    async with site(tmp_path) as w:
-        for user, language in (("ana", "en"), ("bea", "fr"), ("cid", "es")):
-            await w.h.send(user, "/join demo", language=language)
-            await pre_assess(w.h, user)
-        await w.login("fac")
-        page = await w.page("/dashboard/cohorts/demo")
-        needs = page[page.index('id="needs"'):page.index('id="surveys"')]
-        ranked = re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', needs)
-        # Lowest average confidence first, as /gaps ranks them.
-        assert "finding partners" in ranked[0][0] and ranked[0][1] == "1.3/5", ranked
-        assert "designing" in ranked[1][0], ranked
-        surveys = page[page.index('id="surveys"'):]
-        assert "/dashboard/cohorts/demo/surveys/pre-assessment" in surveys
-        assert re.search(r'class="num">3</td><td class="num">3</td><td class="num">3 \(100%\)',
-                         surveys), surveys
-        results = await w.page("/dashboard/cohorts/demo/surveys/pre-assessment")
-        assert "3 responses" in results and "Medir resultados" in results
-        assert results.count('<svg class="chart"') >= 8
-        response = await w.client.get(
-            "/dashboard/cohorts/demo/surveys/pre-assessment/answers.csv")
-        body = (await response.read()).decode("utf-8-sig")
-        assert response.status == 200 and len(body.splitlines()) == 4
-        assert "Trouver des financements" in body
-        await w.page("/dashboard/cohorts/demo/surveys/nope", 404)
-        await w.page("/dashboard/cohorts/demo/surveys/impact", 404)  # not sent yet
-
-
-async def test_interviews_and_announcements(tmp_path: Path) -> None:
-    async with site(tmp_path) as w:
-        h = w.h
-        await h.send("ana", "/join demo", language="en")
-        await h.send("fac", "/survey start impact")
-        await answer_impact_ana(h)
-        day = (h.bot.services.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d")
-        added = await h.send("fac", f"/slots add {day} 10:00, {day} 11:00")
-        [first, _second] = next(r.buttons for r in added if r.chat_id == "ana")
-        await h.press("ana", first)
-        await h.send("fac", "/announce Reading week starts Monday || fr: Semaine de lecture")
-        await w.login("fac")
-        page = await w.page("/dashboard/interviews")
-        shortlist = page[page.index('id="shortlist"'):page.index('id="times"')]
-        assert "<th scope=\"row\">ana</th>" in shortlist and "interview booked:" in shortlist
-        times = page[page.index('id="times"'):page.index('id="announcements"')]
-        assert times.count("<tr>") == 3 and "booked by ana" in times and "free" in times
-        sent = page[page.index('id="announcements"'):]
-        assert "Reading week starts Monday" in sent and "Semaine" not in sent
 
 
 async def test_catalogue_filters_by_country_and_theme(tmp_path: Path) -> None:
