@@ -64,7 +64,7 @@ async def interviews(request: web.Request) -> web.StreamResponse:
             else _("does not want an interview") if entry.declined else "")
         candidates.append(Candidate(
             reach.display_name if reach else f"#{entry.participant_id}",
-            how_to_reach(reach.platform, reach.user_id) if reach else "?",
+            how_to_reach(s, reach.platform, reach.user_id) if reach else "?",
             entry.survey.t(entry.survey.title, language), entry.wave.cohort,
             comma_list(entry.reasons(language)), state))
     times = []
