@@ -26,7 +26,7 @@ run: $(STAMP) compile-locales
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
 	sh tests/browser/ensure_chromium.sh
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4
 
 check: $(STAMP) compile-locales
 	$(PY) -m bot check
