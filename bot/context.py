@@ -8,7 +8,17 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.i18n import LanguagePack, rtl_marked
-from bot.model import Attachment, Audience, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
+from bot.model import (
+    Attachment,
+    Audience,
+    Button,
+    ChatKind,
+    ChatRef,
+    Event,
+    MessageFormat,
+    OutboundMessage,
+    Poll,
+)
 from bot.outbox import INTERACTIVE
 from bot.scope import FacilitatorScope
 from bot.services import Services
@@ -72,7 +82,7 @@ class Context:
         text: str,
         *,
         buttons: list[list[Button]] | None = None,
-        format: str = "plain",
+        format: MessageFormat = MessageFormat.PLAIN,
         priority: int = INTERACTIVE,
         about: Iterable[int] = (),
         audience: Audience = Audience.ASKER,
@@ -86,7 +96,7 @@ class Context:
                         audience=audience)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
-                            format: str = "plain",
+                            format: MessageFormat = MessageFormat.PLAIN,
                             attachments: list[Attachment] | None = None,
                             about: Iterable[int] = ()) -> None:
         """Answer the author in their private chat on this platform."""
@@ -113,7 +123,7 @@ class Context:
         text: str,
         *,
         buttons: list[list[Button]] | None = None,
-        format: str = "plain",
+        format: MessageFormat = MessageFormat.PLAIN,
         priority: int = INTERACTIVE,
         reply_to: str | None = None,
         attachments: list[Attachment] | None = None,

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TypeVar
 
 
 class EventKind(StrEnum):
@@ -53,9 +53,43 @@ class UserRef:
     language_hint: str | None = None  # what the platform says the user's language is, if it says
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+class PollKind(StrEnum):
+    REGULAR = "regular"
+    QUIZ = "quiz"  # one correct option, shown after answering
+
+
+class MessageFormat(StrEnum):
+    PLAIN = "plain"  # the text is literal
+    # The bot's own light Markdown (**bold**, _italic_, `code`, [text](url)), rendered per
+    # platform by the adapter.
+    MARKDOWN = "markdown"
+
+
+class MessageAction(StrEnum):
+    SEND = "send"  # a new message
+    EDIT = "edit"  # the message `target_native_id`
+    DELETE = "delete"
+    STOP_POLL = "stop_poll"
+    SETTLE = "settle"  # the event `target_native_id` is answered in full
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _as(kind: type[E], value: object) -> E:
+    """A value read back from JSON (or written as its text by a caller) as its enum; an
+    unknown one is a ValueError, not a message an adapter half understands."""
+    return value if isinstance(value, kind) else kind(value)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    kind: str  # "photo" | "document"
+    kind: AttachmentKind
     file_name: str
     size: int | None = None
     url: str | None = None
@@ -63,6 +97,9 @@ class Attachment:
     # Outgoing: a local file the adapter uploads (a relay's download, an export).
     path: str | None = None
     mime: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _as(AttachmentKind, self.kind))
 
 
 @dataclass(slots=True)
@@ -98,8 +135,6 @@ class Event:
     # The platform shows the asker a pending state until the bot says it has answered
     # (a Discord slash command's "thinking…"): the dispatcher closes every such command.
     awaits_settle: bool = False
-    # The platform object, for the adapter that made the event and nobody else.
-    raw: Any = field(default=None, repr=False, compare=False)
 
     @property
     def args_text(self) -> str:
@@ -133,7 +168,7 @@ class Poll:
 
     question: str
     options: list[str]
-    kind: str = "regular"  # "regular" | "quiz" (one correct option, shown after answering)
+    kind: PollKind = PollKind.REGULAR
     correct_option: int | None = None  # counted from 0; quiz only
     explanation: str | None = None  # quiz only
     anonymous: bool = True
@@ -142,14 +177,15 @@ class Poll:
     # closes longer polls itself.
     close_after_seconds: int | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _as(PollKind, self.kind))
+
 
 @dataclass(slots=True)
 class OutboundMessage:
     chat: ChatRef
     text: str
-    # "plain": the text is literal. "markdown": the bot's own light Markdown (**bold**,
-    # _italic_, `code`, [text](url)), rendered per platform by the adapter.
-    format: str = "plain"
+    format: MessageFormat = MessageFormat.PLAIN
     # The event or message this answers; an adapter may ignore it (e.g. private chats).
     reply_to_native_id: str | None = None
     buttons: list[list[Button]] = field(default_factory=list)
@@ -162,11 +198,14 @@ class OutboundMessage:
     attribution: str | None = None
     relay_ids: list[str] = field(default_factory=list)
     audience: Audience = Audience.CHAT
-    # "send" a new message, or "edit" / "delete" the message `target_native_id`; "settle":
-    # the event `target_native_id` is answered in full (Discord closes its interaction).
-    action: str = "send"
+    action: MessageAction = MessageAction.SEND
     target_native_id: str | None = None
     poll: Poll | None = None
+
+    def __post_init__(self) -> None:
+        # Stored as their text in the outbox's JSON: rows queued before the enums load.
+        self.format = _as(MessageFormat, self.format)
+        self.action = _as(MessageAction, self.action)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
