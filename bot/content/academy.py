@@ -7,14 +7,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+
+from bot.content import schema
 from bot.content.animation import AnimationPlan, load_animation
 from bot.content.lines import LineIndex, toml_error_line
+from bot.content.schema import Says, Shape
 from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
 
-ACADEMY_KEYS = {"name", "languages", "default_language"}
-ELECTIVE_KEYS = {"code", "title", "description"}
 SURVEY_KEYS = {"name", "anonymous", "title", "intro", "questions"}
 QUESTION_KEYS = {"id", "type", "text", "options", "min", "max", "min_label", "max_label",
                  "when", "shortlist", "shortlist_options", "optional"}
@@ -56,11 +58,67 @@ def _only_texts(path: Path, value: Any, name: str, line: int, problems: Problems
         problems.add(path, line, f"{name}: each language's entry is a text in quotes")
 
 
-@dataclass
-class Elective:
-    code: str
-    title: dict[str, str]
-    description: dict[str, str]
+class AcademyFile(Shape):
+    """academy.toml."""
+
+    name: Annotated[str | None, Says("name is a text")] = None
+    languages: Annotated[list[str], Says("languages is required")]
+    default_language: Annotated[str | None, Says("default_language is a language code")] = None
+
+    @field_validator("languages")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise schema.problem("languages is required")
+        return value
+
+
+class Elective(Shape):
+    """A [[modules]] block of electives.toml: an elective module of the face-to-face week."""
+
+    where: ClassVar[str] = " in a module"
+    not_a_table: ClassVar[str] = "a module is a [[modules]] table"
+
+    code: Annotated[str, Says("code: lower-case letters, digits and -")]
+    title: Annotated[dict[str, str], Says("title: each language's entry is a text in quotes")]
+    description: Annotated[dict[str, str], Says(
+        "description: each language's entry is a text in quotes")]
+
+    _per_language = field_validator("title", "description", mode="before")(
+        schema.every_language)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not ID.match(value):
+            raise schema.problem("code: lower-case letters, digits and -")
+        return value
+
+
+class ElectivesFile(Shape):
+    """electives.toml: the elective modules, each code once."""
+
+    modules: Annotated[list[Elective], Says("modules is a list of [[modules]] tables")] = Field(
+        default_factory=list)
+
+    @field_validator("modules", mode="wrap")
+    @classmethod
+    def _codes_once(cls, value: Any, read: ValidatorFunctionWrapHandler) -> list[Elective]:
+        seen: set[str] = set()
+        twice: list[tuple[schema.Loc, str]] = []
+        for i, module in enumerate(value if isinstance(value, list) else []):
+            code = module.get("code") if isinstance(module, dict) else None
+            if isinstance(code, str) and code in seen:
+                twice.append(((i, "code"), f"the code {code!r} is used twice"))
+            if isinstance(code, str):
+                seen.add(code)
+        try:
+            modules: list[Elective] = read(value)
+        except ValidationError as exc:
+            raise schema.again(exc, *twice) from None
+        if twice:
+            raise schema.problems(*twice)
+        return modules
 
 
 @dataclass
@@ -106,12 +164,12 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
     if not loaded:
         return None, problems.found
     data, lines = loaded
-    _unknown(folder / "academy.toml", data, ACADEMY_KEYS, lines.line, problems)
-    languages = data.get("languages")
-    if not (isinstance(languages, list) and languages):
-        problems.add(folder / "academy.toml", lines.line("languages"), "languages is required")
+    known = schema.validated(AcademyFile, data, folder / "academy.toml", lines, problems.add,
+                             tolerate_unknown=True)
+    if known is None:
         return None, problems.found
-    original = data.get("default_language", languages[0])
+    languages = known.languages
+    original = known.default_language or languages[0]
     units: dict[int, dict[str, Unit]] = {}
     unreadable: set[int] = set()
     for path in sorted((folder / "units").glob("*.md")):
@@ -131,7 +189,7 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
         broken = {n for n, by in units.items()
                   if any(str(u.path) in p for u in by.values() for p in problems.found[before:])}
         units = {n: by for n, by in units.items() if n not in broken}
-    academy = Academy(folder, str(data.get("name", folder.name)), languages, original, units)
+    academy = Academy(folder, known.name or folder.name, languages, original, units)
     if (folder / "electives.toml").exists():
         academy.electives = _check_electives(folder / "electives.toml", languages, problems)
     for path in sorted((folder / "surveys").glob("*.toml")):
@@ -150,31 +208,9 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> li
     if not loaded:
         return []
     data, lines = loaded
-    codes: set[str] = set()
-    before = len(problems.found)
-    modules = data.get("modules", [])
-    if not isinstance(modules, list):
-        problems.add(path, lines.line("modules"), "modules is a list of [[modules]] tables")
-        return []
-    for i, module in enumerate(modules):
-        def at(key: str | None = None, i: int = i) -> int:
-            return lines.line(key, "modules", i)
-        if not isinstance(module, dict):
-            problems.add(path, at(), "a module is a [[modules]] table")
-            continue
-        _unknown(path, module, ELECTIVE_KEYS, at, problems, " in a module")
-        code = module.get("code")
-        if not isinstance(code, str) or not ID.match(code):
-            problems.add(path, at("code"), "code: lower-case letters, digits and -")
-        elif code in codes:
-            problems.add(path, at("code"), f"the code {code!r} is used twice")
-        else:
-            codes.add(code)
-        for key in ("title", "description"):
-            _every_language(path, module.get(key), key, languages, at(key), problems)
-    if len(problems.found) > before:
-        return []
-    return [Elective(m["code"], m["title"], m["description"]) for m in data.get("modules", [])]
+    electives = schema.validated(ElectivesFile, data, path, lines, problems.add,
+                                 context={"languages": languages})
+    return list(electives.modules) if electives is not None else []
 
 
 def _answer_fits(kind: str, answer: Any) -> bool:
