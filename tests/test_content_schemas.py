@@ -31,6 +31,11 @@ def toml_error(text: str) -> str:
 QUESTION = '[[questions]]\nquestion = "Q?"\noptions = ["a", "b", "c"]\nanswer = 2\n' \
            'explanation = "because"\n'
 UNIT = "units/unit-09.en.md"
+SURVEY = "surveys/s.toml"
+HEAD = 'name = "s"\nanonymous = false\n' + every("title")  # 7 lines
+OPTIONS = "".join(f'options.{code} = ["o1", "o2", "o3"]\n' for code in LANGS)
+WHEN_ANSWER = ("when.answer: \"yes\" or \"no\" for a yes/no question, an option number for a "
+               "choice, a comparison like \">= 4\" for a scale (not a text question)")
 
 # (format, file, its text, the problems it gives: "line: problem")
 CASES: list[tuple[str, str, str, list[str]]] = [
@@ -61,6 +66,44 @@ CASES: list[tuple[str, str, str, list[str]]] = [
      ["6: options: 2 to 6 texts", "7: answer must be an option number from 1 to 0"]),
     ("unit", UNIT, '+++\ntitle = "T"\nrelease = = 1\n+++\n',
      ["3: invalid front matter: " + toml_error('title = "T"\nrelease = = 1')]),
+    ("survey", SURVEY, HEAD + '[[questions]]\nid = "a"\ntype = "yesno"\n' + every("text")
+     + '[[questions]]\nid = "b"\ntype = "single"\n' + every("text") + OPTIONS
+     + 'when = { question = "a", answer = "yes" }\nshortlist_options = [1]\n', []),
+    ("survey", SURVEY, 'name = "other"\nanonymous = 1\ntitle.en = 3\nintro = "x"\ncolour = 1\n'
+     'questions = 3\n',
+     ["1: name must be 's' (the file's name)", "2: anonymous is true or false",
+      "3: title is missing in fr, es, pt, ar",
+      "3: title: each language's entry is a text in quotes",
+      "4: intro needs one entry per language: intro.en, intro.fr, intro.es, intro.pt, intro.ar",
+      "5: unknown key 'colour' (known: anonymous, intro, name, questions, title)",
+      "6: questions: write each one as [[questions]]"]),
+    ("survey", SURVEY, HEAD + '[[questions]]\nid = "A B"\ntype = "essay"\ntext.en = "x"\n'
+     'colour = 1\noptional = "yes"\nshortlist = 1\n',
+     ["9: id: a unique lower-case identifier",
+      "10: type is one of multiple, scale, single, text, yesno",
+      "11: text is missing in fr, es, pt, ar",
+      "12: unknown key 'colour' in a question (known: id, max, max_label, min, min_label, "
+      "optional, options, shortlist, shortlist_options, text, type, when)",
+      "13: optional is true or false", "14: shortlist is true or false",
+      "14: shortlist = true is for yes/no questions (single and multiple: shortlist_options = "
+      "[option numbers])"]),
+    ("survey", SURVEY, HEAD + '[[questions]]\nid = "a"\ntype = "text"\n' + every("text")
+     + 'min = "x"\nmax_label.en = "x"\n' + OPTIONS,
+     ["16: min is for scale questions", "17: max_label is for scale questions",
+      "18: options are for single and multiple questions"]),
+    ("survey", SURVEY, HEAD + '[[questions]]\nid = "a"\ntype = "scale"\n' + every("text")
+     + 'min = 5\nmax = 1\n[[questions]]\nid = "a"\ntype = "text"\n' + every("text")
+     + 'when = { question = "a", answer = "yes" }\n[[questions]]\nid = "c"\ntype = "yesno"\n'
+     + every("text") + 'when = { question = "zz", answer = "yes" }\n',
+     ["16: a scale needs whole numbers min < max", "19: id: a unique lower-case identifier",
+      "26: " + WHEN_ANSWER,
+      "35: when = { question = \"<an earlier id>\", answer = … }: the question must come "
+      "before this one"]),
+    ("survey", SURVEY, HEAD.replace("false", "true") + '[[questions]]\nid = "a"\n'
+     'type = "yesno"\n' + every("text") + 'shortlist = true\n[[questions]]\nid = "b"\n'
+     'type = "single"\n' + every("text") + OPTIONS + 'shortlist_options = [2]\n',
+     ["16: an anonymous survey keeps no names, so it cannot have an interview shortlist",
+      "17: an anonymous survey keeps no names, so it cannot have an interview shortlist"]),
     ("academy", "academy.toml", f'name = "X"\nlanguages = {LANGS}\ncolour = 1\n'.replace("'", '"'),
      ["3: unknown key 'colour' (known: default_language, languages, name)"]),
     ("academy", "academy.toml", 'name = "X"\nlanguages = "en"\n', ["2: languages is required"]),
@@ -94,3 +137,18 @@ def test_a_broken_file_is_reported_as_file_line_problem(
     assert sorted(p.removeprefix(prefix) for p in found if p.startswith(prefix)) \
         == sorted(expected)
     assert [p for p in found if not p.startswith(prefix)] == []
+
+
+def test_each_format_has_one_schema_that_names_its_keys() -> None:
+    from bot.content.academy import AcademyFile, ElectivesFile
+    from bot.content.survey_schema import SurveyFile
+    from bot.content.units import UnitFront
+
+    keys = {shape.__name__: set(shape.model_json_schema()["properties"])
+            for shape in (AcademyFile, ElectivesFile, SurveyFile, UnitFront)}
+    assert keys == {
+        "AcademyFile": {"name", "languages", "default_language"},
+        "ElectivesFile": {"modules"},
+        "SurveyFile": {"name", "anonymous", "title", "intro", "questions"},
+        "UnitFront": {"title", "summary", "release", "questions"},
+    }

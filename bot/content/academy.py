@@ -15,12 +15,9 @@ from bot.content import schema
 from bot.content.animation import AnimationPlan, load_animation
 from bot.content.lines import LineIndex, toml_error_line
 from bot.content.schema import Says, Shape
+from bot.content.survey_schema import SurveyFile
 from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
 
-SURVEY_KEYS = {"name", "anonymous", "title", "intro", "questions"}
-QUESTION_KEYS = {"id", "type", "text", "options", "min", "max", "min_label", "max_label",
-                 "when", "shortlist", "shortlist_options", "optional"}
-TYPES = {"single", "multiple", "scale", "text", "yesno"}
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -31,31 +28,6 @@ def _load(path: Path, problems: Problems) -> tuple[dict[str, Any], LineIndex] | 
     except tomllib.TOMLDecodeError as exc:
         problems.add(path, toml_error_line(str(exc), 1), f"invalid TOML: {exc}")
         return None
-
-
-def _unknown(path: Path, data: dict[str, Any], known: set[str], at: Any, problems: Problems,
-             where: str = "") -> None:
-    for key in sorted(data.keys() - known):
-        problems.add(path, at(key), f"unknown key {key!r}{where} (known: "
-                     f"{', '.join(sorted(known))})")
-
-
-def _every_language(path: Path, value: Any, name: str, languages: list[str], line: int,
-                    problems: Problems) -> None:
-    """`name.en = …`, `name.fr = …`: one non-empty entry for each language."""
-    if not isinstance(value, dict):
-        problems.add(path, line, f"{name} needs one entry per language: "
-                     f"{', '.join(f'{name}.{code}' for code in languages)}")
-        return
-    missing = [code for code in languages if not value.get(code)]
-    if missing:
-        problems.add(path, line, f"{name} is missing in {', '.join(missing)}")
-
-
-def _only_texts(path: Path, value: Any, name: str, line: int, problems: Problems) -> None:
-    """Each language's entry of `name` is a text (not a number, a list or a table)."""
-    if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
-        problems.add(path, line, f"{name}: each language's entry is a text in quotes")
 
 
 class AcademyFile(Shape):
@@ -84,7 +56,7 @@ class Elective(Shape):
     description: Annotated[dict[str, str], Says(
         "description: each language's entry is a text in quotes")]
 
-    _per_language = field_validator("title", "description", mode="before")(
+    _per_language = field_validator("title", "description", mode="wrap")(
         schema.every_language)
 
     @field_validator("code")
@@ -213,104 +185,13 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> li
     return list(electives.modules) if electives is not None else []
 
 
-def _answer_fits(kind: str, answer: Any) -> bool:
-    """Whether `when.answer` can match an answer to a question of this type."""
-    text = str(answer).strip().lower()
-    if kind == "yesno":
-        return text in ("yes", "no")
-    if kind in ("single", "multiple"):
-        return text.isdigit() and int(text) >= 1
-    if kind == "scale":
-        return re.fullmatch(r"(>=|<=|!=|==|=|>|<)?\s*-?\d+", text) is not None
-    return False
-
-
 def _check_survey(path: Path, languages: list[str], problems: Problems
                   ) -> dict[str, Any] | None:
+    """The survey's data once its schema accepts it (the engine builds its own model)."""
     loaded = _load(path, problems)
     if not loaded:
         return None
     data, lines = loaded
-    before = len(problems.found)
-    _unknown(path, data, SURVEY_KEYS, lines.line, problems)
-    if data.get("name") != path.stem:
-        problems.add(path, lines.line("name"), f"name must be {path.stem!r} (the file's name)")
-    if not isinstance(data.get("anonymous", False), bool):
-        problems.add(path, lines.line("anonymous"), "anonymous is true or false")
-    for key in ("title", "intro"):
-        if key == "title" or key in data:
-            _every_language(path, data.get(key), key, languages, lines.line(key), problems)
-            _only_texts(path, data.get(key), key, lines.line(key), problems)
-    seen: dict[str, str] = {}
-    questions = data.get("questions", [])
-    if not isinstance(questions, list):
-        problems.add(path, lines.line("questions"), "questions: write each one as [[questions]]")
-        questions = []
-    for i, q in enumerate(questions):
-        def at(key: str | None = None, i: int = i) -> int:
-            return lines.line(key, "questions", i)
-        if not isinstance(q, dict):
-            problems.add(path, at(), "a question is a [[questions]] table")
-            continue
-        _unknown(path, q, QUESTION_KEYS, at, problems, " in a question")
-        qid, kind = q.get("id"), q.get("type")
-        if not isinstance(qid, str) or not ID.match(qid) or qid in seen:
-            problems.add(path, at("id"), "id: a unique lower-case identifier")
-        if not isinstance(kind, str) or kind not in TYPES:
-            problems.add(path, at("type"), f"type is one of {', '.join(sorted(TYPES))}")
-        _every_language(path, q.get("text"), "text", languages, at("text"), problems)
-        _only_texts(path, q.get("text"), "text", at("text"), problems)
-        for key in ("optional", "shortlist"):
-            if not isinstance(q.get(key, False), bool):
-                problems.add(path, at(key), f"{key} is true or false")
-        for key in ("min", "max", "min_label", "max_label"):
-            if key in q and kind != "scale":
-                problems.add(path, at(key), f"{key} is for scale questions")
-        if "options" in q and kind not in ("single", "multiple"):
-            problems.add(path, at("options"), "options are for single and multiple questions")
-        if kind in ("single", "multiple"):
-            options = q.get("options")
-            _every_language(path, options, "options", languages, at("options"), problems)
-            if isinstance(options, dict) and len({len(v) for v in options.values()
-                                                  if isinstance(v, list)}) > 1:
-                problems.add(path, at("options"), "options: the same number in every "
-                             "language")
-            if isinstance(options, dict) and not all(
-                    isinstance(v, list) and all(isinstance(o, str) and o.strip() for o in v)
-                    for v in options.values()):
-                problems.add(path, at("options"), "options: a list of texts in each language, "
-                             "e.g. options.en = [\"Yes\", \"Partly\", \"No\"]")
-        if kind == "scale":
-            low, high = q.get("min"), q.get("max")
-            if not (isinstance(low, int) and isinstance(high, int) and low < high):
-                problems.add(path, at("min"), "a scale needs whole numbers min < max")
-            for label in ("min_label", "max_label"):
-                if label in q:
-                    _every_language(path, q[label], label, languages, at(label), problems)
-                    _only_texts(path, q[label], label, at(label), problems)
-        when = q.get("when")
-        if when is not None and (not isinstance(when, dict) or not isinstance(
-                when.get("question"), str) or when["question"] not in seen):
-            problems.add(path, at("when"), "when = { question = \"<an earlier id>\", answer = "
-                         "… }: the question must come before this one")
-        elif when is not None and not _answer_fits(seen[when["question"]], when.get("answer")):
-            problems.add(path, at("when"), "when.answer: \"yes\" or \"no\" for a yes/no "
-                         "question, an option number for a choice, a comparison like \">= 4\" "
-                         "for a scale (not a text question)")
-        if q.get("shortlist") and kind != "yesno":
-            problems.add(path, at("shortlist"), "shortlist = true is for yes/no questions "
-                         "(single and multiple: shortlist_options = [option numbers])")
-        if "shortlist_options" in q and kind not in ("single", "multiple"):
-            problems.add(path, at("shortlist_options"), "shortlist_options is for single and "
-                         "multiple questions")
-        elif "shortlist_options" in q and not (isinstance(q["shortlist_options"], list) and all(
-                isinstance(n, int) and not isinstance(n, bool) and n >= 1
-                for n in q["shortlist_options"])):
-            problems.add(path, at("shortlist_options"), "shortlist_options = [option numbers, "
-                         "counted from 1]")
-        if data.get("anonymous") and (q.get("shortlist") or q.get("shortlist_options")):
-            problems.add(path, at("shortlist"), "an anonymous survey keeps no names, so it "
-                         "cannot have an interview shortlist")
-        if isinstance(qid, str):
-            seen[qid] = str(kind)
-    return data if len(problems.found) == before else None
+    survey = schema.validated(SurveyFile, data, path, lines, problems.add,
+                              context={"languages": languages, "name": path.stem})
+    return data if survey is not None else None

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.content.lines import LineIndex
@@ -82,7 +88,7 @@ def validated(shape: type[S], data: dict[str, Any], path: Path, lines: LineIndex
             loc = tuple(err["loc"])
             items = tuple(p for p in loc if isinstance(p, int))
             found[line_of(lines, loc), explain(shape, loc, err), items] = None
-        for line, text, _items in found:
+        for line, text, _items in sorted(found, key=lambda f: f[0]):  # in the file's order
             add(path, line, text)
         unknown = [e["loc"][0] for e in exc.errors()
                    if e["type"] == "extra_forbidden" and len(e["loc"]) == 1]
@@ -98,17 +104,24 @@ def languages(info: ValidationInfo) -> list[str]:
     return list((info.context or {}).get("languages", []))
 
 
-def every_language(value: Any, info: ValidationInfo) -> Any:
+def every_language(value: Any, read: ValidatorFunctionWrapHandler, info: ValidationInfo
+                   ) -> Any:
     """`name.en = …`, `name.fr = …`: one non-empty entry for each of the academy's
-    languages (a `mode="before"` field validator)."""
+    languages (a `mode="wrap"` field validator); what the entries must be, the field's
+    type says."""
     name, codes = info.field_name, languages(info)
     if not isinstance(value, dict):
         raise problem(f"{name} needs one entry per language: "
                       f"{', '.join(f'{name}.{code}' for code in codes)}")
     missing = [code for code in codes if not value.get(code)]
-    if missing:
-        raise problem(f"{name} is missing in {', '.join(missing)}")
-    return value
+    found = [((), f"{name} is missing in {', '.join(missing)}")] if missing else []
+    try:
+        read_value = read(value)
+    except ValidationError as exc:
+        raise again(exc, *found) from None
+    if found:
+        raise problems(*found)
+    return read_value
 
 
 def line_of(lines: LineIndex, loc: Loc) -> int:
