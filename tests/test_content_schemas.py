@@ -104,6 +104,30 @@ CASES: list[tuple[str, str, str, list[str]]] = [
      'type = "single"\n' + every("text") + OPTIONS + 'shortlist_options = [2]\n',
      ["16: an anonymous survey keeps no names, so it cannot have an interview shortlist",
       "17: an anonymous survey keeps no names, so it cannot have an interview shortlist"]),
+    ("animation", "animation.toml", 'colour = 1\nprompts = 3\n',
+     ["1: unknown key 'colour' (a plan is a list of [[prompts]])",
+      "2: prompts: write each one as [[prompts]]"]),
+    ("animation", "animation.toml", '[[prompts]]\nid = "a"\nat = "impact_survey 10:00"\n'
+     'from = "x"\ntext.en = "x"\ncolour = 1\n[[prompts]]\nid = "a"\nat = "face_to_face+7d"\n'
+     'every = "monday 10:00"\ntext.en = "x"\n',
+     ["4: from goes with every, not with at",
+      "6: unknown key 'colour' in a prompt (known: at, every, from, id, text, until)",
+      "8: the id 'a' is used twice",
+      "9: a prompt has either at = \"<when>\" (once) or every = \"<weekday> HH:MM\" "
+      "(recurring)"]),
+    ("animation", "animation.toml", '[[prompts]]\nid = "b"\nevery = "day 25:00"\n'
+     'from = "impact_survey+3d"\nuntil = "impact_survey"\ntext.en = ["x", "y"]\n'
+     'text.fr = ["x"]\n[[prompts]]\nid = "Bad"\nevery = "day 10:00"\n'
+     'from = "face_to_face_end 10:00"\ntext.en = []\ntext.xx = "?"\n'
+     f'text.es = "{"z" * 1501}"\n',
+     ["3: every: 25:00 is not a time of day", "5: until (impact_survey) comes before from "
+      "(impact_survey+3d)", "6: text.en: a list of texts (taken in turn) is for recurring "
+      "prompts (every = …)", "7: text.fr: a list of texts (taken in turn) is for recurring "
+      "prompts (every = …)", "9: id: lower-case letters, digits and -, e.g. \"weekly-topic\"",
+      "11: from: a day, without a time of day: e.g. \"face_to_face_end+14d\"",
+      "12: text.en: a non-empty text, or a list of 1 to 60 non-empty texts",
+      "13: text.xx: 'xx' is not one of the academy's languages (en, fr, es, pt, ar)",
+      "14: text.es: at most 1500 characters (text 1 has 1501)"]),
     ("academy", "academy.toml", f'name = "X"\nlanguages = {LANGS}\ncolour = 1\n'.replace("'", '"'),
      ["3: unknown key 'colour' (known: default_language, languages, name)"]),
     ("academy", "academy.toml", 'name = "X"\nlanguages = "en"\n', ["2: languages is required"]),
@@ -141,14 +165,16 @@ def test_a_broken_file_is_reported_as_file_line_problem(
 
 def test_each_format_has_one_schema_that_names_its_keys() -> None:
     from bot.content.academy import AcademyFile, ElectivesFile
+    from bot.content.animation import PromptEntry
     from bot.content.survey_schema import SurveyFile
     from bot.content.units import UnitFront
 
     keys = {shape.__name__: set(shape.model_json_schema()["properties"])
-            for shape in (AcademyFile, ElectivesFile, SurveyFile, UnitFront)}
+            for shape in (AcademyFile, ElectivesFile, PromptEntry, SurveyFile, UnitFront)}
     assert keys == {
         "AcademyFile": {"name", "languages", "default_language"},
         "ElectivesFile": {"modules"},
+        "PromptEntry": {"id", "at", "every", "from", "until", "text"},
         "SurveyFile": {"name", "anonymous", "title", "intro", "questions"},
         "UnitFront": {"title", "summary", "release", "questions"},
     }

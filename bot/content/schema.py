@@ -10,6 +10,7 @@ raises `problems(...)` with the key each problem is about, and a key no model kn
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
@@ -74,11 +75,12 @@ def again(error: ValidationError, *more: tuple[Loc, str],
 
 def validated(shape: type[S], data: dict[str, Any], path: Path, lines: LineIndex,
               add: Any, *, context: dict[str, Any] | None = None,
-              tolerate_unknown: bool = False) -> S | None:
+              tolerate_unknown: bool = False,
+              line_at: Callable[[Loc], int] | None = None) -> S | None:
     """`shape` read from `data`, or None once every problem is reported through
     `add(path, line, problem)` (Problems.add). `context` reaches the validators (the
     academy's languages); with `tolerate_unknown`, unknown top-level keys are reported
-    but do not make the rest unusable."""
+    but do not make the rest unusable. `line_at(loc)` finds lines `lines` cannot."""
     try:
         return shape.model_validate(data, context=context)
     except ValidationError as exc:
@@ -87,7 +89,8 @@ def validated(shape: type[S], data: dict[str, Any], path: Path, lines: LineIndex
         for err in exc.errors():
             loc = tuple(err["loc"])
             items = tuple(p for p in loc if isinstance(p, int))
-            found[line_of(lines, loc), explain(shape, loc, err), items] = None
+            line = line_at(loc) if line_at is not None else line_of(lines, loc)
+            found[line, explain(shape, loc, err), items] = None
         for line, text, _items in sorted(found, key=lambda f: f[0]):  # in the file's order
             add(path, line, text)
         unknown = [e["loc"][0] for e in exc.errors()
@@ -140,10 +143,11 @@ def explain(shape: type[Shape], loc: Loc, err: Any) -> str:
     said = None  # the nearest field's words; an item of a list of texts keeps its list's
     for n, part in enumerate(loc):
         if isinstance(annotation, type) and issubclass(annotation, Shape):
-            field = annotation.model_fields.get(str(part))
+            keys = {f.alias or name: f for name, f in annotation.model_fields.items()}
+            field = keys.get(str(part))
             if field is None:  # a key the model does not know
                 if err["type"] == "extra_forbidden" and n == len(loc) - 1:
-                    known = ", ".join(sorted(annotation.model_fields))
+                    known = ", ".join(sorted(keys))
                     return f"unknown key {part!r}{annotation.where} (known: {known})"
                 break
             annotation = _plain(field.annotation)
