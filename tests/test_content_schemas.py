@@ -32,6 +32,15 @@ QUESTION = '[[questions]]\nquestion = "Q?"\noptions = ["a", "b", "c"]\nanswer = 
            'explanation = "because"\n'
 UNIT = "units/unit-09.en.md"
 SURVEY = "surveys/s.toml"
+PRACTICE = "practices/good-one.toml"
+REQUIRED = ["title", "horizontality", "objectives", "stakeholders", "methodology",
+            "validation", "innovation", "sustainability", "replicability"]
+
+
+def practice(code: str, *skip: str) -> str:
+    return "".join(f'{f}.{code} = "The {f}."\n' for f in REQUIRED if f not in skip)
+
+
 HEAD = 'name = "s"\nanonymous = false\n' + every("title")  # 7 lines
 OPTIONS = "".join(f'options.{code} = ["o1", "o2", "o3"]\n' for code in LANGS)
 WHEN_ANSWER = ("when.answer: \"yes\" or \"no\" for a yes/no question, an option number for a "
@@ -128,6 +137,34 @@ CASES: list[tuple[str, str, str, list[str]]] = [
       "12: text.en: a non-empty text, or a list of 1 to 60 non-empty texts",
       "13: text.xx: 'xx' is not one of the academy's languages (en, fr, es, pt, ar)",
       "14: text.es: at most 1500 characters (text 1 has 1501)"]),
+    ("practice", PRACTICE, 'language = "xx"\ncolour = 1\ntitle.fr = 3\n',
+     ["2: unknown key 'colour' (known: contact, horizontality, innovation, language, "
+      "methodology, objectives, replicability, stakeholders, sustainability, title, url, "
+      "validation)",
+      "1: language 'xx' is not one of the academy's languages (en, fr, es, pt, ar)"]),
+    ("practice", PRACTICE, 'language = "en"\n' + practice("en", "title", "objectives")
+     + 'title = 3\nobjectives = { en = [1] }\n',
+     ['9: title needs one text per language: title.en = "…"',
+      '10: objectives needs one text per language: objectives.en = "…"',
+      "1: the original (en) is missing title, objectives"]),
+    ("practice", PRACTICE, 'language = "en"\n' + practice("en", "title")
+     + f'title.en = "Two\\nlines"\ntitle.xx = "?"\ntitle.fr = "{"t" * 201}"\n'
+     f'methodology.fr = "{"m" * 3501}"\n',
+     ["10: title.en must be one line",
+      "10: title.xx: 'xx' is not one of the academy's languages (en, fr, es, pt, ar)",
+      "10: title.fr is 201 characters long; at most 200",
+      "5: methodology.fr is 3501 characters long; at most 3500",
+      "1: the fr translation is missing horizontality, objectives, stakeholders, validation, "
+      "innovation, sustainability, replicability (translate every field, or none)"]),
+    ("practice", PRACTICE, 'language = "en"\n' + practice("en", "stakeholders")
+     + practice("es", *REQUIRED[3:]),
+     ['1: stakeholders is required (stakeholders.en = "…")',
+      "1: the original (en) is missing stakeholders",
+      "1: the es translation is missing stakeholders, methodology, validation, innovation, "
+      "sustainability, replicability (translate every field, or none)"]),
+    ("practice", PRACTICE, practice("fr"),
+     ["1: no text in the original language 'en' (texts found in: fr); set language = "
+      '"<code>" to the language the practice was written in']),
     ("academy", "academy.toml", f'name = "X"\nlanguages = {LANGS}\ncolour = 1\n'.replace("'", '"'),
      ["3: unknown key 'colour' (known: default_language, languages, name)"]),
     ("academy", "academy.toml", 'name = "X"\nlanguages = "en"\n', ["2: languages is required"]),
@@ -166,14 +203,17 @@ def test_a_broken_file_is_reported_as_file_line_problem(
 def test_each_format_has_one_schema_that_names_its_keys() -> None:
     from bot.content.academy import AcademyFile, ElectivesFile
     from bot.content.animation import PromptEntry
+    from bot.content.practices import PracticeFile
     from bot.content.survey_schema import SurveyFile
     from bot.content.units import UnitFront
 
     keys = {shape.__name__: set(shape.model_json_schema()["properties"])
-            for shape in (AcademyFile, ElectivesFile, PromptEntry, SurveyFile, UnitFront)}
+            for shape in (AcademyFile, ElectivesFile, PracticeFile, PromptEntry, SurveyFile,
+                          UnitFront)}
     assert keys == {
         "AcademyFile": {"name", "languages", "default_language"},
         "ElectivesFile": {"modules"},
+        "PracticeFile": {"language", *REQUIRED, "contact", "url"},
         "PromptEntry": {"id", "at", "every", "from", "until", "text"},
         "SurveyFile": {"name", "anonymous", "title", "intro", "questions"},
         "UnitFront": {"title", "summary", "release", "questions"},

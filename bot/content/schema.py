@@ -58,13 +58,15 @@ def problems(*found: tuple[Loc, str]) -> ValidationError:
         InitErrorDetails(type=problem(text), loc=loc, input=None) for loc, text in found])
 
 
-def again(error: ValidationError, *more: tuple[Loc, str],
-          dropping: tuple[str, ...] = ()) -> ValidationError:
+def again(error: ValidationError, *more: tuple[Loc, str], dropping: tuple[str, ...] = (),
+          only: tuple[str, ...] | None = None) -> ValidationError:
     """`error`'s problems and `more`, raised together (a wrap validator that checks a
-    list's length as well as its items); `dropping`: keys whose problems `more` says."""
+    list's length as well as its items); `dropping`: keys whose problems `more` says (or
+    that need not be said); `only`: the kinds of error kept (pydantic's types)."""
     details: list[InitErrorDetails] = []
     for err in error.errors():
-        if err["loc"][:1] in [(key,) for key in dropping]:
+        if err["loc"][:1] in [(key,) for key in dropping] or (
+                only is not None and err["type"] not in only):
             continue
         kind = problem(err["msg"]) if err["type"] == PROBLEM else err["type"]
         details.append(InitErrorDetails(type=kind, loc=err["loc"], input=err.get("input"),
