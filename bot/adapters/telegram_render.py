@@ -87,6 +87,6 @@ def poll_problem(poll: Poll) -> str | None:
     if not all(1 <= len(o) <= 100 for o in poll.options):
         return "options must have 1 to 100 characters"
     if poll.kind is PollKind.QUIZ and (poll.correct_option is None
-                                or not 0 <= poll.correct_option < len(poll.options)):
+                                       or not 0 <= poll.correct_option < len(poll.options)):
         return "a quiz needs its correct option"
     return None
