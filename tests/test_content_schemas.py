@@ -33,6 +33,7 @@ QUESTION = '[[questions]]\nquestion = "Q?"\noptions = ["a", "b", "c"]\nanswer = 
 UNIT = "units/unit-09.en.md"
 SURVEY = "surveys/s.toml"
 PRACTICE = "practices/good-one.toml"
+RESOURCE = "resources/resource-01.en.md"
 REQUIRED = ["title", "horizontality", "objectives", "stakeholders", "methodology",
             "validation", "innovation", "sustainability", "replicability"]
 
@@ -63,7 +64,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     ("unit", UNIT, '+++\ntitle = "T"\nrelease = 1\n' + QUESTION * 6 + "+++\n",
      ["2: a unit has 1 to 5 [[questions]]"]),
     ("unit", UNIT, '+++\ntitle = "T"\nrelease = 1\nquestions = [1]\n+++\n',
-     ["2: a question is a [[questions]] table"]),
+     ["4: a question is a [[questions]] table"]),  # the line of the key, not of the file
     ("unit", UNIT, '+++\ntitle = "T"\nrelease = 1\n[[questions]]\nquestion = " "\n'
      f'options = ["a", "{"b" * 101}"]\nanswer = 3\nexplanation = "{"e" * 201}"\n+++\n',
      ["5: question is required (a text)",
@@ -165,6 +166,22 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     ("practice", PRACTICE, practice("fr"),
      ["1: no text in the original language 'en' (texts found in: fr); set language = "
       '"<code>" to the language the practice was written in']),
+    ("resource", RESOURCE, '+++\nsummary = 3\ncolour = 1\nanswers = []\n+++\n',
+     ["2: title is required (a text)", "2: summary must be a text",
+      "3: unknown key 'colour' (known: answers, summary, title)",
+      "4: answers is a list of pre-assessment question ids, e.g. answers = "
+      "[\"confidence-gender\", \"electives:3\"]",
+      "6: the resource has no text after its front matter"]),
+    ("resource", RESOURCE, f'+++\ntitle = "{"t" * 121}"\nanswers = ["confidence-gender", 3]\n'
+     '+++\nbody\n',
+     ["2: title longer than 120 characters",
+      "3: answers is a list of pre-assessment question ids, e.g. answers = "
+      "[\"confidence-gender\", \"electives:3\"]"]),
+    ("resource", RESOURCE, '+++\ntitle = "T"\nanswers = ["nope"]\n+++\nbody\n',
+     ["3: answers: 'nope' is not a scale question of the pre-assessment nor <choice "
+      "question>:<option> (known: confidence-design, confidence-gender, confidence-history, "
+      "confidence-partners, confidence-principles, confidence-results, confidence-sdgs, "
+      "confidence-triangular, electives:1, electives:2, electives:3, electives:4, …)"]),
     ("academy", "academy.toml", f'name = "X"\nlanguages = {LANGS}\ncolour = 1\n'.replace("'", '"'),
      ["3: unknown key 'colour' (known: default_language, languages, name)"]),
     ("academy", "academy.toml", 'name = "X"\nlanguages = "en"\n', ["2: languages is required"]),
@@ -204,17 +221,19 @@ def test_each_format_has_one_schema_that_names_its_keys() -> None:
     from bot.content.academy import AcademyFile, ElectivesFile
     from bot.content.animation import PromptEntry
     from bot.content.practices import PracticeFile
+    from bot.content.resources import ResourceFront
     from bot.content.survey_schema import SurveyFile
     from bot.content.units import UnitFront
 
     keys = {shape.__name__: set(shape.model_json_schema()["properties"])
-            for shape in (AcademyFile, ElectivesFile, PracticeFile, PromptEntry, SurveyFile,
-                          UnitFront)}
+            for shape in (AcademyFile, ElectivesFile, PracticeFile, PromptEntry, ResourceFront,
+                          SurveyFile, UnitFront)}
     assert keys == {
         "AcademyFile": {"name", "languages", "default_language"},
         "ElectivesFile": {"modules"},
         "PracticeFile": {"language", *REQUIRED, "contact", "url"},
         "PromptEntry": {"id", "at", "every", "from", "until", "text"},
+        "ResourceFront": {"title", "summary", "answers"},
         "SurveyFile": {"name", "anonymous", "title", "intro", "questions"},
         "UnitFront": {"title", "summary", "release", "questions"},
     }

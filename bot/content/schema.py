@@ -131,8 +131,10 @@ def every_language(value: Any, read: ValidatorFunctionWrapHandler, info: Validat
 
 def line_of(lines: LineIndex, loc: Loc) -> int:
     """`("questions", 2, "answer")`: the answer's line in the third [[questions]] block (or
-    the block's first line); `("title",)`: the top-level key's line."""
-    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
+    the block's first line); `("title",)`, `("answers", 2)` (an item of an inline list):
+    the top-level key's line."""
+    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int) \
+            and lines.is_block(loc[0], loc[1]):
         key = loc[2] if len(loc) > 2 and isinstance(loc[2], str) else None
         return lines.line(key, loc[0], loc[1])
     return lines.line(loc[0] if loc and isinstance(loc[0], str) else None)
