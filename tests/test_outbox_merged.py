@@ -40,7 +40,7 @@ async def queue_three_relayed(outbox: Outbox) -> list[int]:
     ids = []
     for n, (who, text) in enumerate([("Ana", "one"), ("Bo", "two"), ("Cy", "three")]):
         item_id = await outbox.enqueue(OutboundMessage(GROUP, text, attribution=who,
-                                                       relay_ids=[f"r{n}"]),
+                                                       relay_ids=[f"r{n}"], mergeable=True),
                                        priority=RELAY, dedupe_key=f"relay:r{n}:cohort")
         assert item_id is not None
         ids.append(item_id)
