@@ -139,9 +139,9 @@ CASES: list[tuple[str, str, str, list[str]]] = [
       "13: text.xx: 'xx' is not one of the academy's languages (en, fr, es, pt, ar)",
       "14: text.es: at most 1500 characters (text 1 has 1501)"]),
     ("practice", PRACTICE, 'language = "xx"\ncolour = 1\ntitle.fr = 3\n',
-     ["2: unknown key 'colour' (known: contact, horizontality, innovation, language, "
-      "methodology, objectives, replicability, stakeholders, sustainability, title, url, "
-      "validation)",
+     ["2: unknown key 'colour' (known: contact, country, horizontality, innovation, "
+      "language, methodology, objectives, replicability, stakeholders, sustainability, "
+      "theme, title, url, validation)",
       "1: language 'xx' is not one of the academy's languages (en, fr, es, pt, ar)"]),
     ("practice", PRACTICE, 'language = "en"\n' + practice("en", "title", "objectives")
      + 'title = 3\nobjectives = { en = [1] }\n',
@@ -231,7 +231,7 @@ def test_each_format_has_one_schema_that_names_its_keys() -> None:
     assert keys == {
         "AcademyFile": {"name", "languages", "default_language"},
         "ElectivesFile": {"modules"},
-        "PracticeFile": {"language", *REQUIRED, "contact", "url"},
+        "PracticeFile": {"language", *REQUIRED, "contact", "url", "country", "theme"},
         "PromptEntry": {"id", "at", "every", "from", "until", "text"},
         "ResourceFront": {"title", "summary", "answers"},
         "SurveyFile": {"name", "anonymous", "title", "intro", "questions"},
