@@ -86,7 +86,8 @@ async def test_a_merged_post_told_to_wait_puts_every_message_back(db: Database) 
 async def test_a_message_that_exhausts_its_retries_runs_its_failure_hooks(db: Database) -> None:
     """Giving up after the last attempt is a failure for good, like a refusal."""
     repo = OutboxRepository(db)
-    outbox = Outbox(repo, Clock(), RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01), senders=1)
+    quick = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+    outbox = Outbox(repo, Clock(), quick, senders=1)
     failed: list[tuple[int, str]] = []
 
     async def hook(item: OutboxItem, msg: OutboundMessage, exc: PermanentFailure) -> None:
