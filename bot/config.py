@@ -119,6 +119,11 @@ class FacilitatorsSection(Section):
     discord: IdList = Field(default_factory=list)
     console: list[str] = Field(default_factory=list)
 
+    def accounts(self) -> set[tuple[str, str]]:
+        """Every (platform, user id) listed, so that features need not name platforms."""
+        return {(platform, str(user_id)) for platform in type(self).model_fields
+                for user_id in getattr(self, platform)}
+
 
 class ConsoleSection(Section):
     user: str = Field(default="you", min_length=1)
