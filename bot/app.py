@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.adapters.base import CommandMenu, PlatformAdapter
+from bot.adapters.base import CommandMenu, PlatformAdapter, Publish
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
@@ -23,7 +23,8 @@ from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
-from bot.config import Config
+from bot.config import Config, ConfigError
+from bot.config_deploy import webhook_secret_problem
 from bot.content.academy import Academy, load_academy
 from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
@@ -211,7 +212,11 @@ class Bot:
         """Connect a platform now; a failure to connect propagates."""
         self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
-        await adapter.start(self.lanes.submit)
+        await adapter.start(self._publisher(adapter))
+
+    def _publisher(self, adapter: PlatformAdapter) -> Publish:
+        # A Telegram webhook answers once its update is handled (chat order, see lanes).
+        return self.lanes.publisher(getattr(adapter, "acknowledges_handled", False))
 
     def supervise(self, adapter: PlatformAdapter, backoff: RetryPolicy | None = None
                   ) -> asyncio.Task[None]:
@@ -226,7 +231,7 @@ class Bot:
             attempt = 0
             while True:
                 try:
-                    await adapter.start(self.lanes.submit)
+                    await adapter.start(self._publisher(adapter))
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -366,7 +371,12 @@ def platform_adapters(services: Services, secrets: Secrets) -> list[PlatformAdap
     if secrets.telegram_token:
         from bot.adapters.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu))
+        if config.telegram.mode == "webhook":
+            problem = webhook_secret_problem(secrets.telegram_webhook_token)
+            if problem:
+                raise ConfigError([problem])
+        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu,
+                                        secrets.telegram_webhook_token))
     if secrets.discord_token:
         from bot.adapters.discord import DiscordAdapter
 
