@@ -23,13 +23,15 @@ from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
 from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
-from bot.config import Config, ConfigError
-from bot.config_deploy import webhook_secret_problem
+from bot.config import Config
+from bot.config_deploy import require_webhook_secret
 from bot.content.academy import Academy, load_academy
 from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs, _, use_language
+from bot.ops.metrics import BotMetrics
+from bot.ops.server import OpsServer
 from bot.outbox import Outbox
 from bot.relay import NoTranslation, Relay, Translating
 from bot.scheduler import Scheduler
@@ -196,6 +198,8 @@ class Bot:
     # Platforms hand their events to the lanes: chats concurrently, each chat in order.
     lanes: ChatLanes
     adapters: list[PlatformAdapter] = field(default_factory=list)
+    connected: set[str] = field(default_factory=set)  # platforms whose start() succeeded
+    metrics: BotMetrics | None = None  # set by the ops endpoint, before platforms attach
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     @classmethod
@@ -210,9 +214,14 @@ class Bot:
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
-        self.adapters.append(adapter)
+        self._attach(adapter)
         await adapter.start(self._publisher(adapter))
+        self.connected.add(adapter.platform)
+
+    def _attach(self, adapter: PlatformAdapter) -> None:
+        delivering = self.metrics.metered(adapter) if self.metrics else adapter
+        self.services.outbox.attach(delivering, self.services.config.limits(adapter.platform))
+        self.adapters.append(adapter)
 
     def _publisher(self, adapter: PlatformAdapter) -> Publish:
         # A Telegram webhook answers once its update is handled (chat order, see lanes).
@@ -224,8 +233,7 @@ class Bot:
         one platform being down never keeps the others from running. Messages for it
         wait in the outbox meanwhile."""
         backoff = backoff or RetryPolicy(max_delay=60.0)  # reconnects: tried for ever
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
-        self.adapters.append(adapter)
+        self._attach(adapter)
 
         async def connect() -> None:
             attempt = 0
@@ -243,6 +251,7 @@ class Bot:
                         await adapter.stop()
                     await asyncio.sleep(delay)
                 else:
+                    self.connected.add(adapter.platform)
                     log.info("%s: connected", adapter.platform)
                     return
 
@@ -253,6 +262,7 @@ class Bot:
     async def close(self) -> None:
         """Shut down in reverse order: platforms, then delivery, then the database."""
         await self.services.scheduler.stop()
+        self.connected.clear()
         for task in self._connectors:
             task.cancel()
         await asyncio.gather(*self._connectors, return_exceptions=True)
@@ -341,12 +351,17 @@ async def run(config: Config, secrets: Secrets) -> int:
         log.info("no platform token set: starting the console platform")
         return await run_console(config)
     bot = await Bot.create(config)
+    ops = OpsServer.for_bot(config.ops, bot) if config.ops.enabled else None
     try:
+        if ops is not None:
+            await ops.start()
         for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
         settle_memory()
         await _stop_on_signals()
     finally:
+        if ops is not None:
+            await ops.stop()
         try:
             await asyncio.wait_for(bot.close(), timeout=5)
         finally:  # a close cut short must not leave aiosqlite's thread keeping us alive
@@ -371,10 +386,7 @@ def platform_adapters(services: Services, secrets: Secrets) -> list[PlatformAdap
     if secrets.telegram_token:
         from bot.adapters.telegram import TelegramAdapter
 
-        if config.telegram.mode == "webhook":
-            problem = webhook_secret_problem(secrets.telegram_webhook_token)
-            if problem:
-                raise ConfigError([problem])
+        require_webhook_secret(config, secrets.telegram_webhook_token)
         adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu,
                                         secrets.telegram_webhook_token))
     if secrets.discord_token:

@@ -115,3 +115,11 @@ def webhook_secret_problem(secret: str | None) -> str | None:
         return (f"{WEBHOOK_SECRET_ENV}: Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ "
                 f"and - only")
     return None
+
+
+def require_webhook_secret(config: Config, secret: str | None) -> None:
+    """In webhook mode, a usable secret from the environment, or ConfigError (exit 2)."""
+    from bot.config import ConfigError  # (bot.config imports this module)
+
+    if config.telegram.mode == "webhook" and (problem := webhook_secret_problem(secret)):
+        raise ConfigError([problem])
