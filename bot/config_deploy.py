@@ -38,7 +38,7 @@ class TelegramWebhookKeys(_Keys):
     webhook_listen_host: str = "127.0.0.1"  # where this worker listens (behind the proxy)
     webhook_listen_port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port
     webhook_path: str = Field(default="/telegram/webhook", pattern=r"^/[\w./-]{0,200}$")
-    # Updates Telegram sends at once (its default is 40); one chat's never overlap.
+    # Updates Telegram sends at once (its default is 40); a chat's messages never overlap.
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Remove the webhook when this worker stops. Behind a balancer, false: one worker
     # restarting must not cut the others off (Telegram keeps updates while none answer).

@@ -178,3 +178,29 @@ async def test_one_chat_stays_in_order_across_two_workers() -> None:
     texts = [text for _worker, text in handled if text != "other chat"]
     assert texts == ["first", "second", "third"]
     assert {w for w, _t in handled} == {"A", "B"}, "both workers took updates"
+
+
+async def test_an_update_not_handled_when_the_bot_stops_stays_at_telegram() -> None:
+    """Stopping while an update is being handled answers 503: Telegram keeps the update
+    and posts it again later (to this worker or another one)."""
+    started = asyncio.Event()
+
+    async def handle(event: Event) -> None:
+        started.set()
+        await asyncio.Event().wait()  # a handler still busy when the bot stops
+
+    lanes = ChatLanes(handle)
+    async with FakeTelegram(TOKEN) as fake:
+        settings = TelegramSection(api_base_url=fake.api_base_url,
+                                   file_base_url=fake.file_base_url, **webhook_settings())
+        adapter = TelegramAdapter(settings, TOKEN, webhook_secret=WEBHOOK_SECRET)
+        await adapter.start(lanes.publisher(adapter.acknowledges_handled))
+        try:
+            fake.push_text(fake.add_user("Ana"), "hello")
+            await asyncio.wait_for(started.wait(), 5)
+            await lanes.close(limit=0.1)
+            await fake.wait_for(lambda: fake.webhooks.deliveries)
+        finally:
+            await adapter.stop()
+        assert [d.status for d in fake.webhooks.deliveries][:1] == [503]
+        assert len(fake.updates) == 1, "the update waits at Telegram"

@@ -8,10 +8,11 @@ secret token at DEBUG. Here:
 
 - the secret (`X-Telegram-Bot-Api-Secret-Token`, set with setWebhook) is compared in
   constant time on every request; missing → 401, wrong → 403, and nothing is dispatched;
-- the answer (200) goes back only once the update is handled. The Bot API keeps one
-  update per chat in flight and posts that chat's next update only after a 2xx, so with
-  several workers behind a balancer one chat's updates are still handled one at a time,
-  in update_id order; different chats go to different workers in parallel (at most
+- the answer (200) goes back only once the update is handled. The Bot API server keeps
+  one update per queue in flight (a chat's messages are one queue, a person's button
+  presses another) and posts the queue's next update only after a 2xx, so with several
+  workers behind a balancer a chat's messages are still handled one at a time, in
+  update_id order; different chats go to different workers in parallel (at most
   `webhook_max_connections` at once);
 - an update Telegram posts again (its answer lost) is recognised by its update_id and
   answered without being handled twice (in this worker: ids are remembered per process);

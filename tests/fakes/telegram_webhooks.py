@@ -5,9 +5,10 @@ WebhookActor (tdlib/telegram-bot-api):
   stores the hook; from then on getUpdates answers 409 and updates are POSTed to `url` as
   JSON (`Content-Type: application/json`), with `X-Telegram-Bot-Api-Secret-Token` when a
   secret was set;
-- updates wait in queues, one per chat (the server's `queue_id`): at most one update of a
-  queue is in flight, the next one of that queue goes only after a 2xx answer; at most
-  `max_connections` updates are in flight at once;
+- updates wait in queues (the server's `webhook_queue_id`: a chat's messages, a person's
+  button presses, a poll's updates): at most one update of a queue is in flight, the
+  next one of that queue goes only after a 2xx answer; at most `max_connections`
+  updates are in flight at once;
 - any other answer (or none) keeps the update: it is posted again after a delay that
   doubles (Telegram starts at 1 s; `retry_delay` here, short for tests), and the error is
   reported by getWebhookInfo (`last_error_date`, `last_error_message`);
@@ -63,17 +64,20 @@ class Webhook:
 
 
 def queue_id(update: Json) -> Any:
-    """The queue an update waits in: its chat (as the Bot API groups them), else itself."""
-    for kind in ("message", "edited_message", "channel_post", "edited_channel_post",
-                 "my_chat_member", "chat_member", "chat_join_request"):
+    """The queue an update waits in, as the Bot API server files them (Client.cpp's
+    webhook_queue_id): a chat's messages one queue, a person's button presses another, a
+    poll's state and answers a third; anything else alone."""
+    for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
         if kind in update:
             return ("chat", update[kind]["chat"]["id"])
     if "callback_query" in update:
-        query = update["callback_query"]
-        chat = query.get("message", {}).get("chat", {}).get("id")
-        return ("chat", chat) if chat is not None else ("user", query["from"]["id"])
+        return ("callbacks", update["callback_query"]["from"]["id"])
+    if "poll" in update:
+        return ("poll", update["poll"]["id"])
     if "poll_answer" in update:
-        return ("user", update["poll_answer"]["user"]["id"])
+        return ("poll", update["poll_answer"]["poll_id"])
+    if "my_chat_member" in update:
+        return ("member", update["my_chat_member"]["chat"]["id"])
     return ("update", update["update_id"])
 
 
