@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Bot, command_menu
+from bot.config import ConfigError
 from bot.config_deploy import OpsSection
 from bot.delivery_timing import RetryPolicy
 from bot.ops.metrics import BotMetrics
@@ -159,3 +161,12 @@ async def test_translation_failures_and_relay_latency(tmp_path: Path) -> None:
                                          {"target": "en"}) == 1
         assert registry.get_sample_value("bot_relay_latency_seconds_count",
                                          {"platform": "discord"}) == 1
+
+
+async def test_a_taken_ops_port_is_one_configuration_line(tmp_path: Path) -> None:
+    async with FakeTelegram(TOKEN) as fake, bot_with_ops(tmp_path, fake) as (tg, ops):
+        second = OpsServer.for_bot(OpsSection(enabled=True, port=ops.port), tg.bot)
+        with pytest.raises(ConfigError) as err:
+            await second.start()
+        assert err.value.problems[0].startswith(f"ops.port: cannot listen on 127.0.0.1:"
+                                                f"{ops.port}: ")

@@ -91,8 +91,9 @@ class TelegramWebhook:
         given = request.headers.get(SECRET_HEADER)
         if given is None or not hmac.compare_digest(given.encode(), self._secret):
             self.refused += 1
-            log.warning("telegram: webhook request %s secret token refused",
-                        "without a" if given is None else "with a wrong")
+            if self.refused & (self.refused - 1) == 0:  # 1st, 2nd, 4th...: no log flood
+                log.warning("telegram: webhook request %s secret token refused (%d so far)",
+                            "without a" if given is None else "with a wrong", self.refused)
             return web.Response(status=401 if given is None else 403)
         try:
             data = json.loads(await request.read())

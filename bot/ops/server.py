@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from bot.config import ConfigError
 from bot.config_deploy import OpsSection
 from bot.ops.metrics import BotMetrics
 from storage.ops import OpsQueries
@@ -51,7 +52,12 @@ class OpsServer:
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
+        try:
+            await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
+        except OSError as exc:  # the port taken, the host not ours: one line, exit 2
+            await self.stop()
+            raise ConfigError([f"ops.port: cannot listen on {self.settings.host}:"
+                               f"{self.settings.port}: {exc.strerror or exc}"]) from None
         self.port = self._runner.addresses[0][1]
         log.info("ops: health and metrics on port %d", self.port)
 
