@@ -76,11 +76,11 @@ class ChatLanes:
         only then, and Telegram posts a chat's next update only after that answer: so one
         chat's updates are handled in order even when they reach different workers.
         Raises NotHandled if the bot stops first (the platform sends it again)."""
+        if self._closed:  # (as `submit` would drop it)
+            raise NotHandled("stopping: event not handled")
         done = self._handled[id(event)] = asyncio.get_running_loop().create_future()
         try:
             await self.submit(event)
-            if self._closed and not done.done():
-                raise NotHandled("stopping: event not handled")
             await done
         finally:
             self._handled.pop(id(event), None)
