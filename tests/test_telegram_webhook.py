@@ -204,3 +204,31 @@ async def test_an_update_not_handled_when_the_bot_stops_stays_at_telegram() -> N
             await adapter.stop()
         assert [d.status for d in fake.webhooks.deliveries][:1] == [503]
         assert len(fake.updates) == 1, "the update waits at Telegram"
+
+
+async def test_one_worker_handles_each_chat_in_update_order() -> None:
+    """One worker, Telegram posting up to 40 updates at once (eight chats in flight, a
+    slow first message in each): every chat's messages are handled in the order they
+    were written."""
+    handled: list[tuple[int, str]] = []
+
+    async def handle(event: Event) -> None:
+        await asyncio.sleep(0.01 if event.text.endswith("0") else 0)
+        handled.append((int(event.chat.chat_id), event.text))
+
+    lanes = ChatLanes(handle)
+    async with FakeTelegram(TOKEN) as fake:
+        adapter = TelegramAdapter(TelegramSection(
+            api_base_url=fake.api_base_url, file_base_url=fake.file_base_url,
+            **webhook_settings()), TOKEN, webhook_secret=WEBHOOK_SECRET)
+        await adapter.start(lanes.publisher(adapter.acknowledges_handled))
+        try:
+            people = [fake.add_user(f"P{i}") for i in range(8)]
+            for n in range(10):
+                for person in people:
+                    fake.push_text(person, f"m{n}")
+            await fake.wait_for(lambda: len(handled) == 80, timeout=20)
+        finally:
+            await adapter.stop()
+    for person in people:
+        assert [t for chat, t in handled if chat == person["id"]] == [f"m{n}" for n in range(10)]
