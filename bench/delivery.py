@@ -29,7 +29,8 @@ TELEGRAM_SLACK = 3  # +10%: the fake refuses the 34th send within one second
 
 async def run() -> dict[str, float | int]:
     from bot.adapters.telegram import TelegramAdapter
-    from bot.app import Bot, command_menu
+    from bot.app import Bot
+    from bot.platforms import command_menu
     from storage.participants import ParticipantRepository
     from tests.fakes.telegram_limits import FloodLimits
     from tests.fakes.telegram_server import TOKEN, FakeTelegram

@@ -62,7 +62,7 @@ class InstantTranslator:
 
     async def translate_for(self, text: str, targets: set[str], source_hint: str | None = None,
                             received_at: float | None = None) -> Any:
-        from bot.relay import Untranslated
+        from handlers.relay.router import Untranslated
 
         return Untranslated("en", {t: f"[{t}] {text}" for t in targets}, set())
 
@@ -249,7 +249,8 @@ async def _latency_once(tmp: Path, n: int = N_MESSAGES, warm_up: int = WARM_UP,
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
     from bot.adapters.telegram_http import AiohttpRequest
-    from bot.app import Bot, command_menu, settle_memory
+    from bot.app import Bot
+    from bot.platforms import command_menu, settle_memory
     from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
     from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN
     from tests.harness import make_config

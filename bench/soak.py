@@ -151,7 +151,8 @@ def _forget(tg: Any, dc: Any) -> None:
 async def soak(tmp: Path, seconds: float) -> dict[str, Any]:
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
-    from bot.app import Bot, command_menu
+    from bot.app import Bot
+    from bot.platforms import command_menu
     from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
     from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN
     from tests.harness import demo_cohort, make_config

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
-import signal
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,53 +13,46 @@ from types import ModuleType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.adapters.base import CommandMenu, PlatformAdapter, Publish
+from bot import timeline
+from bot.adapters.base import PlatformAdapter, Publish
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
 from bot.chat_lanes import ChatLanes
 from bot.clock import Clock
-from bot.cohorts import Cohorts
 from bot.commands import CommandRegistry
 from bot.config import Config
-from bot.config_deploy import require_webhook_secret
 from bot.content.academy import Academy, load_academy
 from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
-from bot.i18n import Catalogs, _, use_language
+from bot.i18n import Catalogs
 from bot.ops.metrics import BotMetrics
 from bot.ops.server import OpsServer
 from bot.outbox import Outbox
-from bot.relay import NoTranslation, Relay, Translating
+from bot.platforms import platform_adapters, settle_memory, stop_on_signals
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.translation import build_translator
-from bot.translation.cache import TranslationCache
 from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
 from handlers import (
     admin,
-    animation,
     announcements,
-    assessment,
-    bridges,
     cohorts,
-    facilitation_roles,
-    linking,
+    engagement,
     onboarding,
     polls,
     practices,
     privacy,
-    progress,
     relay,
     reminders,
-    slots,
-    stats,
     surveys,
     units,
 )
-from handlers import help as help_feature
+from handlers.cohorts import Cohorts
+from handlers.relay import NoTranslation, Relay, Translating
+from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.bridges import BridgeRepository
@@ -69,40 +60,61 @@ from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
 from storage.cohorts import EnrolmentRepository
 from storage.db import Database
+from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
+from storage.polls import PollRepository
+from storage.practices import PracticeRepository
+from storage.privacy import PersonalData
 from storage.relay_map import RelayMap
 from storage.roles import RoleRepository
 from storage.schedules import ScheduleRepository
+from storage.surveys import SurveyRepository
+from storage.translation_cache import TranslationCache
+from storage.units import UnitStore
 
 log = logging.getLogger("bot.app")
 
-# Every feature module; each registers its commands in its setup(): explicit wiring.
+# Every feature package; each registers its commands in its one setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
-    onboarding, cohorts, help_feature, privacy, linking, reminders, announcements, relay,
-    bridges, admin, facilitation_roles, polls, units, progress, surveys, slots, assessment,
-    animation, stats,
+    onboarding, cohorts, privacy, reminders, announcements, relay, admin, polls, units,
+    surveys, engagement,
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
 
+@dataclass(frozen=True)
+class Wired:
+    """The services, and what sits above them: the registry the dispatcher routes with
+    and the scheduler that runs the features' timed kinds."""
+
+    services: Services
+    registry: CommandRegistry
+    scheduler: Scheduler
+
+
+def register(features: Iterable[ModuleType]) -> CommandRegistry:
+    registry = CommandRegistry()
+    for feature in features:
+        feature.setup(registry)
+    return registry
+
+
 async def build_services(config: Config, clock: Clock | None = None,
-                         features: Iterable[ModuleType] = FEATURES) -> Services:
+                         features: Iterable[ModuleType] = FEATURES) -> Wired:
     clock = clock or Clock()
     db = Database(config.database_path)
     await db.open()
     async with db.closed_on_failure():
-        return await _wire(config, db, clock, features)
+        return await _wire(config, db, clock, register(features))
 
 
 async def _wire(config: Config, db: Database, clock: Clock,
-                features: Iterable[ModuleType]) -> Services:
+                registry: CommandRegistry) -> Wired:
     participants = ParticipantRepository(db)
     roles = RoleRepository(db)
-    registry = CommandRegistry()
-    for feature in features:
-        feature.setup(registry)
     schedules = ScheduleRepository(db)
+    scheduler = Scheduler(schedules, clock, registry.timed)
     outbox_repo = OutboxRepository(db)
     # A send in flight at a crash may have been accepted an instant before it: wait one
     # per-chat interval (a Telegram group's is 3 s) before trying it again.
@@ -129,9 +141,16 @@ async def _wire(config: Config, db: Database, clock: Clock,
         registry=registry,
         schedules=schedules,
         announcements=AnnouncementRepository(db),
+        activity=ActivityRepository(db),
+        links=LinkRepository(db),
+        polls=PollRepository(db),
+        practices=PracticeRepository(db),
+        personal_data=PersonalData(db),
+        surveys=SurveyRepository(db),
+        units=UnitStore(db),
         relay=Relay(BridgeRepository(db), RelayMap(db), outbox, catalogs,
                     await build_translation(config, db)),
-        scheduler=Scheduler(schedules, clock, registry.timed),
+        scheduler=scheduler,
         cohorts=await Cohorts.load(config, EnrolmentRepository(db),
                                    clock.now().astimezone(ZoneInfo(config.bot.timezone)).date()),
         academy=load_content(config),
@@ -147,7 +166,14 @@ async def _wire(config: Config, db: Database, clock: Clock,
     await sync_bridges(config, services)
     for hook in registry.startup:
         await hook(services)
-    return services
+    return Wired(services, registry, scheduler)
+
+
+async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+    """`python -m bot timeline`: the features' plans, without connecting anywhere."""
+    wired = await build_services(config)
+    return await timeline.print_timeline(wired.services, wired.registry.timeline, cohort_code,
+                                         out)
 
 
 def load_content(config: Config) -> Academy | None:
@@ -197,6 +223,8 @@ class Bot:
     dispatcher: Dispatcher
     # Platforms hand their events to the lanes: chats concurrently, each chat in order.
     lanes: ChatLanes
+    registry: CommandRegistry
+    scheduler: Scheduler
     adapters: list[PlatformAdapter] = field(default_factory=list)
     connected: set[str] = field(default_factory=set)  # platforms whose start() succeeded
     metrics: BotMetrics | None = None  # set by the ops endpoint, before platforms attach
@@ -205,12 +233,14 @@ class Bot:
     @classmethod
     async def create(cls, config: Config, clock: Clock | None = None,
                      features: Iterable[ModuleType] = FEATURES) -> Bot:
-        services = await build_services(config, clock, features)
-        async with services.db.closed_on_failure(services.scheduler.stop, services.relay.close):
-            await services.scheduler.start(services)
-        dispatcher = Dispatcher(services)
+        wired = await build_services(config, clock, features)
+        services, scheduler = wired.services, wired.scheduler
+        async with services.db.closed_on_failure(scheduler.stop, services.relay.close):
+            await scheduler.start(services)
+        dispatcher = Dispatcher(services, wired.registry)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
-        return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)))
+        return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)),
+                   wired.registry, scheduler)
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
@@ -261,7 +291,7 @@ class Bot:
 
     async def close(self) -> None:
         """Shut down in reverse order: platforms, then delivery, then the database."""
-        await self.services.scheduler.stop()
+        await self.scheduler.stop()
         self.connected.clear()
         for task in self._connectors:
             task.cancel()
@@ -297,14 +327,14 @@ async def run_console(config: Config, user: str | None = None, language: str | N
         writer=writer or sys.stdout,
         clock=clock,
         settle=lambda: settle_console(bot),
-        on_advance=lambda _delta: services.scheduler.run_due(clock.now(), rehearse=True),
+        on_advance=lambda _delta: bot.scheduler.run_due(clock.now(), rehearse=True),
         grant_facilitator=services.authorizer.console_facilitators.add,
         interactive=reader.isatty(),
     )
     try:
         await bot.add_platform(console)
         runner = asyncio.create_task(console.run())
-        stop = _stop_on_signals()
+        stop = stop_on_signals()
         done, _pending = await asyncio.wait({runner, stop}, return_when=asyncio.FIRST_COMPLETED)
         if runner in done:
             runner.result()
@@ -321,30 +351,6 @@ async def settle_console(bot: Bot) -> None:
     await bot.services.outbox.wait_idle("console")
 
 
-def settle_memory() -> None:
-    """Once started: what exists now lives as long as the bot, so the collector stops
-    scanning it (full collections of start-up objects took 15-68 ms, stalling the loop)."""
-    gc.collect()
-    gc.freeze()
-
-
-def _stop_on_signals() -> asyncio.Future[None]:
-    loop = asyncio.get_running_loop()
-    stopped: asyncio.Future[None] = loop.create_future()
-
-    def request_stop(signame: str) -> None:
-        log.info("received %s, shutting down", signame)
-        if not stopped.done():
-            stopped.set_result(None)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, request_stop, sig.name)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
-    return stopped
-
-
 async def run(config: Config, secrets: Secrets) -> int:
     """Start every platform whose token is set; with none, the console."""
     if not (secrets.telegram_token or secrets.discord_token):
@@ -358,7 +364,7 @@ async def run(config: Config, secrets: Secrets) -> int:
         for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
         settle_memory()
-        await _stop_on_signals()
+        await stop_on_signals()
     finally:
         if ops is not None:
             await ops.stop()
@@ -367,30 +373,3 @@ async def run(config: Config, secrets: Secrets) -> int:
         finally:  # a close cut short must not leave aiosqlite's thread keeping us alive
             await bot.services.db.close()
     return 0
-
-
-def command_menu(services: Services) -> CommandMenu:
-    """The commands every participant may run, with their help in each interface
-    language: Telegram's per-language menus and Discord's slash-command localisations."""
-    menu: CommandMenu = {}
-    for code in services.catalogs.languages:
-        with use_language(services.catalogs.pack(code)):
-            menu[code] = [(c.name, _(c.help)) for c in services.registry.visible_to(False)]
-    return menu
-
-
-def platform_adapters(services: Services, secrets: Secrets) -> list[PlatformAdapter]:
-    config = services.config
-    menu = command_menu(services)
-    adapters: list[PlatformAdapter] = []
-    if secrets.telegram_token:
-        from bot.adapters.telegram import TelegramAdapter
-
-        require_webhook_secret(config, secrets.telegram_webhook_token)
-        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu,
-                                        secrets.telegram_webhook_token))
-    if secrets.discord_token:
-        from bot.adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(config.discord, secrets.discord_token, menu))
-    return adapters

@@ -161,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "timeline":
-            from bot.timeline import print_timeline
-
-            return asyncio.run(print_timeline(config, args.cohort, sys.stdout))
+            return asyncio.run(app.print_timeline(config, args.cohort, sys.stdout))
         if args.command == "console":
             return asyncio.run(app.run_console(config, args.user, args.lang, args.facilitator))
         return asyncio.run(app.run(config, Secrets.from_env()))

@@ -9,10 +9,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from bot.i18n import _
+from bot.ports import EnrolHandler
 from bot.scope import Reach
 
 if TYPE_CHECKING:
-    from bot.cohorts import EnrolHandler
     from bot.context import Context
     from bot.scheduler import TimedHandler
     from bot.services import Services
@@ -83,7 +83,7 @@ class CommandRegistry:
     # Schedule kinds (bot/scheduler.py) and what to do when one falls due.
     timed: dict[str, TimedHandler] = field(default_factory=dict)
     startup: list[StartupHook] = field(default_factory=list)
-    # Someone joined a cohort (bot/cohorts.py).
+    # Someone joined a cohort (handlers/cohorts/roster.py).
     enrolled: list[EnrolHandler] = field(default_factory=list)
     # Button prefixes, message handlers (by name) and event handlers that store more than
     # the account and language: run only for someone who gave consent (bot/consent.py).

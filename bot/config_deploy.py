@@ -9,15 +9,12 @@ every other key (one `file: key: problem` line each, exit status 2).
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.credentials import WEBHOOK_SECRET_ENV
-
-if TYPE_CHECKING:
-    from bot.config import Config
 
 # Telegram's rule for setWebhook's secret_token: 1-256 characters of these.
 WEBHOOK_SECRET_CHARS = frozenset(
@@ -69,8 +66,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def deployment_problems(config: Config, source: str) -> list[str]:
-    """What the keys above get wrong together (each key alone is checked by its type)."""
+def deployment_problems(config: Any, source: str) -> list[str]:
+    """What the keys above get wrong together (each key alone is checked by its type);
+    `config` is bot.config's Config (not imported: that module imports this one)."""
     problems: list[str] = []
     telegram = config.telegram
     if telegram.mode == "webhook":
@@ -116,10 +114,3 @@ def webhook_secret_problem(secret: str | None) -> str | None:
                 f"and - only")
     return None
 
-
-def require_webhook_secret(config: Config, secret: str | None) -> None:
-    """In webhook mode, a usable secret from the environment, or ConfigError (exit 2)."""
-    from bot.config import ConfigError  # (bot.config imports this module)
-
-    if config.telegram.mode == "webhook" and (problem := webhook_secret_problem(secret)):
-        raise ConfigError([problem])

@@ -18,7 +18,7 @@ from datetime import datetime
 from bot.adapters.base import RetryLater
 from bot.args import BadArgument, cleaned, echo, screen
 from bot.buttons import no_longer_works
-from bot.commands import Command
+from bot.commands import Command, CommandRegistry
 from bot.consent import CONSENT, ConsentGate, has_consent
 from bot.context import Context
 from bot.flood import FloodGuard
@@ -47,8 +47,9 @@ def _nobody(now: datetime) -> Participant:
 
 
 class Dispatcher:
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, registry: CommandRegistry):
         self.services = services
+        self.registry = registry
         # Commands beyond this pace wait their turn (in their own chat's lane only), never
         # dropped; the person is told once.
         self.command_flood = FloodGuard(limit=services.config.quotas.commands_per_minute)
@@ -133,7 +134,7 @@ class Dispatcher:
     async def _observe(self, ctx: Context) -> None:
         """Observers see every event once it was handled, consumed or not: after, so that
         counting does not hold up an answer or a relayed copy."""
-        for name, observe in self.services.registry.observers if ctx.participant.id else ():
+        for name, observe in self.registry.observers if ctx.participant.id else ():
             try:
                 await observe(ctx)
             except Exception as exc:  # the event was handled: never handle it again
@@ -199,7 +200,7 @@ class Dispatcher:
 
     async def _route(self, ctx: Context) -> None:
         event = ctx.event
-        registry = self.services.registry
+        registry = self.registry
         if event.kind is EventKind.COMMAND:
             command = registry.get(event.command or "")
             if command is None:
@@ -268,12 +269,12 @@ class Dispatcher:
     def _command_name(self, event: Event) -> str:
         """The command for a log line: a registered name, never what was typed."""
         name = event.command or ""
-        return name if self.services.registry.get(name) is not None else "-"
+        return name if self.registry.get(name) is not None else "-"
 
     async def _unknown_command(self, ctx: Context) -> None:
         # The name is typed too: shortened, and without what cannot be printed.
         name = echo("".join(c for c in ctx.event.command or "" if c.isprintable()), 40)
-        allowed = [c.name for c in self.services.registry.visible_to(ctx.is_facilitator)]
+        allowed = [c.name for c in self.registry.visible_to(ctx.is_facilitator)]
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
             text = _("I don't know the command {command}. Did you mean {suggestion}?").format(

@@ -1,4 +1,6 @@
-"""The services every handler may use, built once by the composition root (bot/app.py)."""
+"""The services every handler may use, built once by the composition root (bot/app.py):
+the kernel's services, every repository (features never build one from the database), and
+the features' services the kernel knows only by their protocols (bot/ports.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +9,31 @@ from zoneinfo import ZoneInfo
 
 from bot.authz import Authorizer
 from bot.clock import Clock
-from bot.cohorts import Cohorts
-from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
-from bot.relay import Relay
-from bot.scheduler import Scheduler
+from bot.ports import CohortDirectory, CommandCatalogue, Rearming, RelayRouter
+from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.db import Database
+from storage.links import LinkRepository
 from storage.participants import ParticipantRepository
+from storage.polls import PollRepository
+from storage.practices import PracticeRepository
+from storage.privacy import PersonalData
 from storage.roles import RoleRepository
 from storage.schedules import ScheduleRepository
+from storage.surveys import SurveyRepository
+from storage.units import UnitStore
 
 
 @dataclass
 class Services:
     config: Config
-    db: Database
+    db: Database  # for the composition root's wiring and closing only: no feature reads it
     clock: Clock
     catalogs: Catalogs
     participants: ParticipantRepository
@@ -36,12 +42,19 @@ class Services:
     audit: AuditLog
     outbox: Outbox
     authorizer: Authorizer
-    registry: CommandRegistry
+    registry: CommandCatalogue  # the dispatcher holds the full CommandRegistry
     schedules: ScheduleRepository
     announcements: AnnouncementRepository
-    relay: Relay
-    scheduler: Scheduler
-    cohorts: Cohorts
+    activity: ActivityRepository
+    links: LinkRepository
+    polls: PollRepository
+    practices: PracticeRepository
+    personal_data: PersonalData
+    surveys: SurveyRepository
+    units: UnitStore
+    relay: RelayRouter  # handlers/relay's, plugged in by the composition root
+    scheduler: Rearming  # bot/scheduler.py's Scheduler: the composition root runs it
+    cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root
     academy: Academy | None  # None: no course content configured (or it cannot be read)
 
     def command_prefix(self, platform: str) -> str:

@@ -5,14 +5,13 @@ can check the whole plan before it runs. Each feature contributes its own entrie
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from bot.cohorts import Cohort
-    from bot.config import Config
+    from bot.ports import CohortView as Cohort
     from bot.services import Services
 
 
@@ -28,9 +27,10 @@ class Planned:
 TimelineSource = Callable[["Services", "Cohort"], Awaitable[list[Planned]]]
 
 
-async def plan(services: Services, cohort: Cohort) -> list[Planned]:
+async def plan(services: Services, cohort: Cohort,
+               sources: Sequence[TimelineSource]) -> list[Planned]:
     entries: list[Planned] = []
-    for source in services.registry.timeline:
+    for source in sources:
         entries.extend(await source(services, cohort))
     return sorted(entries, key=lambda e: (e.at, e.kind, e.first_line))
 
@@ -49,12 +49,10 @@ def write(cohort: Cohort, entries: list[Planned], out: TextIO) -> None:
     out.write(f"\n{len(entries)} planned message(s)\n")
 
 
-async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -> int:
+async def print_timeline(services: Services, sources: Sequence[TimelineSource],
+                         cohort_code: str | None, out: TextIO) -> int:
     """`python -m bot timeline`: every planned message of one cohort (or all), without
-    connecting anywhere."""
-    from bot.app import build_services  # the composition root imports the features
-
-    services = await build_services(config)
+    connecting anywhere (the services are built by the composition root)."""
     try:
         cohorts = services.cohorts.all()
         if cohort_code is not None:
@@ -70,7 +68,7 @@ async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -
         for i, cohort in enumerate(cohorts):
             if i:
                 out.write("\n")
-            write(cohort, await plan(services, cohort), out)
+            write(cohort, await plan(services, cohort, sources), out)
     finally:
         await services.outbox.stop()
         await services.relay.close()

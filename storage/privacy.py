@@ -152,6 +152,10 @@ class PersonalData:
     def __init__(self, db: Database):
         self.db = db
 
+    def exports_dir(self) -> Path:
+        """Where the personal-data exports are written, beside the database."""
+        return exports_dir(self.db)
+
     async def shapes(self) -> list[TableShape]:
         """Every ordinary table (not virtual tables nor their shadow tables: those are
         kept in step by their triggers)."""
@@ -187,7 +191,7 @@ class PersonalData:
         """(name, WITHOUT ROWID) of the main schema's ordinary tables."""
         try:
             rows = await self.db.fetchall("PRAGMA main.table_list")
-        except aiosqlite.Error:  # SQLite before 3.37: read the schema's text instead
+        except aiosqlite.OperationalError:  # before SQLite 3.37: read the schema instead
             rows = []
         if rows:
             return [(r["name"], bool(r["wr"])) for r in rows if r["type"] == "table"]

@@ -1,6 +1,6 @@
 """Pre-learning units: release plans per cohort, progress and knowledge-check answers per
-participant, and the native quiz polls sent (see handlers/units.py, and
-handlers/unit_checks.py for the knowledge check)."""
+participant, and the native quiz polls sent (see handlers/units/commands.py, and
+handlers/units/checks.py for the knowledge check)."""
 
 from __future__ import annotations
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.discord import DiscordAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.model import Event, EventKind
 from bot.outbox import Outbox
+from bot.platforms import command_menu
 from tests.fakes.discord_server import TOKEN, FakeDiscord, FakeUser, SentMessage, stable_id
 from tests.harness import Reply, make_config
 

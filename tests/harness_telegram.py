@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.config import TelegramSection
 from bot.model import Event
+from bot.platforms import command_menu
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness import Reply, make_config
 

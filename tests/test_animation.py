@@ -16,7 +16,7 @@ from bot import timeline
 from bot.content.academy import load_academy
 from bot.content.animation import parse_every, parse_moment
 from bot.scheduler import Firing
-from handlers.animation import KIND, fire_prompt
+from handlers.engagement.animation import KIND, fire_prompt
 from tests.harness import (
     REPO,
     SAMPLE_ACADEMY,
@@ -225,7 +225,8 @@ async def test_the_timeline_shows_every_occurrence_up_to_the_impact_survey(
     async with open_console(tmp_path, cohorts=[demo_cohort()]) as h:
         cohort = h.bot.services.cohorts.get("demo")
         assert cohort is not None
-        entries = [e for e in await timeline.plan(h.bot.services, cohort) if e.kind == KIND]
+        entries = [e for e in await timeline.plan(h.bot.services, cohort, h.bot.registry.timeline)
+                   if e.kind == KIND]
         weekly = [e for e in entries if e.first_line.startswith("📌")]
         assert 10 <= len(weekly) <= 52
         end = cohort.moment(cohort.impact_survey + timedelta(days=1), time(0, 0))

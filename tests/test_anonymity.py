@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.anonymity import protect
 from bot.config import ConfigError, parse_config
+from handlers.surveys.anonymity import protect
 from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
 from tests.harness_telegram import open_telegram
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot import surveys as survey_engine
 from bot.app import FEATURES
 from bot.commands import Command, CommandRegistry
 from bot.scope import Reach
-from handlers.practice_template import repository as practice_repository
+from handlers.practices.template import repository as practice_repository
+from handlers.surveys import engine as survey_engine
 from storage.polls import PollRepository
 from tests.harness import ConsoleHarness, Reply, open_console
 from tests.harness_discord import open_discord

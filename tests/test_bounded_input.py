@@ -297,7 +297,7 @@ async def test_over_telegram_typed_prose_and_names_are_stored_well_formed(
     """A forged update may carry a lone surrogate, which no database can store (it reached
     the apology, the answer to a practice's title lost), and control characters, which no
     reader sees: prose and names are kept without them."""
-    from handlers.practice_template import repository
+    from handlers.practices.template import repository
 
     async with open_telegram(tmp_path) as h:
         account = h.fake.add_user("Mal\x1b[31m\udcff", user_id=telegram_id("mal"),

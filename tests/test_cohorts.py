@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cohorts import add_months, resolve
 from bot.config import ConfigError, parse_config
+from handlers.cohorts.roster import add_months, resolve
 from tests.harness import REPO, demo_cohort, make_config, open_console
 
 

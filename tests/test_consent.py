@@ -179,7 +179,7 @@ async def test_every_entry_point_either_asks_for_consent_or_is_known_not_to_stor
         commands = {c.name for c in r.visible_to(False) if not c.needs_consent}
         callbacks = set(r.callbacks) - r.consent_callbacks
         messages = {name for name, _ in r.message_handlers} - r.consent_messages
-        events = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+        events = {f"{fn.__module__.split('.')[1]}.{fn.__name__}"  # feature.handler
                   for fns in r.event_handlers.values() for fn in fns
                   if id(fn) not in r.consent_events}
         assert {"commands": commands, "callbacks": callbacks, "messages": messages,

@@ -16,10 +16,11 @@ import pytest
 from bot.adapters.base import PermanentFailure, RetryLater
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord_render import TEXT_LIMIT
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.config import DiscordSection
 from bot.delivery_timing import RetryPolicy
 from bot.model import Button, ChatKind, ChatRef, Event, EventKind, OutboundMessage
+from bot.platforms import command_menu
 from tests.fakes.discord_server import TOKEN, FakeDiscord
 from tests.harness import make_config
 from tests.harness_discord import DiscordHarness, from_discord, open_discord

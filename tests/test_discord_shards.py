@@ -8,7 +8,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from bot.adapters.discord import DiscordAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
+from bot.platforms import command_menu
 from tests.fakes.discord_server import TOKEN, FakeDiscord
 from tests.harness import make_config
 from tests.harness_discord import UNPACED, HandledEvents

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import surveys as engine
 from bot.exports import csv_bytes
+from handlers.surveys import engine
 from storage.practices import FIELDS, PracticeRepository
 from storage.surveys import Session
 from tests.harness import REPO, ConsoleHarness, demo_cohort, open_console

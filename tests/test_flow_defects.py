@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import surveys as engine
 from bot import timeline
+from handlers.surveys import engine
 from storage.db import Database
 from tests.harness import ConsoleHarness, Reply, demo_cohort, migrated_before, open_console
 from tests.test_polls import say
@@ -111,12 +111,15 @@ async def test_the_timeline_after_a_survey_sent_early_and_past_prompts(
         cohort = services.cohorts.get("demo")
         assert cohort is not None
         now = services.clock.now()
-        before = [e for e in await timeline.plan(services, cohort) if e.kind == "animation"]
+        sources = h.bot.registry.timeline
+        before = [e for e in await timeline.plan(services, cohort, sources)
+                  if e.kind == "animation"]
         past = [e for e in before if e.at < now]
         assert past and all(e.audience.startswith("not sent") for e in past)
         assert all(not e.audience.startswith("not sent") for e in before if e.at > now)
         await h.send("fac", "/survey start impact", language="en")
-        after = [e for e in await timeline.plan(services, cohort) if e.kind == "animation"]
+        after = [e for e in await timeline.plan(services, cohort, sources)
+                 if e.kind == "animation"]
         [soon] = [e for e in after if "three days you will receive" in e.first_line]
         assert soon.audience.startswith("not sent") and "survey" in soon.audience
         # Nor is it posted when its day comes.

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import bot.exports
-import handlers.poll_closing
-import handlers.stats
+import handlers.engagement.stats
+import handlers.polls.closing
 from tests.harness import demo_cohort, open_console
 from tests.test_polls import say
 
@@ -30,9 +30,10 @@ async def test_charts_and_csv_files_are_made_off_the_event_loop(
     threads: list[str] = []
     monkeypatch.setattr(bot.exports, "csv_bytes", recording(threads, bot.exports.csv_bytes))
     monkeypatch.setattr(bot.exports, "_write_file", recording(threads, bot.exports._write_file))
-    monkeypatch.setattr(handlers.poll_closing, "bar_chart",
-                        recording(threads, handlers.poll_closing.bar_chart))
-    monkeypatch.setattr(handlers.stats, "bar_chart", recording(threads, handlers.stats.bar_chart))
+    monkeypatch.setattr(handlers.polls.closing, "bar_chart",
+                        recording(threads, handlers.polls.closing.bar_chart))
+    monkeypatch.setattr(handlers.engagement.stats, "bar_chart",
+                        recording(threads, handlers.engagement.stats.bar_chart))
     async with open_console(tmp_path, facilitators=["fac"], cohorts=[demo_cohort()]) as h:
         await say(h, "team", "fac", "/poll Snacks? | Tea | Coffee", "en")
         await say(h, "team", "ana", "1", "en")

@@ -14,12 +14,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.config import ConfigError
 from bot.config_deploy import OpsSection
 from bot.delivery_timing import RetryPolicy
 from bot.ops.metrics import BotMetrics
 from bot.ops.server import OpsServer
+from bot.platforms import command_menu
 from storage.schedules import NewSchedule
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness import make_config
@@ -140,7 +141,7 @@ async def test_scheduler_lag_and_overdue(tmp_path: Path) -> None:
         metrics = await scrape(ops)
         assert metrics[("bot_scheduler_overdue_seconds", ())] >= 120
         assert metrics[("bot_scheduler_lag_seconds_count", ())] == 0
-        assert await services.scheduler.run_due(services.clock.now()) == 1
+        assert await tg.bot.scheduler.run_due(services.clock.now()) == 1
         metrics = await scrape(ops)
         assert metrics[("bot_scheduler_lag_seconds_count", ())] == 1
         assert metrics[("bot_scheduler_lag_seconds_sum", ())] >= 120
@@ -150,7 +151,7 @@ async def test_scheduler_lag_and_overdue(tmp_path: Path) -> None:
 async def test_translation_failures_and_relay_latency(tmp_path: Path) -> None:
     async with relay_world(tmp_path) as w:
         metrics = BotMetrics(CollectorRegistry())
-        metrics.install(w.bot.services)
+        metrics.install(w.bot.services, w.bot.scheduler)
         w.lt.mode = "500"
         marie = w.tg.add_user("Marie", language_code="fr")
         w.tg.push_text(marie, FRENCH, chat=w.group)

@@ -15,7 +15,7 @@ from bot.adapters.discord_render import render_parts
 from bot.content.academy import load_academy
 from bot.i18n import _, use_language
 from bot.services import Services
-from handlers.unit_content import unit_text
+from handlers.units.content import unit_text
 from tests.fakes.discord_server import SentMessage
 from tests.harness import SAMPLE_ACADEMY, Reply, demo_cohort
 from tests.harness_discord import DiscordHarness, open_discord

@@ -16,9 +16,10 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.delivery_timing import RetryPolicy
 from bot.model import ChatKind, ChatRef, OutboundMessage
+from bot.platforms import command_menu
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import TOKEN as TELEGRAM_TOKEN

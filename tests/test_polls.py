@@ -18,10 +18,11 @@ import pytest
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.i18n import Catalogs, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
-from bot.poll_text import PollInputError, parse_duration, parse_poll
+from bot.platforms import command_menu
+from handlers.polls.text import PollInputError, parse_duration, parse_poll
 from storage.polls import PollRepository, Tally
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord
@@ -399,7 +400,7 @@ async def test_a_poll_on_telegram_and_discord_merges_votes_and_the_bot_closes_bo
 
 
 def test_each_platform_gets_a_poll_it_accepts() -> None:
-    from handlers.polls import native_poll
+    from handlers.polls.commands import native_poll
     from storage.polls import PollCopy, PollRecord
 
     record = PollRecord(1, None, "Q", ["a", "b"], "en", False, True, None, 0.0, 60.0, None, None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.content.practices import check_practices
 from bot.content.units import Problems
-from bot.relay import Untranslated
+from handlers.relay.router import Untranslated
 from storage.db import Database
 from storage.practices import FIELDS, PracticeRepository, fts_query
 from tests.harness import ConsoleHarness, open_console

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from bot.cohorts import Cohort
 from bot.content.academy import Academy, load_academy
-from bot.poll_text import (
+from handlers.cohorts.roster import Cohort
+from handlers.polls.text import (
     MAX_DURATION,
     MAX_OPTION,
     MAX_OPTIONS,
@@ -38,7 +38,7 @@ from bot.poll_text import (
     PollSpec,
     parse_poll,
 )
-from bot.survey_model import build_survey
+from handlers.surveys.model import build_survey
 from storage.practices import FIELDS, OPTIONAL_FIELDS
 from tests.harness import SAMPLE_ACADEMY
 

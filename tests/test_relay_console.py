@@ -25,8 +25,9 @@ from typing import Any
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
-from bot.relay import relay_id_of
+from bot.app import Bot
+from bot.platforms import command_menu
+from handlers.relay.router import relay_id_of
 from storage.relay_map import RelayEntry
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord

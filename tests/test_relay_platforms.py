@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import Bot, command_menu
+from bot.app import Bot
+from bot.platforms import command_menu
 from tests.fakes.discord_server import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_server import FakeDiscord, FakeFile
 from tests.fakes.libretranslate_server import FakeLibreTranslate

@@ -1,5 +1,5 @@
-"""Interview slots (handlers/slots.py): offered to the impact survey's shortlist, booked once
-with buttons, reminded a day before, cancelled with notice."""
+"""Interview slots (handlers/surveys/slots.py): offered to the impact survey's shortlist,
+booked once with buttons, reminded a day before, cancelled with notice."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot import surveys as engine
 from bot import timeline
-from bot.survey_waves import REMINDER_KIND, WAVE_KIND
+from handlers.surveys import engine
+from handlers.surveys.waves import REMINDER_KIND, WAVE_KIND
 from tests.harness import ConsoleHarness, Reply, demo_cohort, open_console
 
 DETAILS = "A triangular project with Brazil and Mozambique on green jobs"
@@ -334,7 +334,7 @@ async def test_newcomers_are_invited_and_scheduled_waves_open_by_themselves(tmp_
         assert sorted(invited) == ["ana", "cid"]
         cohort = h.bot.services.cohorts.get("demo")
         assert cohort is not None
-        plan = await timeline.plan(h.bot.services, cohort)
+        plan = await timeline.plan(h.bot.services, cohort, h.bot.registry.timeline)
         surveys_planned = [e for e in plan if e.kind == "survey"]
         assert len(surveys_planned) == 3
         assert sum(1 for e in plan if e.kind == "reminder") == 6

@@ -18,10 +18,11 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_render import TEXT_LIMIT, render_parts
-from bot.app import Bot, command_menu
+from bot.app import Bot
 from bot.config import TelegramSection
 from bot.delivery_timing import RetryPolicy
 from bot.model import Button, ChatKind, ChatRef, Event, EventKind, OutboundMessage
+from bot.platforms import command_menu
 from tests.fakes.telegram_server import FakeTelegram
 from tests.harness import make_config
 from tests.harness_telegram import TelegramHarness, open_telegram, telegram_id

@@ -15,7 +15,6 @@ import pytest
 
 from bot.config import ConfigError, TranslationSection, parse_config
 from bot.translation import build_translator
-from bot.translation.cache import TranslationCache
 from bot.translation.deepl import (
     FREE_URL,
     MAX_BODY_BYTES,
@@ -29,6 +28,7 @@ from bot.translation.libretranslate import LibreTranslateClient
 from bot.translation.protect import Protector
 from bot.translation.service import TranslationService
 from storage.db import Database
+from storage.translation_cache import TranslationCache
 from tests.fakes.deepl_server import FakeDeepL
 from tests.fakes.libretranslate_server import FakeEngineServer, FakeLibreTranslate, fake_translate
 

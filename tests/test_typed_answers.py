@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot import surveys as engine
+from handlers.surveys import engine
 from storage.surveys import Session
 from tests.harness import ConsoleHarness, demo_cohort, open_console
 from tests.test_units import SAMPLE, pid

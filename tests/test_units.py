@@ -20,9 +20,9 @@ from bot.content.academy import load_academy
 from bot.i18n import format_datetime, use_language
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
 from bot.scheduler import Firing
-from handlers.unit_checks import pass_mark
-from handlers.unit_content import nudge_at, release_at
-from handlers.unit_releases import fire_release
+from handlers.units.checks import pass_mark
+from handlers.units.content import nudge_at, release_at
+from handlers.units.releases import fire_release
 from storage.units import UnitStore
 from tests.harness import (
     REPO,

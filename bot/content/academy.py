@@ -77,7 +77,7 @@ class Academy:
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Prompts posted into the cohorts' channels (animation.toml).
     animation: AnimationPlan = field(default_factory=AnimationPlan)
-    # The surveys as the engine built them, once (bot/surveys.py fills it on first use).
+    # The surveys as the engine built them, once (handlers/surveys/engine.py fills it on first use).
     built_surveys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def unit_numbers(self) -> list[int]:

@@ -23,7 +23,7 @@ from bot.content.units import Problems
 from bot.timeparse import DAY_NAMES, next_occurrence
 
 if TYPE_CHECKING:
-    from bot.cohorts import Cohort
+    from bot.ports import CohortView as Cohort
 
 FILE_NAME = "animation.toml"
 POINTS = ("prelearning_start", "face_to_face_start", "face_to_face_end", "impact_survey")

@@ -12,20 +12,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.content.lines import LineIndex, toml_error_line
 from bot.content.units import Problems
 from storage.practices import (
     FIELDS,
     OPTIONAL_FIELDS,
-    PracticeRepository,
-    Translation,
-    fields_hash,
 )
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("bot.content")
 PRACTICE_KEYS = {"language", *FIELDS}
@@ -117,46 +111,3 @@ def check_practices(folder: Path, languages: list[str], problems: Problems) -> N
     """Called by bot.content.academy.check_academy for `<academy>/practices/*.toml`."""
     for path in sorted((folder / "practices").glob("*.toml")):
         read_practice(path, languages, problems)
-
-
-async def load_seed_practices(services: Services) -> None:
-    """Load `<academy>/practices/*.toml` as approved practices (file order: the academy's
-    own practice first on a fresh base); a start-up hook. A file
-    with problems is skipped with a warning; `python -m bot check` lists the problems."""
-    academy = services.academy
-    if academy is None or not (academy.folder / "practices").is_dir():
-        return
-    folder, languages = academy.folder, academy.languages
-    repo = PracticeRepository(services.db)
-    now = services.clock.now()
-    changed = 0
-    for path in sorted((folder / "practices").glob("*.toml")):
-        problems = Problems()
-        seed = read_practice(path, languages, problems)
-        if seed is None:
-            log.warning("practice file skipped, %d problem(s); run `python -m bot check`: %s",
-                        len(problems.found), path)
-            continue
-        original = seed.original()
-        existing = await repo.by_seed(seed.key)
-        if existing is None:
-            practice_id = await repo.create(None, seed.language, now, fields=original,
-                                            status="approved", seed_key=seed.key)
-            changed += 1
-        else:
-            practice_id = existing.id
-            if existing.fields() != original or existing.language != seed.language:
-                await repo.replace_fields(practice_id, seed.language, original, now)
-                changed += 1
-        digest = fields_hash(original)
-        written = seed.translations()
-        for code, fields in written.items():
-            stored = await repo.translation(practice_id, code)
-            if stored is None or stored.fields != fields or stored.source_sha256 != digest:
-                await repo.put_translation(
-                    Translation(practice_id, code, fields, digest, "content"), now)
-        # Translations made from an older version of the file are no longer right.
-        if existing is not None and existing.fields() != original:
-            await repo.drop_translations(practice_id, keep=set(written))
-    if changed:
-        log.info("good practices from the content folder: %d created or updated", changed)

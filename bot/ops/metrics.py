@@ -20,8 +20,8 @@ from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.clock import Clock
 from bot.model import ChatRef, OutboundMessage
 from bot.outbox import MERGEABLE
-from bot.relay import Translating, TranslationOutcome
-from bot.scheduler import Firing, TimedHandler
+from bot.ports import Translating, TranslationOutcome
+from bot.scheduler import Firing, Scheduler, TimedHandler
 from storage.ops import OpsQueries
 from storage.outbox import OutboxItem
 
@@ -71,12 +71,12 @@ class BotMetrics:
                                "connected", by_platform, registry=registry)
 
     # --- wiring -----------------------------------------------------------------------
-    def install(self, services: Services) -> None:
+    def install(self, services: Services, scheduler: Scheduler) -> None:
         """Hook into the kernel of a built bot (before its platforms are attached)."""
         self._clock = services.clock
         services.outbox.on_sent.append(self._on_sent)
         services.outbox.on_failed.append(self._on_failed)
-        handlers = services.scheduler.handlers
+        handlers = scheduler.handlers
         for kind, handler in list(handlers.items()):
             handlers[kind] = self._timed(handler, services)
         services.relay.translator = MeteredTranslation(services.relay.translator, self)
@@ -102,8 +102,8 @@ class BotMetrics:
         return timed
 
     # --- read at each scrape ------------------------------------------------------------
-    async def refresh(self, services: Services, platforms: Iterable[str]) -> None:
-        queries = OpsQueries(services.db)
+    async def refresh(self, services: Services, queries: OpsQueries,
+                      platforms: Iterable[str]) -> None:
         now = services.clock.timestamp()
         for platform in platforms:
             backlog = await queries.backlog(platform)

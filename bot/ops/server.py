@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -23,7 +23,19 @@ from bot.ops.metrics import BotMetrics
 from storage.ops import OpsQueries
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.adapters.base import PlatformAdapter
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+
+
+class RunningBot(Protocol):
+    """What the endpoint reads of bot.app's Bot (which imports this module)."""
+
+    services: Services
+    scheduler: Scheduler
+    adapters: list[PlatformAdapter]
+    connected: set[str]
+    metrics: BotMetrics | None
 
 log = logging.getLogger("bot.ops")
 
@@ -31,19 +43,20 @@ log = logging.getLogger("bot.ops")
 @dataclass
 class OpsServer:
     settings: OpsSection
-    bot: Bot
+    bot: RunningBot
     metrics: BotMetrics
+    queries: OpsQueries
     port: int = 0  # where it listens, once started
     _runner: web.AppRunner | None = field(default=None, init=False)
 
     @classmethod
-    def for_bot(cls, settings: OpsSection, bot: Bot) -> OpsServer:
+    def for_bot(cls, settings: OpsSection, bot: RunningBot) -> OpsServer:
         """Metrics on a registry of this bot's own, hooked into it before its platforms
         are attached (so their sends are counted)."""
         metrics = BotMetrics(CollectorRegistry())
-        metrics.install(bot.services)
+        metrics.install(bot.services, bot.scheduler)
         bot.metrics = metrics
-        return cls(settings, bot, metrics)
+        return cls(settings, bot, metrics, OpsQueries(bot.services.db))
 
     async def start(self) -> None:
         app = web.Application()
@@ -67,7 +80,7 @@ class OpsServer:
             await runner.cleanup()
 
     async def readiness(self) -> dict[str, Any]:
-        database = await OpsQueries(self.bot.services.db).database_answers()
+        database = await self.queries.database_answers()
         platforms = {a.platform: a.platform in self.bot.connected for a in self.bot.adapters}
         ready = database and all(platforms.values())
         self.metrics.ready.set(1 if ready else 0)
@@ -85,7 +98,7 @@ class OpsServer:
     async def _metrics(self, request: web.Request) -> web.Response:
         try:
             await self.readiness()
-            await self.metrics.refresh(self.bot.services,
+            await self.metrics.refresh(self.bot.services, self.queries,
                                        [a.platform for a in self.bot.adapters])
         except Exception as exc:  # a locked or broken database: still serve the counters
             log.warning("ops: cannot read the database for metrics: %s", type(exc).__name__)

@@ -1,4 +1,5 @@
-"""Relay translation: language detection, protected placeholders, engines, cache.
+"""Relay translation: language detection, protected placeholders, engines (the cache of
+engine answers is a repository: storage/translation_cache.py).
 
 The composition root builds, in this order: `build_translator(config.translation, env)`,
 `TranslationCache(db, config.translation.cache_max_entries)`,

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.circuit import CircuitBreaker
-from bot.translation.cache import TranslationCache
 from bot.translation.detect import LanguageDetector
 from bot.translation.engine import TranslationError, Translator
 from bot.translation.protect import ProtectedText, Protector
+from storage.translation_cache import TranslationCache
 
 log = logging.getLogger("bot.translation")
 
