@@ -41,12 +41,14 @@ from handlers import (
     announcements,
     cohorts,
     engagement,
+    feedback,
     onboarding,
     polls,
     practices,
     privacy,
     relay,
     reminders,
+    resources,
     surveys,
     units,
 )
@@ -64,6 +66,7 @@ from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.polls import PollRepository
+from storage.post_learning import PostLearningRepository
 from storage.practices import PracticeRepository
 from storage.privacy import PersonalData
 from storage.relay_map import RelayMap
@@ -78,7 +81,7 @@ log = logging.getLogger("bot.app")
 # Every feature package; each registers its commands in its one setup(): explicit wiring.
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, privacy, reminders, announcements, relay, admin, polls, units,
-    surveys, engagement,
+    surveys, engagement, feedback, resources,  # resources after surveys: it extends /gaps
     practices,  # last: its /skip and /cancel chain to earlier owners of those commands
 )
 
@@ -148,6 +151,7 @@ async def _wire(config: Config, db: Database, clock: Clock,
         personal_data=PersonalData(db),
         surveys=SurveyRepository(db),
         units=UnitStore(db),
+        post_learning=PostLearningRepository(db),
         relay=Relay(BridgeRepository(db), RelayMap(db), outbox, catalogs,
                     await build_translation(config, db)),
         scheduler=scheduler,

@@ -181,6 +181,16 @@ class CohortConfig(Section):
     release_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     nudge_after_days: int = Field(default=3, ge=1, le=60)  # unopened unit: one friendly nudge
     quiet_after_days: int = Field(default=10, ge=1, le=120)  # silent this long: one prompt
+    # Post-learning (handlers/feedback/, handlers/resources/). The assessment's feedback
+    # is prepared on `feedback_at` (default: the day after the assessment's last reminder)
+    # and posted when a facilitator says so, or by itself with `feedback_auto_post`.
+    feedback_at: CohortDay | None = None
+    feedback_auto_post: bool = False
+    # Resources for each participant's gaps: the first this many days after the week,
+    # then one every `resources_every_days`, at most `resources_max`.
+    resources_after_days: int = Field(default=3, ge=0, le=120)
+    resources_every_days: int = Field(default=4, ge=1, le=60)
+    resources_max: int = Field(default=3, ge=0, le=20)
     # Facilitators of this cohort only: they see and manage this cohort, not the others.
     # Those in the top-level [facilitators] see every cohort.
     facilitators: FacilitatorsSection = FacilitatorsSection()

@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.links import LinkRepository
 from storage.participants import ParticipantRepository
 from storage.polls import PollRepository
+from storage.post_learning import PostLearningRepository
 from storage.practices import PracticeRepository
 from storage.privacy import PersonalData
 from storage.roles import RoleRepository
@@ -52,6 +53,7 @@ class Services:
     personal_data: PersonalData
     surveys: SurveyRepository
     units: UnitStore
+    post_learning: PostLearningRepository
     relay: RelayRouter  # handlers/relay's, plugged in by the composition root
     scheduler: Rearming  # bot/scheduler.py's Scheduler: the composition root runs it
     cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root

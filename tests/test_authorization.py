@@ -324,6 +324,8 @@ PROBES: dict[str, Probe] = {
     "practice export": probe_practice_export,
     "progress": refuses_cohort_a("/progress a"),
     "gaps": refuses_cohort_a("/gaps a"),
+    "feedback": refuses_cohort_a("/feedback post a"),
+    "feedback preview": refuses_cohort_a("/feedback preview a"),
     "electives": refuses_cohort_a("/electives a"),
     "survey start": refuses_cohort_a("/survey start impact a"),
     "survey status": refuses_cohort_a("/survey status impact a"),

@@ -88,6 +88,8 @@ async def impact_survey(h: ConsoleHarness, user: str, details: str, suggestion: 
     await dm(h, user, details)
     await h.press(user, "Yes")
     await dm(h, user, "More than 5")
+    for answer in ("4", "9", "10", "4"):  # the post-learning questions (issue 20)
+        await dm(h, user, answer)
     await dm(h, user, suggestion)
     await h.send(user, str(len(buttons(h, user))))  # Submit: the review's last button
 

@@ -94,7 +94,8 @@ def test_arabic_lines_are_marked_right_to_left() -> None:
 # language. Any other word in a usage synopsis is a placeholder and must be translated.
 TYPED_LITERALLY = {"csv", "n", "add", "remove", "list", "off", "create", "join", "leave",
                    "cancel", "start", "review", "approve", "return", "export", "new",
-                   "channels", "participants", "status", "results", "shortlist", "close"}
+                   "channels", "participants", "status", "results", "shortlist", "close",
+                   "preview", "post", "note"}
 
 
 @pytest.mark.parametrize("lang", ["es", "pt", "ar"])

@@ -128,6 +128,7 @@ async def test_telegram_survey_in_french_survives_a_restart_and_exports(tmp_path
     impact = {q["id"]: q for q in SAMPLE.surveys["impact"]["questions"]}
     topics_fr = impact["topics"]["options"]["fr"]
     contacts_fr = impact["contacts"]["options"]["fr"]
+    resources_fr = impact["resources-helped"]["options"]["fr"]
     async with open_telegram(tmp_path, facilitators=options["fac"],
                              cohorts=options["cohorts"]) as tg:
         s = tg.bot.services
@@ -162,7 +163,12 @@ async def test_telegram_survey_in_french_survives_a_restart_and_exports(tmp_path
         assert "Accepteriez-vous un bref entretien" in text_of(back)  # where she was
         assert back[-1].buttons[:2] == [label(s, "fr", "Yes"), label(s, "fr", "No")]
         await tg.press("lea", label(s, "fr", "Yes"))
-        review = await tg.press("lea", contacts_fr[3])  # "Plus de 5"
+        material = await tg.press("lea", contacts_fr[3])  # "Plus de 5"
+        assert "ressources complémentaires que le bot vous a envoyées" in text_of(material)
+        await tg.press("lea", "4")
+        await tg.press("lea", resources_fr[3])  # the gender resource helped (issue 20)
+        await tg.press("lea", label(s, "fr", "Done"))
+        review = await tg.press("lea", "5")  # the community helped
         assert "Avez-vous des suggestions" in text_of(review)
         review = await tg.send("lea", SUGGESTION_FR)
         assert DETAILS_FR in text_of(review) and SUGGESTION_FR in text_of(review)
@@ -186,6 +192,8 @@ async def test_telegram_survey_in_french_survives_a_restart_and_exports(tmp_path
         topics_en = impact["topics"]["options"]["en"]
         assert row["topics"] == "; ".join(topics_en[i] for i in (1, 6))
         assert row["contacts"] == impact["contacts"]["options"]["en"][3]
+        assert (row["material-helped"], row["community-helped"]) == ("4", "5")
+        assert row["resources-helped"] == impact["resources-helped"]["options"]["en"][3]
 
         status = text_of(await tg.send("fac", "/survey status impact"))
         assert "Invited: 1 · started: 1 · completed: 1 (100%)" in status

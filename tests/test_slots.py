@@ -21,7 +21,8 @@ async def test_interview_slots_are_offered_booked_once_and_reminded(tmp_path: Pa
         for label in ("3", "Finding partners", "Done", "Yes"):
             await h.press("cid", label)
         await h.send("cid", "A city-to-city exchange")
-        for label in ("Yes", "None", "Skip", "Submit"):
+        for label in ("Yes", "None", "4", "None of them, or I received none", "Done", "4",
+                      "Skip", "Submit"):
             await h.press("cid", label)
 
         day = (h.bot.services.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d")

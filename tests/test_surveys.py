@@ -48,6 +48,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+async def answer_effectiveness(h: ConsoleHarness, user: str) -> list[Reply]:
+    """The impact survey's post-learning questions (issue 20), by button numbers: the
+    material helped 4 of 5, none of the resources, the community 4 of 5."""
+    await h.send(user, "4")
+    await h.send(user, "9")  # "None of them"
+    await h.send(user, "10")  # Done
+    return await h.send(user, "4")
+
+
 async def answer_impact_ana(h: ConsoleHarness) -> list[Reply]:
     """English, with buttons by label and typed text: reports an initiative."""
     await h.press("ana", "Start")
@@ -61,6 +70,7 @@ async def answer_impact_ana(h: ConsoleHarness) -> list[Reply]:
     assert "agree to a short interview" in text_of(asked)
     await h.press("ana", "Yes")
     await h.send("ana", "More than 5")  # a button question answered by the option's text
+    await answer_effectiveness(h, "ana")
     review = await h.press("ana", "Skip")
     assert "Please check your answers" in text_of(review)
     assert DETAILS in text_of(review)
@@ -77,6 +87,7 @@ async def answer_impact_bea(h: ConsoleHarness) -> list[Reply]:
     after_no = await nth(h, "bea", 2)
     assert "Combien des contacts" in text_of(after_no)  # details and interview skipped
     await nth(h, "bea", 2)
+    await answer_effectiveness(h, "bea")
     review = await h.send("bea", "Plus de sessions en ligne, s'il vous plaît")
     assert "Décrivez l’initiative" not in text_of(review)
     return await submit(h, "bea")
@@ -146,6 +157,7 @@ async def test_a_survey_interrupted_by_a_restart_is_completed_after_it(tmp_path:
         assert "have you started or joined" in back  # the third question, where she was
         await h.send("ana", "no")  # typed, no button pressed since the restart
         await h.send("ana", "2")
+        await answer_effectiveness(h, "ana")
         review = text_of(await h.press("ana", "Skip"))
         assert "→ Gender mainstreaming" in review and "→ 2" in review
         await h.press("ana", "Submit")
@@ -165,6 +177,7 @@ async def test_review_and_change_before_submitting(tmp_path: Path) -> None:
         await h.press("ana", "Done")
         await h.press("ana", "No")
         await h.press("ana", "None")
+        await answer_effectiveness(h, "ana")
         review = text_of(await h.press("ana", "Skip"))
         assert "agree to a short interview" not in review
         changing = text_of(await h.press("ana", "Change 1"))
@@ -363,6 +376,7 @@ async def test_free_text_results_are_translated_when_an_engine_is_configured(
         await nth(h, "bea", 1)
         for n in (3, 1, 10, 2, 2):
             await nth(h, "bea", n)
+        await answer_effectiveness(h, "bea")
         await h.send("bea", written)
         await submit(h, "bea")
         results = text_of(await h.send("fac", "/survey results impact"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.content.animation import AnimationPlan, load_animation
 from bot.content.lines import LineIndex, toml_error_line
+from bot.content.resources import Resource, check_helped_question, load_resources
 from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
 
 ACADEMY_KEYS = {"name", "languages", "default_language"}
@@ -77,6 +78,8 @@ class Academy:
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Prompts posted into the cohorts' channels (animation.toml).
     animation: AnimationPlan = field(default_factory=AnimationPlan)
+    # Post-learning resources for the pre-assessment's gaps: number -> language -> resource.
+    resources: dict[int, dict[str, Resource]] = field(default_factory=dict)
     # The surveys as the engine built them, once (handlers/surveys/engine.py fills it on first use).
     built_surveys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
@@ -138,6 +141,9 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
         survey = _check_survey(path, languages, problems)
         if survey is not None:
             academy.surveys[path.stem] = survey
+    academy.resources = load_resources(folder, languages, original,
+                                       academy.surveys.get("pre-assessment"), problems)
+    check_helped_question(folder, academy.resources, problems)
     academy.animation = load_animation(folder, languages, original, problems)
     from bot.content.practices import check_practices  # the good-practice base's files
 

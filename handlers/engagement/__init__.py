@@ -2,6 +2,10 @@
 
 from bot.commands import CommandRegistry
 from handlers.engagement import animation, stats
+from handlers.engagement.animation import Target, targets
+
+# The cohort's chats with their languages (its channels and the chats bridged with them).
+__all__ = ["Target", "setup", "targets"]
 
 
 def setup(registry: CommandRegistry) -> None:

@@ -1,0 +1,186 @@
+"""Post-learning resources: `resources/resource-NN.<lang>.md`, TOML front matter between
+`+++` lines and a Markdown body, like units (content/FORMAT.md). Each is tagged with the
+pre-assessment gaps it answers: `answers = ["confidence-gender", "electives:3"]`, a scale
+question's id (low confidence there) or `<choice question>:<option>` (that need chosen).
+Every problem is `file:line: …`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.content.lines import LineIndex, toml_error_line
+from bot.content.units import Problems
+
+RESOURCE_FILE = re.compile(r"^resource-(\d{2})\.([a-z]{2})\.md$")
+RESOURCE_KEYS = {"title", "summary", "answers"}
+# The impact survey's question about the resources: option N is resource N, then "none".
+HELPED_QUESTION = "resources-helped"
+TITLE_LIMIT = 120
+
+
+@dataclass
+class Resource:
+    number: int
+    language: str
+    path: Path
+    title: str
+    summary: str
+    answers: list[str]  # pre-assessment tags; a translation repeats the original's or none
+    body: str
+    lines: LineIndex = field(repr=False)
+
+
+def _front(path: Path, problems: Problems
+           ) -> tuple[dict[str, Any], LineIndex, str, int] | None:
+    parts = path.read_text(encoding="utf-8").split("\n")
+    if not parts or parts[0].strip() != "+++" or "+++" not in (p.strip() for p in parts[1:]):
+        problems.add(path, 1, "the file must start with front matter between two +++ lines")
+        return None
+    end = next(i for i, p in enumerate(parts[1:], start=1) if p.strip() == "+++")
+    front = "\n".join(parts[1:end])
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(path, toml_error_line(str(exc), 2), f"invalid front matter: {exc}")
+        return None
+    body = "\n".join(parts[end + 1:]).strip()
+    return data, LineIndex.of(front, first_line=2), body, end + 2
+
+
+def read_resource(path: Path, tags: set[str] | None, problems: Problems) -> Resource | None:
+    """One file, checked; `tags` are the pre-assessment's (None: there is none)."""
+    name = RESOURCE_FILE.match(path.name)
+    if not name:
+        problems.add(path, 1, "a resource file is named resource-NN.<language>.md, "
+                     "e.g. resource-01.fr.md")
+        return None
+    found = _front(path, problems)
+    if found is None:
+        return None
+    data, lines, body, body_line = found
+    before = len(problems.found)
+    for key in sorted(data.keys() - RESOURCE_KEYS):
+        problems.add(path, lines.line(key), f"unknown key {key!r} (known: "
+                     f"{', '.join(sorted(RESOURCE_KEYS))})")
+    title, summary, answers = data.get("title"), data.get("summary", ""), data.get("answers")
+    if not isinstance(title, str) or not title.strip():
+        problems.add(path, lines.line("title"), "title is required (a text)")
+    elif len(title) > TITLE_LIMIT:
+        problems.add(path, lines.line("title"), f"title longer than {TITLE_LIMIT} characters")
+    if not isinstance(summary, str):
+        problems.add(path, lines.line("summary"), "summary must be a text")
+    if answers is not None:
+        if not (isinstance(answers, list) and answers
+                and all(isinstance(a, str) for a in answers)):
+            problems.add(path, lines.line("answers"), "answers is a list of pre-assessment "
+                         "question ids, e.g. answers = [\"confidence-gender\", \"electives:3\"]")
+        elif tags is None:
+            problems.add(path, lines.line("answers"), "answers names pre-assessment "
+                         "questions, but the academy has no surveys/pre-assessment.toml")
+        else:
+            for tag in answers:
+                if tag not in tags:
+                    problems.add(path, lines.line("answers"), f"answers: {tag!r} is not a "
+                                 "scale question of the pre-assessment nor <choice question>:"
+                                 f"<option> (known: {', '.join(sorted(tags)[:12])}, …)")
+    if not body:
+        problems.add(path, body_line, "the resource has no text after its front "
+                     "matter")
+    if len(problems.found) > before:
+        return None
+    return Resource(int(name.group(1)), name.group(2), path, str(title).strip(),
+                    str(summary).strip(), list(answers or []), body, lines)
+
+
+def gap_tags(pre_assessment: dict[str, Any] | None) -> set[str] | None:
+    """What a resource may answer: each scale question's id, and `<id>:<n>` for each option
+    of a single or multiple choice question."""
+    if pre_assessment is None:
+        return None
+    tags: set[str] = set()
+    for q in pre_assessment.get("questions", []):
+        if q.get("type") == "scale":
+            tags.add(q["id"])
+        elif q.get("type") in ("single", "multiple"):
+            options = next(iter(q.get("options", {}).values()), [])
+            tags |= {f"{q['id']}:{n}" for n in range(1, len(options) + 1)}
+    return tags
+
+
+def load_resources(folder: Path, languages: list[str], original: str,
+                   pre_assessment: dict[str, Any] | None, problems: Problems
+                   ) -> dict[int, dict[str, Resource]]:
+    """number -> language -> resource. A resource whose original is missing or broken, or
+    whose translation disagrees on `answers`, is left out; a missing translation is
+    reported and the original (or the cohort's language) is sent instead."""
+    tags = gap_tags(pre_assessment)
+    found: dict[int, dict[str, Resource]] = {}
+    broken: set[int] = set()
+    for path in sorted((folder / "resources").glob("*.md")):
+        resource = read_resource(path, tags, problems)
+        name = RESOURCE_FILE.match(path.name)
+        if resource is None:
+            if name and name.group(2) == original:
+                broken.add(int(name.group(1)))
+            continue
+        if resource.language not in languages:
+            problems.add(path, 1, f"{resource.language!r} is not one of the academy's "
+                         f"languages ({', '.join(languages)})")
+            continue
+        found.setdefault(resource.number, {})[resource.language] = resource
+    for number, by_language in sorted(found.items()):
+        source = by_language.get(original)
+        if source is None:
+            if number not in broken:
+                any_file = next(iter(by_language.values()))
+                problems.add(any_file.path, 1, f"resource {number:02d} has no {original} file "
+                             "(the original every translation follows)")
+            broken.add(number)
+            continue
+        if not source.answers:
+            problems.add(source.path, source.lines.line(), "answers is required in the "
+                         f"{original} file: the pre-assessment gaps this resource answers")
+            broken.add(number)
+        for _code, resource in sorted(by_language.items()):
+            if resource is not source and resource.answers and \
+                    resource.answers != source.answers:
+                problems.add(resource.path, resource.lines.line("answers"),
+                             f"answers differs from {source.path.name} "
+                             f"({', '.join(source.answers)})")
+                broken.add(number)
+        missing = [code for code in languages if code not in by_language]
+        if missing:
+            problems.add(source.path, 1, f"resource {number:02d} is missing in "
+                         f"{', '.join(missing)} (resource-{number:02d}.<language>.md)")
+    return {n: by for n, by in found.items() if n not in broken}
+
+
+def check_helped_question(folder: Path, resources: dict[int, dict[str, Resource]],
+                          problems: Problems) -> None:
+    """The impact survey's `resources-helped` question lists the resources in order, then
+    "none of them": its option N is resource N."""
+    path = folder / "surveys" / "impact.toml"
+    if not path.exists() or not resources:
+        return
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return  # reported with the survey
+    lines = LineIndex.of(text)
+    for i, q in enumerate(data.get("questions", [])):
+        if not isinstance(q, dict) or q.get("id") != HELPED_QUESTION:
+            continue
+        options = q.get("options", {})
+        counts = {len(v) for v in options.values() if isinstance(v, list)} \
+            if isinstance(options, dict) else set()
+        wanted = max(resources) + 1
+        if counts and counts != {wanted}:
+            problems.add(path, lines.line("options", "questions", i),
+                         f"{HELPED_QUESTION}: {wanted} options expected (one per resource, "
+                         f"in the order of resources/, then \"none\"), found "
+                         f"{', '.join(str(c) for c in sorted(counts))}")
