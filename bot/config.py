@@ -24,12 +24,7 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
-from bot.config_deploy import (
-    DiscordShardKeys,
-    OpsSection,
-    TelegramWebhookKeys,
-    deployment_problems,
-)
+from bot.config_deploy import DiscordShardKeys, OpsSection, TelegramWebhookKeys, deployment_problems
 from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
