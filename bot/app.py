@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.commands import CommandRegistry
 from bot.config import Config
 from bot.content.academy import Academy, load_academy
+from bot.conversations import Conversations
 from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy
 from bot.dispatch import Dispatcher
@@ -61,6 +62,7 @@ from storage.bridges import BridgeRepository
 from storage.buttons import ButtonTokenRepository
 from storage.chats import ChatRepository
 from storage.cohorts import EnrolmentRepository
+from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.links import LinkRepository
 from storage.outbox import OutboxRepository
@@ -82,7 +84,7 @@ log = logging.getLogger("bot.app")
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, privacy, reminders, announcements, relay, admin, polls, units,
     surveys, engagement, feedback, resources,  # resources after surveys: it extends /gaps
-    practices,  # last: its /skip and /cancel chain to earlier owners of those commands
+    practices,
 )
 
 
@@ -158,6 +160,8 @@ async def _wire(config: Config, db: Database, clock: Clock,
         cohorts=await Cohorts.load(config, EnrolmentRepository(db),
                                    clock.now().astimezone(ZoneInfo(config.bot.timezone)).date()),
         academy=load_content(config),
+        conversations=Conversations(ConversationRepository(db), clock,
+                                    registry.conversations),
     )
     services.cohorts.on_enrolled.extend(registry.enrolled)
 

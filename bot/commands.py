@@ -4,11 +4,13 @@ conversation steps explicitly in its `setup()` (Red's cog pattern)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from bot.i18n import _
+from bot import conversation_steps
+from bot.conversations import Conversation
+from bot.i18n import N_
 from bot.ports import EnrolHandler
 from bot.scope import Reach
 
@@ -92,6 +94,8 @@ class CommandRegistry:
     consent_events: set[int] = field(default_factory=set)
     # What each feature plans to send a cohort, for `python -m bot timeline`.
     timeline: list[TimelineSource] = field(default_factory=list)
+    # Kinds of conversation (bot/conversations.py), by kind.
+    conversations: dict[str, Conversation] = field(default_factory=dict)
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:
@@ -100,27 +104,16 @@ class CommandRegistry:
             raise ValueError(f"facilitator command /{command.name} declares no scope")
         self.commands[command.name] = command
 
-    def add_shared(self, name: str, mine: MessageHandler, help_text: str,
-                   nothing: str) -> None:
-        """A command several conversations answer (/skip, /cancel): each feature's `mine`
-        answers True when it had something in progress; the first registered runs last,
-        and when none had anything the reader gets `nothing` (translated then). What it
-        skips or pauses is stored: it asks for consent first (bot/consent.py)."""
-        existing = self.commands.get(name)
-        previous = existing.handler if existing else None
-
-        async def handler(ctx: Context) -> None:
-            if await mine(ctx):
-                return
-            if previous is not None:
-                await previous(ctx)
-            else:
-                await ctx.reply(_(nothing))
-
-        if existing is None:
-            self.commands[name] = Command(name, handler, help_text, needs_consent=True)
-        else:
-            self.commands[name] = replace(existing, handler=handler, needs_consent=True)
+    def add_conversation(self, conversation: Conversation) -> None:
+        """A kind of conversation (bot/conversations.py). The first one brings /skip and
+        /cancel, which go to whichever conversation waits for the reader's answer."""
+        if conversation.kind in self.conversations:
+            raise ValueError(f"conversation {conversation.kind!r} is registered twice")
+        if not self.conversations:
+            self.add(Command("skip", conversation_steps.skip, N_("Skip an optional question")))
+            self.add(Command("cancel", conversation_steps.cancel,
+                             N_("Pause what you are filling in")))
+        self.conversations[conversation.kind] = conversation
 
     def add_callback(self, prefix: str, handler: Handler, *, needs_consent: bool = False
                      ) -> None:

@@ -7,8 +7,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from bot.capabilities import Capabilities
 from bot.i18n import LanguagePack, rtl_marked
-from bot.model import Attachment, Audience, Button, ChatKind, ChatRef, Event, OutboundMessage, Poll
+from bot.model import (
+    Attachment,
+    Audience,
+    Button,
+    ChatKind,
+    ChatRef,
+    Event,
+    OutboundMessage,
+    Poll,
+    Tag,
+)
 from bot.outbox import INTERACTIVE
 from bot.scope import FacilitatorScope
 from bot.services import Services
@@ -49,6 +60,11 @@ class Context:
     def command(self, name: str) -> str:
         """How the reader types a command on this platform: "/help" or "!help"."""
         return f"{self.services.command_prefix(self.platform)}{name}"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the reader's platform can do and its limits."""
+        return self.services.capabilities(self.platform)
 
     @property
     def callback_payload(self) -> str:
@@ -119,6 +135,7 @@ class Context:
         attachments: list[Attachment] | None = None,
         poll: Poll | None = None,
         dedupe_key: str | None = None,
+        tag: Tag | None = None,
         about: Iterable[int] = (),
         audience: Audience = Audience.CHAT,
         edit: str | None = None,
@@ -142,6 +159,7 @@ class Context:
             attachments=attachments or [],
             poll=poll,
             dedupe_key=dedupe_key,
+            tag=tag,
             audience=audience,
             **({"action": "edit", "target_native_id": edit} if edit else {}),
         )

@@ -21,6 +21,7 @@ from bot.buttons import no_longer_works
 from bot.commands import Command, CommandRegistry
 from bot.consent import CONSENT, ConsentGate, has_consent
 from bot.context import Context
+from bot.conversation_steps import take_text
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
@@ -240,6 +241,9 @@ class Dispatcher:
                     await self._resume_after_consent(ctx)
         elif event.kind is EventKind.MESSAGE:
             consented = has_consent(ctx.participant)
+            # The answer the bot waits for (bot/conversations.py), before anyone else.
+            if await take_text(ctx, consented):
+                return
             for name, handler in registry.message_handlers:
                 if not consented and name in registry.consent_messages:
                     continue

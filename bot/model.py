@@ -54,6 +54,15 @@ class UserRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A person, to be named the way their platform links to them (rendered from the
+    platform's declared capabilities: bot/capabilities.py)."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     kind: str  # "photo" | "document"
     file_name: str
@@ -143,6 +152,18 @@ class Poll:
     close_after_seconds: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """What a message is and for whom, for the features that act on it once it is sent or
+    has failed (`Outbox.subscribe(kind, ...)`): "a unit check question to participant 7,
+    unit 2, attempt 1, question 0", "a copy of poll 12". The kernel knows no kind: each
+    feature names its own. The dedupe key is only for idempotence, never read back."""
+
+    kind: str
+    participant: int | None = None  # for whom, when it is one participant's
+    refs: tuple[int, ...] = ()  # the feature's own ids (a poll's; a unit, attempt, question)
+
+
 @dataclass(slots=True)
 class OutboundMessage:
     chat: ChatRef
@@ -167,6 +188,9 @@ class OutboundMessage:
     action: str = "send"
     target_native_id: str | None = None
     poll: Poll | None = None
+    tag: Tag | None = None
+    # Copies waiting for the same paced chat may go out as one post (relayed messages).
+    mergeable: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -182,6 +206,9 @@ class OutboundMessage:
         data["audience"] = Audience(data.get("audience", Audience.CHAT))
         if data.get("poll"):
             data["poll"] = Poll(**data["poll"])
+        if data.get("tag"):
+            tag = data["tag"]
+            data["tag"] = Tag(tag["kind"], tag.get("participant"), tuple(tag.get("refs", ())))
         return cls(**data)
 
 

@@ -15,6 +15,7 @@ from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.buttons import ButtonTokens
 from bot.clock import Clock
 from bot.delivery_timing import LOCKED_BOOKKEEPING_DELAYS, IdleSenders, RetryPolicy
+from bot.merging import merge_backlog
 from bot.model import OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
 from storage.busy import when_unlocked
@@ -29,18 +30,6 @@ SCHEDULED = 5
 BULK = 10
 
 UNLIMITED = Limits(overall_per_second=1000.0)
-# Relayed messages (dedupe keys "relay:…") waiting for the same chat are merged into one
-# post of at most this size.
-MERGEABLE = "relay:"
-MERGE_MAX_MESSAGES = 50
-MERGE_MAX_CHARS = 3500
-MERGE_AFTER_SECONDS = 5.0
-
-
-def _attributed(msg: OutboundMessage) -> str:
-    return f"{msg.attribution}: {msg.text}" if msg.attribution else msg.text
-
-
 SentHook = Callable[[OutboxItem, OutboundMessage, str], Awaitable[None]]
 FailedHook = Callable[[OutboxItem, OutboundMessage, PermanentFailure], Awaitable[None]]
 
@@ -70,8 +59,11 @@ class Outbox:
     # Concurrent requests per platform: enough to reach the rate limit over a real
     # network's round trip; each chat still gets one message at a time, in order.
     senders: int = 8
+    # Every message's hooks; a feature's own messages: `subscribe` by their tag's kind.
     on_sent: list[SentHook] = field(default_factory=list)
     on_failed: list[FailedHook] = field(default_factory=list)
+    _sent_by_kind: dict[str, list[SentHook]] = field(default_factory=dict, init=False)
+    _failed_by_kind: dict[str, list[FailedHook]] = field(default_factory=dict, init=False)
     # Buttons leave as short tokens bound to their reader (bot/buttons.py); None keeps
     # the features' data as written (tests of the outbox alone).
     tokens: ButtonTokens | None = None
@@ -100,6 +92,7 @@ class Outbox:
             self.clock.timestamp(),
             not_before,
             about,
+            msg.mergeable,
         )
         self.wake(msg.chat.platform, msg.chat.chat_id)
         return item_id
@@ -111,13 +104,27 @@ class Outbox:
             sealed = await self.tokens.seal_many([m for m, _ in items])
             items = [(m, key) for m, (_, key) in zip(sealed, items, strict=True)]
         added = await self.repo.add_many(
-            [(m.chat.platform, m.chat.chat_id, m.to_json(), priority, key or m.dedupe_key)
-             for m, key in items],
+            [(m.chat.platform, m.chat.chat_id, m.to_json(), priority, key or m.dedupe_key,
+              m.mergeable) for m, key in items],
             self.clock.timestamp(),
         )
         for platform in {m.chat.platform for m, _ in items}:
             self.wake(platform)
         return added
+
+    def subscribe(self, kind: str, *, on_sent: SentHook | None = None,
+                  on_failed: FailedHook | None = None) -> None:
+        """Run hooks for the messages whose tag (`OutboundMessage.tag`) is of `kind` only."""
+        if on_sent is not None:
+            self._sent_by_kind.setdefault(kind, []).append(on_sent)
+        if on_failed is not None:
+            self._failed_by_kind.setdefault(kind, []).append(on_failed)
+
+    def _hooks_sent(self, msg: OutboundMessage) -> list[SentHook]:
+        return self.on_sent + (self._sent_by_kind.get(msg.tag.kind, []) if msg.tag else [])
+
+    def _hooks_failed(self, msg: OutboundMessage) -> list[FailedHook]:
+        return self.on_failed + (self._failed_by_kind.get(msg.tag.kind, []) if msg.tag else [])
 
     async def send_unstored(self, msg: OutboundMessage) -> None:
         """Send without a row, for when the database cannot store one (a full disk):
@@ -212,7 +219,7 @@ class Outbox:
                 async with lane.claiming:
                     busy = lane.pacer.busy_chats(now) | lane.in_flight
                     claimed = await self.repo.claim(platform, now, exclude_chats=busy,
-                                                    merge_prefix=MERGEABLE)
+                                                    count_mergeable=True)
                     if claimed.item is not None:
                         lane.in_flight.add(claimed.item.chat_id)
             except Exception:
@@ -257,45 +264,12 @@ class Outbox:
         timeout = max(0.0, min(moments) - now) if moments else None
         return await lane.waiters.wait(seen, timeout)
 
-    async def _merge_waiting(self, lane: _Lane, item: OutboxItem, msg: OutboundMessage,
-                             waiting: int) -> tuple[list[OutboxItem], OutboundMessage]:
-        """Relayed messages that piled up for a paced chat (`waiting` more are due, as the
-        claim counted) go out as one post, keeping authors and order, instead of falling
-        further behind."""
-        if not (item.dedupe_key or "").startswith(MERGEABLE) or msg.action != "send" \
-                or msg.attachments:
-            return [item], msg
-        # Merge only a real backlog: what would take longer than MERGE_AFTER_SECONDS to
-        # post one by one at this chat's pace (never without a per-chat limit).
-        interval = lane.pacer.chat_interval(not msg.chat.is_private)
-        if interval == 0 or (waiting + 1) * interval <= MERGE_AFTER_SECONDS:
-            return [item], msg
-        more = await self.repo.claim_mergeable(item.platform, item.chat_id, MERGEABLE, item.id,
-                                               self.clock.timestamp(), MERGE_MAX_MESSAGES)
-        if not more:
-            return [item], msg
-        items, parts, relay_ids = [item], [_attributed(msg)], list(msg.relay_ids)
-        overflow: list[OutboxItem] = []
-        for extra in more:
-            extra_msg = OutboundMessage.from_json(extra.payload)
-            line = _attributed(extra_msg)
-            if overflow or sum(len(p) + 1 for p in parts) + len(line) > MERGE_MAX_CHARS:
-                overflow.append(extra)
-                continue
-            items.append(extra)
-            parts.append(line)
-            relay_ids += extra_msg.relay_ids
-        for extra in overflow:  # back in the queue, in their place, for the next post
-            await self.repo.mark_retry(extra.id, 0.0, "not merged: post full")
-        merged = OutboundMessage(chat=msg.chat, text="\n".join(parts), relay_ids=relay_ids)
-        log.info("outbox %s: merged %d relayed messages into one post", item.platform,
-                 len(items))
-        return items, merged
-
     async def _deliver(self, lane: _Lane, item: OutboxItem, mergeable: int = 0) -> None:
         msg = OutboundMessage.from_json(item.payload)
         platform = lane.adapter.platform
-        items, msg = await self._merge_waiting(lane, item, msg, mergeable)
+        items, msg = await merge_backlog(self.repo, self.clock.timestamp(),
+                                         lane.pacer.chat_interval(not msg.chat.is_private),
+                                         item, msg, mergeable)
         if len(items) > 1:
             await self._deliver_merged(lane, items, msg)
             return
@@ -314,7 +288,7 @@ class Outbox:
         except PermanentFailure as exc:
             log.warning("outbox %s: message %d failed for good: %s", platform, item.id, exc)
             await self.repo.mark_failed(item.id, str(exc))
-            for hook in self.on_failed:
+            for hook in self._hooks_failed(msg):
                 await hook(item, msg, exc)
         except Exception as exc:
             log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
@@ -353,7 +327,7 @@ class Outbox:
         async def bookkeeping() -> None:
             # A locked database is waited out: a sent message left unrecorded would be
             # sent again after a restart.
-            for hook in self.on_sent:
+            for hook in self._hooks_sent(msg):
                 try:
                     await when_unlocked(lambda hook=hook: hook(items[0], msg, native_id),
                                         "recording a sent message")

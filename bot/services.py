@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.adapters.capabilities import DECLARED, declared
 from bot.authz import Authorizer
+from bot.capabilities import Capabilities
 from bot.clock import Clock
 from bot.config import Config
 from bot.content.academy import Academy
+from bot.conversations import Conversations
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
 from bot.ports import CohortDirectory, CommandCatalogue, Rearming, RelayRouter
@@ -58,6 +61,19 @@ class Services:
     scheduler: Rearming  # bot/scheduler.py's Scheduler: the composition root runs it
     cohorts: CohortDirectory  # handlers/cohorts', plugged in by the composition root
     academy: Academy | None  # None: no course content configured (or it cannot be read)
+    # Whose answer the bot waits for, and which feature takes it (bot/conversations.py).
+    conversations: Conversations
+
+    def capabilities(self, platform: str) -> Capabilities:
+        """What `platform` can do: as its running adapter declares, else as declared."""
+        running = getattr(self.outbox.adapter(platform), "capabilities", None)
+        return running if isinstance(running, Capabilities) else declared(platform)
+
+    def mentioned_user(self, text: str) -> str | None:
+        """The user id in `text` when it is a mention as a platform writes them (a Discord
+        mention copied into a command anywhere)."""
+        return next((found for platform in DECLARED
+                     if (found := self.capabilities(platform).mentioned_user(text))), None)
 
     def command_prefix(self, platform: str) -> str:
         return self.config.discord.command_prefix if platform == "discord" else "/"

@@ -72,13 +72,16 @@ class OutboxRepository:
         now: float,
         not_before: float = 0.0,
         about: Iterable[int] = (),
+        mergeable: bool = False,
     ) -> int | None:
         """Insert a message; None when its dedupe key was already used (nothing twice).
-        `about`: the participants it names or answers (outbox_mentions, for /forgetme)."""
+        `about`: the participants it names or answers (outbox_mentions, for /forgetme);
+        `mergeable`: it may go out merged with others for the same chat (claim_mergeable)."""
         people = sorted(set(about))
         insert = ("INSERT INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
-                  "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        values = (platform, chat_id, payload, priority, dedupe_key, now, not_before)
+                  "created_at, not_before, mergeable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        values = (platform, chat_id, payload, priority, dedupe_key, now, not_before,
+                  int(mergeable))
         try:
             if not people:
                 cur = await self.db.execute(insert, values)
@@ -95,16 +98,16 @@ class OutboxRepository:
             return None
         return item_id
 
-    async def add_many(self, rows: list[tuple[str, str, str, int, str | None]], now: float
-                       ) -> int:
-        """Insert (platform, chat_id, payload, priority, dedupe_key) rows in one
+    async def add_many(self, rows: list[tuple[str, str, str, int, str | None, bool]],
+                       now: float) -> int:
+        """Insert (platform, chat_id, payload, priority, dedupe_key, mergeable) rows in one
         transaction, skipping dedupe keys already used; returns how many were added."""
         async with self.db.transaction() as tx:
             before = tx.total_changes
             await tx.executemany(
                 "INSERT OR IGNORE INTO outbox (platform, chat_id, payload, priority, dedupe_key, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(*row, now) for row in rows],
+                "mergeable, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:5], int(row[5]), now) for row in rows],
             )
             return tx.total_changes - before
 
@@ -117,20 +120,20 @@ class OutboxRepository:
 
     async def claim(self, platform: str, now: float,
                     exclude_chats: set[str] | frozenset[str] = frozenset(),
-                    merge_prefix: str | None = None) -> Claimed:
+                    count_mergeable: bool = False) -> Claimed:
         """claim_next; also whether another message is due now for a chat neither excluded
-        nor the claimed one's (then another sender has something to take), and, given
-        `merge_prefix`, how many more messages are due for the claimed one's chat with a
-        dedupe key starting with it (a backlog of relayed messages is merged)."""
+        nor the claimed one's (then another sender has something to take), and, with
+        `count_mergeable`, how many more mergeable messages are due for the claimed one's
+        chat (a backlog of relayed messages is merged)."""
         skip = ""
         if exclude_chats:
             skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
         mergeable, merge_params = "0", ()
-        if merge_prefix is not None:
+        if count_mergeable:
             mergeable = ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
                          "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
-                         f"AND m.not_before <= ? AND m.id != outbox.id AND {_STARTS_WITH})")
-            merge_params = (now, like_prefix(merge_prefix))
+                         "AND m.not_before <= ? AND m.id != outbox.id AND m.mergeable = 1)")
+            merge_params = (now,)
         # No transaction: this connection runs one statement at a time and a platform's
         # senders claim under one lock, so the row cannot change between the two; an empty
         # queue costs one SELECT (no write lock: it still answers while another process
@@ -138,7 +141,7 @@ class OutboxRepository:
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS}, EXISTS (SELECT 1 FROM outbox AS o WHERE o.platform = ? "
             "AND o.status = 'pending' AND o.not_before <= ? AND o.chat_id != outbox.chat_id"
-            f"{skip.replace('chat_id', 'o.chat_id')}) AS more, {mergeable} AS mergeable "
+            f"{skip.replace('chat_id', 'o.chat_id')}) AS more, {mergeable} AS mergeable_count "
             "FROM outbox WHERE platform = ? AND status = 'pending' "
             f"AND not_before <= ?{skip} ORDER BY priority, id LIMIT 1",
             (platform, now, *exclude_chats, *merge_params, platform, now, *exclude_chats),
@@ -151,21 +154,21 @@ class OutboxRepository:
         if cur.rowcount != 1:
             return Claimed(None)
         fields = dict(row)
-        more, mergeable_count = bool(fields.pop("more")), int(fields.pop("mergeable"))
+        more, mergeable_count = bool(fields.pop("more")), int(fields.pop("mergeable_count"))
         item = OutboxItem(**{**fields, "status": "sending", "attempts": row["attempts"] + 1})
         return Claimed(item, more, mergeable_count)
 
-    async def claim_mergeable(self, platform: str, chat_id: str, prefix: str, after_id: int,
+    async def claim_mergeable(self, platform: str, chat_id: str, after_id: int,
                               now: float, limit: int) -> list[OutboxItem]:
-        """More due messages for the same chat whose dedupe key starts with `prefix` and that
-        carry no attachment, oldest first, marked in flight (they go out merged)."""
+        """More due mergeable messages for the same chat that carry no attachment, oldest
+        first, marked in flight (they go out merged)."""
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
-                f"AND status = 'pending' AND not_before <= ? AND id > ? AND {_STARTS_WITH} "
+                "AND status = 'pending' AND not_before <= ? AND id > ? AND mergeable = 1 "
                 "AND json_array_length(json_extract(payload, '$.attachments')) = 0 "
                 "AND json_extract(payload, '$.action') = 'send' ORDER BY id LIMIT ?",
-                (platform, chat_id, now, after_id, like_prefix(prefix), limit),
+                (platform, chat_id, now, after_id, limit),
             ) as cur:
                 rows = await cur.fetchall()
             if rows:

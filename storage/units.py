@@ -4,6 +4,7 @@ handlers/units/checks.py for the knowledge check)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from storage.db import Database
@@ -209,19 +210,22 @@ class UnitStore:
             "attempt = ? ORDER BY question", (participant_id, unit, attempt))
         return [int(r["chosen"]) for r in rows]
 
-    async def asking(self, participant_id: int, platform: str, chat_id: str
+    async def asking(self, participant_id: int, platform: str, chat_id: str, kind: str
                      ) -> tuple[int, int, int] | None:
         """(unit, attempt, question) when the bot's newest message in this private chat is
-        a knowledge-check question to this participant (its outbox key is
-        quiz:<participant>:<unit>:<attempt>:<question>:…): what they type next answers it."""
+        a knowledge-check question to this participant (its tag, in the outbox payload, is
+        of `kind` with refs [unit, attempt, question]): what they type next answers it."""
         row = await self.db.fetchone(
-            "SELECT dedupe_key FROM outbox WHERE platform = ? AND chat_id = ? "
-            "ORDER BY id DESC LIMIT 1", (platform, chat_id))
-        parts = str(row["dedupe_key"] or "").split(":") if row else []
-        if len(parts) < 5 or parts[:2] != ["quiz", str(participant_id)] or \
-                not all(p.isdigit() for p in parts[2:5]):
+            "SELECT json_extract(payload, '$.tag.kind') AS kind, "
+            "json_extract(payload, '$.tag.participant') AS participant, "
+            "json_extract(payload, '$.tag.refs') AS refs FROM outbox "
+            "WHERE platform = ? AND chat_id = ? ORDER BY id DESC LIMIT 1", (platform, chat_id))
+        if row is None or row["kind"] != kind or row["participant"] != participant_id:
             return None
-        return int(parts[2]), int(parts[3]), int(parts[4])
+        refs = json.loads(row["refs"] or "[]")
+        if len(refs) != 3 or not all(isinstance(r, int) for r in refs):
+            return None
+        return int(refs[0]), int(refs[1]), int(refs[2])
 
     # --- native quiz polls -----------------------------------------------------------
     async def record_poll(self, key: str, poll: QuizPoll, at: float) -> None:

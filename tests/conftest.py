@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import dispatch
+from bot import conversation_steps, dispatch
 from bot.consent import DECLINED
 from handlers.cohorts import commands as cohort_commands
 from storage.db import Database
@@ -41,7 +41,7 @@ def _everyone_agreed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     counts as declined). Tests of consent itself are marked `real_consent` and run with
     the bot's own check (bot/consent.py)."""
     if request.node.get_closest_marker("real_consent") is None:
-        for module in (dispatch, cohort_commands):
+        for module in (dispatch, cohort_commands, conversation_steps):
             monkeypatch.setattr(module, "has_consent", _agreed_unless_declined)
 
 

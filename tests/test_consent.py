@@ -158,12 +158,16 @@ async def test_the_refusal_and_i_agree_over_telegram(tmp_path: Path) -> None:
 # feature has to be added to one or the other, so it cannot forget to ask.
 WITHOUT_CONSENT = {
     "commands": {"start", "language", "help", "whoami", "mydata", "forgetme", "leave",
-                 "units", "practices", "original"},
+                 "units", "practices", "original",
+                 # They reach a conversation only: its own declaration decides (below).
+                 "skip", "cancel"},
     # The language and consent choices themselves; /forgetme's confirmation.
     "callbacks": {"lang", "consent", "forget"},
-    # Enrolling by writing in a cohort chat checks consent itself; a typed /forgetme
-    # answer; the relay (a bridged chat carries a notice; who declined is not relayed).
-    "messages": {"cohort channel members", "forgetme", "relay"},
+    # Enrolling by writing in a cohort chat checks consent itself; the relay (a bridged
+    # chat carries a notice; who declined is not relayed).
+    "messages": {"cohort channel members", "relay"},
+    # A typed /forgetme answer (bot/conversations.py).
+    "conversations": {"forgetme"},
     # The group greeting (and enrolment, which checks consent itself), the relay's edits
     # and deletions, group polls (votes counted per poll; see the README).
     "events": {"onboarding.member_joined", "cohorts.enrol_channel_member",
@@ -182,8 +186,9 @@ async def test_every_entry_point_either_asks_for_consent_or_is_known_not_to_stor
         events = {f"{fn.__module__.split('.')[1]}.{fn.__name__}"  # feature.handler
                   for fns in r.event_handlers.values() for fn in fns
                   if id(fn) not in r.consent_events}
+        conversations = {k for k, c in r.conversations.items() if not c.needs_consent}
         assert {"commands": commands, "callbacks": callbacks, "messages": messages,
-                "events": events} == WITHOUT_CONSENT
+                "conversations": conversations, "events": events} == WITHOUT_CONSENT
         gated = {c.name for c in r.visible_to(False) if c.needs_consent}
         assert {"join", "unit", "assessment", "remind", "survey", "practice"} <= gated
 

@@ -400,15 +400,16 @@ async def test_a_poll_on_telegram_and_discord_merges_votes_and_the_bot_closes_bo
 
 
 def test_each_platform_gets_a_poll_it_accepts() -> None:
+    from bot.adapters.capabilities import declared
     from handlers.polls.commands import native_poll
     from storage.polls import PollCopy, PollRecord
 
     record = PollRecord(1, None, "Q", ["a", "b"], "en", False, True, None, 0.0, 60.0, None, None)
     long_options = ["x" * 100, "short"]
     discord = native_poll(PollCopy(1, "discord", "1", "group", None, "en", "Q", long_options),
-                          record, 7200)
+                          record, 7200, declared("discord"))
     telegram = native_poll(PollCopy(1, "telegram", "-1", "group", None, "en", "Q",
-                                    long_options), record, 7200)
+                                    long_options), record, 7200, declared("telegram"))
     assert [len(o) for o in discord.options] == [55, 5] and discord.options[0].endswith("…")
     assert telegram.options == long_options
     assert (telegram.multiple, telegram.anonymous, telegram.close_after_seconds) == (

@@ -145,7 +145,7 @@ async def test_a_burst_into_a_paced_chat_is_merged_in_order(tmp_path: Path) -> N
     outbox.attach(edge, Limits(overall_per_second=100.0, per_group_per_minute=60.0))
     for i in range(30):
         await outbox.enqueue(OutboundMessage(chat, f"message {i}", attribution=f"P{i % 3}",
-                                             relay_ids=[f"r{i}"]),
+                                             relay_ids=[f"r{i}"], mergeable=True),
                              priority=RELAY, dedupe_key=f"relay:r{i}:test:-100")
         await asyncio.sleep(0.01)
     assert await outbox.wait_idle("test", limit=20, include_delayed=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.capabilities import Capabilities
 from bot.i18n import _
 from bot.model import Attachment, ChatRef, Event, OutboundMessage
 
@@ -37,13 +38,11 @@ class PermanentFailure(DeliveryError):
 
 
 class PlatformAdapter(Protocol):
-    """One platform. Capabilities: "edit", "buttons", "delete_events" (the platform tells
-    the bot about deletions), "native_polls" (`OutboundMessage.poll` with kind "regular"),
-    "quiz_polls" (kind "quiz" too; elsewhere send buttons instead), "files" (attachments
-    with a `path` are uploaded; the console shows their path)."""
+    """One platform. `capabilities`: what it can do and its limits (bot/capabilities.py,
+    declared in bot/adapters/capabilities.py); features read them from the context."""
 
     platform: str
-    capabilities: frozenset[str]
+    capabilities: Capabilities
     # The largest file, in bytes, `send` uploads; a larger one goes out as a line
     # "📎 name (too large to relay)" instead (see `too_large_line`).
     upload_limit: int

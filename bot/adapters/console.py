@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Publish, message_part
+from bot.adapters.capabilities import CONSOLE
 from bot.args import number
+from bot.capabilities import Capabilities
 from bot.clock import Clock
 from bot.model import (
     Attachment,
@@ -91,7 +93,7 @@ class ConsoleAdapter:
 
     platform: str = PLATFORM
     # Polls are numbered options; a quiz is for the features to send as buttons.
-    capabilities: frozenset[str] = frozenset({"buttons", "edit", "native_polls", "files"})
+    capabilities: Capabilities = CONSOLE
     upload_limit: int = 1 << 62  # files are shown by their path, never copied
     _publish: Publish | None = field(default=None, init=False)
     _group: str | None = field(default=None, init=False)

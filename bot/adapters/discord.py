@@ -35,6 +35,7 @@ from bot.adapters.base import (
     message_part,
     upload_plan,
 )
+from bot.adapters.capabilities import DISCORD
 from bot.adapters.discord_commands import MenuTree, build_tree, sync_guilds
 from bot.adapters.discord_inbound import (
     PLATFORM,
@@ -64,8 +65,7 @@ _POLL_EXPIRED, POLL_MAX_HOURS = 520001, 768  # "poll already ended"; 32 days
 
 
 class DiscordAdapter:
-    platform = PLATFORM
-    capabilities = frozenset({"edit", "buttons", "delete_events", "native_polls", "files"})
+    platform, capabilities = PLATFORM, DISCORD
 
     def __init__(self, settings: DiscordSection, token: str, menu: CommandMenu | None = None,
                  *, ready_timeout: float = 30.0, guild_ready_timeout: float = 2.0,

@@ -48,6 +48,7 @@ from bot.adapters.base import (
     safe_file_name,
     upload_plan,
 )
+from bot.adapters.capabilities import TELEGRAM
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, PLATFORM, events_for
 from bot.adapters.telegram_render import (
@@ -82,7 +83,7 @@ def _telegram_id(value: str) -> int:
 
 class TelegramAdapter:
     platform = PLATFORM
-    capabilities = frozenset({"edit", "buttons", "native_polls", "quiz_polls", "files"})
+    capabilities = TELEGRAM
 
     def __init__(self, settings: TelegramSection, token: str, menu: CommandMenu | None = None,
                  webhook_secret: str | None = None):

@@ -9,7 +9,6 @@ Facilitators listed in the configuration file cannot be removed in chat.
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,7 +21,6 @@ from bot.scope import Reach
 from handlers.relay import PLATFORM_NAMES
 from storage.participants import Account
 
-_MENTION = re.compile(r"^<@!?(\d+)>$")
 MAX_CANDIDATES = 5
 
 
@@ -68,9 +66,7 @@ async def resolve(ctx: Context, words: str) -> Found:
     s = ctx.services
     accounts = await s.roles.directory()
     query = words.strip()
-    mention = _MENTION.match(query)
-    if mention:
-        query = mention.group(1)
+    query = ctx.services.mentioned_user(query) or query
     bare = query.lstrip("@")
     by_id = [a.participant_id for a in accounts if a.user_id == bare]
     wanted = normalized(bare)

@@ -12,7 +12,7 @@ import logging
 from bot.charts import bar_chart
 from bot.exports import write_export
 from bot.i18n import _, format_ratio, ngettext, rtl_marked, use_language
-from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage, poll_key
+from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage, Tag, poll_key
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing
 from bot.scope import FacilitatorScope
@@ -24,6 +24,7 @@ from storage.schedules import Schedule
 log = logging.getLogger("handlers.polls")
 
 COPY_KEY = "poll:"  # outbox dedupe keys "poll:<id>:<platform>:<chat>": the copies
+COPY = "poll-copy"  # the copies' tag: refs (poll id,)
 STOP_KEY = "pollstop:"
 RESULT_KEY = "pollresult:"
 BAR_CELLS = 10
@@ -36,6 +37,10 @@ async def in_scope(services: Services, scope: FacilitatorScope, record: PollReco
         return True
     copies = await services.polls.copies(record.id)
     return bool(copies) and scope.covers_chats((c.platform, c.chat_id) for c in copies)
+
+
+def copy_tag(poll_id: int) -> Tag:
+    return Tag(COPY, refs=(poll_id,))
 
 
 def copy_key(poll_id: int, copy: PollCopy, prefix: str = COPY_KEY) -> str:
@@ -125,12 +130,12 @@ async def fire_close(services: Services, schedule: Schedule, firing: Firing) -> 
 
 async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage,
                       native_id: str) -> None:
-    """Outbox hook: a copy of a poll went out; remember its native id, which votes name.
-    A copy that went out after its poll was closed (its platform was down) is stopped."""
-    if msg.action != "send" or msg.poll is None or \
-            not (item.dedupe_key or "").startswith(COPY_KEY):
+    """Outbox hook for COPY tags: a copy of a poll went out; remember its native id, which
+    votes name. A copy that went out after its poll was closed (its platform was down) is
+    stopped."""
+    if msg.action != "send" or msg.poll is None or msg.tag is None or not msg.tag.refs:
         return
-    poll_id = int((item.dedupe_key or "").split(":")[1])
+    poll_id = msg.tag.refs[0]
     repo = services.polls
     await repo.record_sent(poll_id, msg.chat.platform, msg.chat.chat_id, native_id,
                            poll_key(native_id))
@@ -143,4 +148,4 @@ async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage
 
 
 async def install_hook(services: Services) -> None:
-    services.outbox.on_sent.append(functools.partial(record_copy, services))
+    services.outbox.subscribe(COPY, on_sent=functools.partial(record_copy, services))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.args import echo, number
+from bot.capabilities import Capabilities
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
@@ -34,6 +35,7 @@ from handlers.polls.closing import (
     close_poll,
     copy_chat,
     copy_key,
+    copy_tag,
     fire_close,
     in_scope,
     install_hook,
@@ -49,18 +51,6 @@ log = logging.getLogger("handlers.polls")
 
 CLOSE = "poll_close"  # schedule kind: close a poll at its deadline
 LIST_SCAN = 200  # the latest polls looked at for the ten a reader may see
-
-# What each platform's native poll takes (Discord: 55 characters an option); a longer
-# copy is shortened there, and the results text carries the whole wording.
-OPTION_LIMIT = {"discord": 55}
-# Per the adapter contract (bot/adapters/base.py): Discord reports single votes added or
-# removed; the other platforms report the voter's whole current choice.
-INCREMENTAL_VOTES = frozenset({"discord"})
-# Platforms whose "poll" shows no sign of a vote taken: the voter is told in words.
-ACKNOWLEDGE_VOTES = frozenset({"console"})
-# Discord polls always show who voted: "anonymous" cannot be honoured there.
-VISIBLE_VOTERS = frozenset({"discord"})
-
 
 # --- posting ----------------------------------------------------------------------------
 
@@ -104,8 +94,11 @@ def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def native_poll(copy: PollCopy, record: PollRecord, seconds: int) -> Poll:
-    limit = OPTION_LIMIT.get(copy.platform, MAX_OPTION)
+def native_poll(copy: PollCopy, record: PollRecord, seconds: int,
+                capabilities: Capabilities) -> Poll:
+    """The copy as its platform's native poll: an option longer than the platform takes is
+    shortened there (the results text carries the whole wording)."""
+    limit = min(MAX_OPTION, capabilities.poll_option_length)
     return Poll(question=_fit(copy.question, MAX_QUESTION),
                 options=[_fit(o, limit) for o in copy.options], anonymous=record.anonymous,
                 multiple=record.multiple, close_after_seconds=seconds)
@@ -193,8 +186,9 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     seconds = int(spec.duration.total_seconds())
     for copy in copies:
         msg = OutboundMessage(chat=copy_chat(copy), text=copy.question,
-                              poll=native_poll(copy, record, seconds),
-                              dedupe_key=copy_key(poll_id, copy))
+                              poll=native_poll(copy, record, seconds,
+                                               s.capabilities(copy.platform)),
+                              dedupe_key=copy_key(poll_id, copy), tag=copy_tag(poll_id))
         await s.outbox.enqueue(msg, priority=INTERACTIVE)
     when = format_datetime(datetime.fromtimestamp(closes_at, UTC), ctx.zone)
     lines = [ngettext("Poll #{n} is posted in {count} chat and closes on {when}.",
@@ -206,7 +200,9 @@ async def create(ctx: Context, text: str, bridge_name: str | None) -> None:
     if len(copies) > 1:
         lines += [f"· {c.platform}:{c.title or c.chat_id} ({c.language}): "
                   f"{_how(texts[c.language])}" for c in copies]
-    if spec.anonymous and any(c.platform in VISIBLE_VOTERS for c in copies):
+    # Some platforms' polls always show who voted: "anonymous" cannot be honoured there.
+    if spec.anonymous and any(not s.capabilities(c.platform).anonymous_polls
+                              for c in copies):
         lines.append(_("Note: Discord always shows who voted in a poll."))
     await ctx.reply("\n".join(lines))
 
@@ -230,7 +226,9 @@ async def on_poll_answer(ctx: Context) -> None:
         return
     chosen = set(event.option_ids)
     current = await repo.vote_of(poll.id, ctx.participant.id)
-    if event.platform in INCREMENTAL_VOTES:
+    # Some platforms report single votes added or removed (bot/adapters/base.py), the
+    # others the voter's whole current choice.
+    if ctx.capabilities.incremental_votes:
         same_copy = current is not None and \
             (current.platform, current.chat_id) == (copy.platform, copy.chat_id)
         base = set(current.options) if current is not None and same_copy else set()
@@ -247,7 +245,7 @@ async def on_poll_answer(ctx: Context) -> None:
         return
     await repo.set_vote(poll.id, ctx.participant.id, sorted(choice), copy.platform,
                         copy.chat_id, s.clock.timestamp())
-    if event.platform in ACKNOWLEDGE_VOTES:
+    if ctx.capabilities.silent_votes:  # nothing shows the vote was taken: say so
         if choice:
             await ctx.reply(_("Your vote is counted: {choice}.").format(
                 choice=comma_list(copy.options[i] for i in sorted(choice))))

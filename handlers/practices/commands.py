@@ -14,12 +14,14 @@ import logging
 from bot.args import echo, number, numeric
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
+from bot.conversations import Conversation
 from bot.i18n import N_, _, comma_list
 from bot.scope import Reach
 from handlers.practices.review import approve, export, return_practice, review
 from handlers.practices.seeds import load_seed_practices
 from handlers.practices.template import (
     CALLBACK,
+    CONVERSATION,
     cancel,
     discard,
     first_line,
@@ -182,9 +184,6 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("practices", practices_command,
                          N_("Search the base of good practices"), usage=N_("[words]")))
     registry.add_callback(CALLBACK, on_button, needs_consent=True)
-    registry.add_message_handler("practices", on_message, needs_consent=True)
+    registry.add_conversation(Conversation(CONVERSATION, on_message, skip, cancel,
+                                           needs_consent=True))
     registry.startup.append(load_seed_practices)  # the academy's own practices, approved
-    registry.add_shared("skip", skip, N_("Skip an optional question"),
-                        N_("There is nothing to skip right now."))
-    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
-                        N_("There is nothing to cancel right now."))

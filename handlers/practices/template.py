@@ -17,6 +17,7 @@ from storage.practices import FIELDS, OPTIONAL_FIELDS, Practice, PracticeReposit
 
 log = logging.getLogger("bot.practices")
 CALLBACK = "practice"
+CONVERSATION = "practice"  # while a field is asked, what they type answers it
 MAX_TITLE = 200
 MAX_FIELD = 3500
 
@@ -102,6 +103,11 @@ async def _ask(ctx: Context, repo: PracticeRepository, practice: Practice, step:
     """Move the participant's draft to `step` (None: the summary) and say so."""
     now = ctx.services.clock.now()
     await repo.set_draft(ctx.participant.id, practice.id, step, now, editing=editing)
+    conversations = ctx.services.conversations
+    if step is None:
+        await conversations.end(ctx.participant.id, CONVERSATION)
+    else:
+        await conversations.begin(ctx.participant.id, CONVERSATION)
     if step is None:
         await _summary(ctx, practice)
     else:
@@ -237,6 +243,7 @@ async def cancel(ctx: Context) -> bool:
         return False
     repo, practice, _step = found
     await repo.pause_draft(ctx.participant.id, ctx.services.clock.now())
+    await ctx.services.conversations.end(ctx.participant.id, CONVERSATION)
     await ctx.reply(_("Paused. Your practice #{n} is kept: {resume} continues where you "
                       "stopped, {discard} deletes it.").format(
         n=practice.id, resume=ctx.command("practice new"),
@@ -254,6 +261,7 @@ async def discard(ctx: Context) -> None:
         await ctx.reply(_("You have no practice in progress."))
         return
     await repo.delete(practice.id)
+    await ctx.services.conversations.end(ctx.participant.id, CONVERSATION)
     await ctx.reply(_("Deleted your practice #{n}.").format(n=practice.id))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bot.buttons import parse_int
 from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
+from bot.conversations import Conversation
 from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, format_datetime, rtl_marked, use_language
 from bot.model import Attachment, Button, ChatKind, ChatRef, OutboundMessage
 from bot.scheduler import Firing
@@ -24,9 +24,8 @@ from storage.schedules import NewSchedule, Schedule
 log = logging.getLogger("bot.privacy")
 
 FORGET = "forget"
-# The confirmation question's dedupe key starts with this: while it is the last thing the
-# bot said in a private chat, what the person types there is their answer.
-ASKING = "forgetme-ask:"
+# For ten minutes after the question, what the person types in private is their answer.
+CONVERSATION = "forgetme"
 CONFIRM_WITHIN = timedelta(minutes=10)
 # An export file is deleted a day after it was made (time enough to be uploaded).
 EXPORT_KEPT = timedelta(days=1)
@@ -161,8 +160,9 @@ def _confirm_buttons(ctx: Context) -> list[list[Button]]:
 
 
 async def _ask(ctx: Context, text: str) -> None:
-    await _send(ctx, OutboundMessage(_private_chat(ctx), text, buttons=_confirm_buttons(ctx)),
-                dedupe_key=ASKING + secrets.token_hex(8))
+    await _send(ctx, OutboundMessage(_private_chat(ctx), text, buttons=_confirm_buttons(ctx)))
+    await ctx.services.conversations.begin(ctx.participant.id, CONVERSATION,
+                                           within=CONFIRM_WITHIN)
 
 
 async def forgetme(ctx: Context) -> None:
@@ -175,24 +175,14 @@ async def forgetme(ctx: Context) -> None:
     await _in_group_note(ctx)
 
 
-async def _awaiting_answer(ctx: Context) -> bool:
-    """Whether the last thing the bot said in this private chat is the /forgetme question,
-    asked lately."""
-    last = await ctx.services.outbox.repo.last_in_chat(ctx.platform, ctx.event.author.user_id)
-    return last is not None and (last.dedupe_key or "").startswith(ASKING) and \
-        ctx.services.clock.timestamp() - last.created_at < CONFIRM_WITHIN.total_seconds()
-
-
 async def typed_answer(ctx: Context) -> bool:
-    """A typed answer to the /forgetme question: the buttons' words count; anything else
-    gets the question again, said plainly."""
-    if not ctx.event.chat.is_private or not await _awaiting_answer(ctx):
-        return False
+    """A typed answer to the /forgetme question (the conversation waiting for it): the
+    buttons' words count; anything else gets the question again, said plainly."""
     typed = ctx.event.text.strip().casefold()
     if typed == _("Yes, delete everything").casefold():
         await erase(ctx)
     elif typed == _("Cancel").casefold():
-        await ctx.reply(_("Nothing was deleted."))
+        await cancelled(ctx)
     else:
         await _ask(ctx, _("I did not understand. To delete everything I store about you, "
                           "press \"{yes}\"; to keep it, press \"{cancel}\".").format(
@@ -200,10 +190,17 @@ async def typed_answer(ctx: Context) -> bool:
     return True
 
 
+async def cancelled(ctx: Context) -> bool:
+    """"Cancel", typed or pressed, or /cancel."""
+    await ctx.services.conversations.end(ctx.participant.id, CONVERSATION)
+    await ctx.reply(_("Nothing was deleted."))
+    return True
+
+
 async def forget_chosen(ctx: Context) -> None:
     answer, *rest = ctx.callback_payload.split(":")
     if answer == "no" and not rest:
-        await ctx.reply(_("Nothing was deleted."))
+        await cancelled(ctx)
         return
     numbers = [parse_int(r) for r in rest]
     stamp = numbers[1] if len(numbers) == 2 else None
@@ -272,6 +269,6 @@ def setup(registry: CommandRegistry) -> None:
     registry.add(Command("mydata", mydata, N_("Get everything I store about you, as a file")))
     registry.add(Command("forgetme", forgetme, N_("Delete everything I store about you")))
     registry.add_callback(FORGET, forget_chosen)
-    registry.add_message_handler("forgetme", typed_answer)
+    registry.add_conversation(Conversation(CONVERSATION, typed_answer, on_cancel=cancelled))
     registry.add_timed(EXPORT_EXPIRY, export_expired)
     registry.add_timed(FAREWELL_PURGE, farewell_sent)

@@ -144,8 +144,9 @@ class Relay:
                 relay_ids=[relay_id],
                 reply_to_native_id=await self._copy_in(replied, target),
                 attachments=uploads,
+                # A copy with files is never merged with others.
+                mergeable=not uploads,
             )
-            # A copy with files is never merged with others (the outbox merges "relay:").
             prefix = "relay-files" if uploads else "relay"
             uploading += bool(uploads)
             await self.outbox.enqueue(

@@ -8,13 +8,16 @@ from datetime import UTC, datetime
 
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
+from bot.conversations import Conversation
 from bot.i18n import N_, _, comma_list, format_datetime, ngettext
+from bot.model import Mention
 from bot.scope import Reach
+from bot.services import Services
 from handlers.cohorts import Cohort
 from handlers.surveys import engine, reports
 from handlers.surveys.interviews import shortlist
 from handlers.surveys.model import Survey
-from handlers.surveys.taking import active_run, on_button, on_message, take
+from handlers.surveys.taking import CONVERSATION, active_run, on_button, on_message, take
 from handlers.surveys.waves import (
     REMINDER_KIND,
     WAVE_KIND,
@@ -206,12 +209,10 @@ async def start(ctx: Context, args: list[str]) -> None:
             status=ctx.command(f"survey status {survey.name}")))
 
 
-def how_to_reach(platform: str, user_id: str) -> str:
-    if platform == "telegram":
-        return f"Telegram · tg://user?id={user_id}"
-    if platform == "discord":
-        return f"Discord · <@{user_id}>"
-    return f"{platform} · {user_id}"
+def how_to_reach(services: Services, platform: str, user_id: str) -> str:
+    """The person's platform and how it links to them, as the platform declares it."""
+    capabilities = services.capabilities(platform)
+    return f"{capabilities.name} · {capabilities.mention(Mention(platform, user_id))}"
 
 
 async def shortlist_command(ctx: Context, args: list[str]) -> None:
@@ -235,7 +236,7 @@ async def shortlist_command(ctx: Context, args: list[str]) -> None:
     for entry in found:
         reach = await repo.reach(entry.participant_id)
         name = reach.display_name if reach else f"#{entry.participant_id}"
-        where = how_to_reach(reach.platform, reach.user_id) if reach else "?"
+        where = how_to_reach(services, reach.platform, reach.user_id) if reach else "?"
         line = f"• {name} — {where} · {entry.survey.name} ({entry.wave.cohort}): " + \
             comma_list(entry.reasons(ctx.language.code))
         booking = await repo.booking_of(entry.participant_id, now)
@@ -287,11 +288,8 @@ def setup(registry: CommandRegistry) -> None:
                          participant_help=N_("Answer a survey, or continue one"),
                          needs_consent=True))
     registry.add_callback(engine.CALLBACK, on_button, needs_consent=True)
-    registry.add_message_handler("survey answers", on_message, needs_consent=True)
-    registry.add_shared("skip", skip, N_("Skip an optional question"),
-                        N_("There is nothing to skip right now."))
-    registry.add_shared("cancel", cancel, N_("Pause what you are filling in"),
-                        N_("There is nothing to cancel right now."))
+    registry.add_conversation(Conversation(CONVERSATION, on_message, skip, cancel,
+                                           needs_consent=True))
     registry.add_timed(WAVE_KIND, fire_wave)
     registry.add_timed(REMINDER_KIND, fire_reminder)
     registry.startup.append(plan_waves)

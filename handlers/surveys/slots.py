@@ -125,7 +125,8 @@ async def list_slots(ctx: Context) -> None:
         else:
             reach = await repo.reach(slot.booked_by)
             named.append(slot.booked_by)
-            who = f"{reach.display_name} ({how_to_reach(reach.platform, reach.user_id)})" \
+            who = f"{reach.display_name} " \
+                f"({how_to_reach(ctx.services, reach.platform, reach.user_id)})" \
                 if reach else f"#{slot.booked_by}"
             lines.append(f"#{slot.id} · {when} · " + _("booked by {name}").format(name=who))
     await ctx.reply("\n".join(lines), about=named)
@@ -230,7 +231,7 @@ async def book(ctx: Context) -> None:
                       "with the video call link; you will get a reminder before it.").format(
         when=_when(slot, ctx.zone)))
     name = ctx.account.display_name
-    where = how_to_reach(ctx.platform, ctx.event.author.user_id)
+    where = how_to_reach(services, ctx.platform, ctx.event.author.user_id)
     if slot.created_by is not None:
         await tell(services, slot.created_by, lambda zone: _(
             "{name} booked the interview of {when}. Reach them on {where}.").format(

@@ -40,6 +40,7 @@ log = logging.getLogger("bot.surveys")
 MAX_TEXT_ANSWER = 2000
 # go, pause, submit, change, skip, answer, toggle, done (see on_button)
 ACTIONS = frozenset({"go", "p", "ok", "c", "s", "a", "t", "d"})
+CONVERSATION = "survey"  # while a question or the review is shown: bot/conversations.py
 
 
 # --- taking a survey -------------------------------------------------------------------
@@ -129,8 +130,7 @@ class Taking:
     def language(self) -> str:
         return self.ctx.language.code
 
-    def _settle(self) -> None:
-        """Point the session at the question to ask, or at the review."""
+    def _settle(self) -> None:  # point the session at the question to ask, or the review
         s = self.session
         if s.state != "review" and s.current is None:
             s.current = self.survey.next_index(s.answers)
@@ -146,6 +146,7 @@ class Taking:
         (the question whose option was just toggled) instead of a new one."""
         s = self.session
         self._settle()
+        await self.ctx.services.conversations.begin(self.ctx.participant.id, CONVERSATION)
         if s.state == "review":
             text, buttons = review_message(self.survey, self.wave, s, self.language)
         else:
@@ -178,6 +179,7 @@ class Taking:
     async def pause(self) -> None:
         self.session.state = "paused"
         await self.save()
+        await self.ctx.services.conversations.end(self.ctx.participant.id, CONVERSATION)
         await self.ctx.reply_private(_("Paused. Your answers so far are saved; press the "
                                        "button when you want to continue."),
                                      buttons=start_button(self.wave, _("Continue")))
@@ -213,6 +215,7 @@ class Taking:
         stored = await self.repo.submit(self.session, answers, anonymous=self.survey.anonymous,
                                         language=self.language, platform=ctx.platform,
                                         now=services.clock.timestamp())
+        await services.conversations.end(ctx.participant.id, CONVERSATION)
         if stored is None:
             await ctx.reply_private(_("These answers were already submitted. Thank you!"))
             return

@@ -11,19 +11,16 @@ from bot.buttons import no_longer_works, parse_int
 from bot.content.units import Unit
 from bot.context import Context
 from bot.i18n import _
-from bot.model import Button, OutboundMessage, Poll, poll_key
+from bot.model import Button, OutboundMessage, Poll, Tag, poll_key
 from bot.services import Services
 from handlers.units.content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
 from storage.units import QuizPoll
 
-# Outbox keys of knowledge-check questions: quiz:<participant>:<n>:<attempt>:<question>:<k>.
+# Outbox keys of knowledge-check questions (idempotence only): quiz:<participant>:<n>:...
 QUIZ_KEY = "quiz:"
-# Platforms whose native quiz polls carry the knowledge check; elsewhere (Discord, whose
-# polls have no correct answer, and the console) one button per option.
-QUIZ_POLL_PLATFORMS = frozenset({"telegram"})
-BUTTON_LABEL_MAX = 80  # Discord's limit for a button label
-POLL_QUESTION_MAX = 300  # Telegram's
+# Their tag: for the participant, refs (unit, attempt, question).
+QUESTION = "unit-check-question"
 
 
 def pass_mark(questions: int) -> int:
@@ -36,38 +33,40 @@ async def ask(ctx: Context, number: int, unit: Unit, attempt: int, index: int) -
     question = unit.questions[index]
     asked = await unit_store(s).next_ask(ctx.participant.id, number)
     key = f"{QUIZ_KEY}{ctx.participant.id}:{number}:{attempt}:{index}:{asked}"
+    tag = Tag(QUESTION, ctx.participant.id, (number, attempt, index))
     head = _("Question {n} of {total}").format(n=index + 1, total=len(unit.questions))
-    if ctx.platform in QUIZ_POLL_PLATFORMS:
+    # A native quiz poll where the platform has them; elsewhere one button per option.
+    capabilities = ctx.capabilities
+    if capabilities.quiz_polls:
         text = f"{head}: {question.question}"
-        if len(text) > POLL_QUESTION_MAX:
+        if len(text) > capabilities.poll_question_length:
             text = question.question
         poll = Poll(question=text, options=list(question.options), kind="quiz",
                     correct_option=question.answer - 1, explanation=question.explanation,
                     anonymous=False)
-        await say_privately(ctx, text, poll=poll, dedupe_key=key)
+        await say_privately(ctx, text, poll=poll, dedupe_key=key, tag=tag)
         return
-    flat = [Button(_label(option), f"{QUIZ_BUTTON}:{number}:{attempt}:{index}:{i}")
+    flat = [Button(capabilities.fit_label(option),
+                   f"{QUIZ_BUTTON}:{number}:{attempt}:{index}:{i}")
             for i, option in enumerate(question.options, 1)]
-    # One option per row, as long as that fits in Discord's five rows.
-    per_row = 1 if len(flat) <= 5 else 2
+    # One option per row, as long as that fits in the rows the platform shows.
+    rows = capabilities.button_rows
+    per_row = 1 if rows is None or len(flat) <= rows else -(-len(flat) // rows)
     buttons = [flat[i:i + per_row] for i in range(0, len(flat), per_row)]
-    await say_privately(ctx, f"{head}\n{question.question}", buttons=buttons, dedupe_key=key)
-
-
-def _label(option: str) -> str:
-    return option if len(option) <= BUTTON_LABEL_MAX else option[:BUTTON_LABEL_MAX - 1] + "…"
+    await say_privately(ctx, f"{head}\n{question.question}", buttons=buttons, dedupe_key=key,
+                        tag=tag)
 
 
 async def record_quiz_poll(services: Services, item: OutboxItem, msg: OutboundMessage,
                            native_id: str) -> None:
-    """After a quiz poll went out: remember which question its answers belong to."""
-    key = item.dedupe_key or msg.dedupe_key or ""
-    if not key.startswith(QUIZ_KEY) or msg.poll is None:
+    """After a question went out as a quiz poll: remember which question its answers
+    belong to (subscribed to QUESTION tags)."""
+    tag = msg.tag
+    if tag is None or tag.participant is None or len(tag.refs) != 3 or msg.poll is None:
         return
-    participant, number, attempt, question, _asked = (int(p) for p in
-                                                      key[len(QUIZ_KEY):].split(":"))
+    number, attempt, question = tag.refs
     await unit_store(services).record_poll(poll_key(native_id), QuizPoll(
-        participant, number, attempt, question), services.clock.timestamp())
+        tag.participant, number, attempt, question), services.clock.timestamp())
 
 
 async def answered(ctx: Context, number: int, attempt: int, index: int, chosen: int,
@@ -136,11 +135,9 @@ async def typed_answer(ctx: Context) -> bool:
     if not ctx.event.chat.is_private or not ctx.participant.id:
         return False
     s = ctx.services
-    if await s.surveys.active_session(ctx.participant.id) is not None:
-        return False  # typed text goes to the survey being answered
     store = unit_store(s)
     chat = ctx.event.chat
-    asked = await store.asking(ctx.participant.id, chat.platform, chat.chat_id)
+    asked = await store.asking(ctx.participant.id, chat.platform, chat.chat_id, QUESTION)
     if asked is None:
         return False
     number, attempt, index = asked

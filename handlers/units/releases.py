@@ -16,7 +16,7 @@ from bot.scheduler import Firing
 from bot.services import Services
 from bot.timeline import Planned
 from handlers.cohorts import Cohort
-from handlers.units.checks import record_quiz_poll
+from handlers.units.checks import QUESTION, record_quiz_poll
 from handlers.units.content import (
     UNIT_BUTTON,
     localized,
@@ -38,7 +38,7 @@ NUDGE = "unit_nudge"
 async def plan_releases(services: Services) -> None:
     """Start-up: one release and one nudge schedule per (cohort, unit), idempotent; a
     changed date moves a schedule that has not fired yet."""
-    services.outbox.on_sent.append(partial(record_quiz_poll, services))
+    services.outbox.subscribe(QUESTION, on_sent=partial(record_quiz_poll, services))
     academy = services.academy
     if academy is None:
         return
