@@ -19,7 +19,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.clock import Clock
 from bot.model import ChatRef, OutboundMessage
-from bot.outbox import MERGEABLE
 from bot.ports import Translating, TranslationOutcome
 from bot.scheduler import Firing, Scheduler, TimedHandler
 from storage.ops import OpsQueries
@@ -86,7 +85,7 @@ class BotMetrics:
 
     async def _on_sent(self, item: OutboxItem, msg: OutboundMessage, native_id: str) -> None:
         self.sent.labels(item.platform).inc()
-        if (item.dedupe_key or "").startswith(MERGEABLE):
+        if msg.relay_ids:  # a relayed copy (its ids tie it to the original)
             self.relay_latency.labels(item.platform).observe(
                 max(0.0, self._clock.timestamp() - item.created_at))
 
