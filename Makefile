@@ -25,7 +25,7 @@ run: $(STAMP) compile-locales
 
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4
 
 check: $(STAMP) compile-locales
 	$(PY) -m bot check

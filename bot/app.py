@@ -25,7 +25,7 @@ from bot.config import Config
 from bot.content.academy import Academy, load_academy
 from bot.conversations import Conversations
 from bot.credentials import Secrets
-from bot.delivery_timing import RetryPolicy
+from bot.delivery_timing import RetryPolicy, retrying
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs
 from bot.ops.metrics import BotMetrics
@@ -273,25 +273,17 @@ class Bot:
         backoff = backoff or RetryPolicy(max_delay=60.0)  # reconnects: tried for ever
         self._attach(adapter)
 
+        async def failed(exc: Exception, pause: float) -> None:
+            log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
+                        adapter.platform, type(exc).__name__, exc, pause)
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+
         async def connect() -> None:
-            attempt = 0
-            while True:
-                try:
-                    await adapter.start(self._publisher(adapter))
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    attempt += 1
-                    delay = backoff.delay(attempt)
-                    log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
-                                adapter.platform, type(exc).__name__, exc, delay)
-                    with contextlib.suppress(Exception):
-                        await adapter.stop()
-                    await asyncio.sleep(delay)
-                else:
-                    self.connected.add(adapter.platform)
-                    log.info("%s: connected", adapter.platform)
-                    return
+            await retrying(lambda: adapter.start(self._publisher(adapter)), backoff,
+                           retry_if=lambda exc: True, before_retry=failed, for_ever=True)
+            self.connected.add(adapter.platform)
+            log.info("%s: connected", adapter.platform)
 
         task = asyncio.create_task(connect(), name=f"connect-{adapter.platform}")
         self._connectors.append(task)

@@ -61,7 +61,7 @@ from bot.adapters.telegram_render import (
 from bot.adapters.telegram_webhook import TelegramWebhook
 from bot.chat_lanes import NotHandled
 from bot.config import TelegramSection
-from bot.model import Attachment, ChatRef, OutboundMessage, Poll
+from bot.model import Attachment, AttachmentKind, ChatRef, OutboundMessage, Poll, PollKind
 
 log = logging.getLogger("bot.telegram")
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
@@ -304,7 +304,7 @@ class TelegramAdapter:
         data = InputFile(await asyncio.to_thread(upload.path.read_bytes),
                          filename=safe_file_name(upload.attachment.file_name))
         # sendPhoto takes images up to 10 MB; anything else is a document.
-        if upload.attachment.kind == "photo" and upload.size <= PHOTO_LIMIT:
+        if upload.attachment.kind is AttachmentKind.PHOTO and upload.size <= PHOTO_LIMIT:
             return await bot.send_photo(chat_id, data, **options)
         return await bot.send_document(chat_id, data, **options)
 
@@ -312,7 +312,7 @@ class TelegramAdapter:
         problem = poll_problem(poll)
         if problem:
             raise PermanentFailure(f"invalid poll: {problem}")
-        quiz = poll.kind == "quiz"
+        quiz = poll.kind is PollKind.QUIZ
         options: dict[str, Any] = {}
         if quiz:
             options.update(correct_option_ids=[poll.correct_option],

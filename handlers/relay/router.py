@@ -19,7 +19,7 @@ from bot.adapters.base import file_line, safe_file_name, too_large_line
 from bot.circuit import CircuitBreaker
 from bot.flood import FloodGuard
 from bot.i18n import Catalogs, _, use_language
-from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
+from bot.model import Attachment, ChatKind, ChatRef, Event, MessageAction, OutboundMessage
 from bot.outbox import RELAY, Outbox
 from bot.ports import Translating, TranslationOutcome
 from storage.bridges import BridgeChannel, BridgeRepository
@@ -278,7 +278,7 @@ class Relay:
                 text=self._text_for(channel.language, event.text, result),
                 attribution=f"{event.author.display_name} · "
                             f"{PLATFORM_NAMES.get(event.platform, event.platform)}",
-                relay_ids=[relay_id], action="edit", target_native_id=copy.native_id,
+                relay_ids=[relay_id], action=MessageAction.EDIT, target_native_id=copy.native_id,
             ), priority=RELAY, dedupe_key=f"relay-edit:{relay_id}:{copy.platform}:"
                                           f"{copy.chat_id}:{int(now * 1000)}")
             queued += 1
@@ -300,7 +300,7 @@ class Relay:
                 kind = ChatKind(channel.chat_kind) if channel else ChatKind.GROUP
                 await self.outbox.enqueue(OutboundMessage(
                     chat=ChatRef(copy.platform, copy.chat_id, kind), text="",
-                    relay_ids=[entry.relay_id], action="delete",
+                    relay_ids=[entry.relay_id], action=MessageAction.DELETE,
                     target_native_id=copy.native_id,
                 ), priority=RELAY, dedupe_key=f"relay-delete:{entry.relay_id}:{copy.platform}:"
                                               f"{copy.chat_id}")
@@ -312,7 +312,7 @@ class Relay:
 
     async def record_sent(self, item: OutboxItem, msg: OutboundMessage, native_id: str) -> None:
         """Outbox hook: a copy went out; remember where."""
-        if msg.action != "send":
+        if msg.action is not MessageAction.SEND:
             return
         if msg.attachments:
             await self._files_sent(msg)
