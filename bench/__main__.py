@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning")
+ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning", "webhook")
 
 
 def main(names: list[str]) -> None:

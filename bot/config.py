@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
+from bot.config_deploy import DiscordShardKeys, OpsSection, TelegramWebhookKeys, deployment_problems
 from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
@@ -76,7 +77,7 @@ class StorageSection(Section):
     path: str = "data/bot.sqlite3"
 
 
-class TelegramSection(Section):
+class TelegramSection(Section, TelegramWebhookKeys):
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
@@ -91,7 +92,7 @@ class TelegramSection(Section):
     upload_limit_mb: int = Field(default=50, ge=1, le=2000)
 
 
-class DiscordSection(Section):
+class DiscordSection(Section, DiscordShardKeys):
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""  # empty: discord.py's own default
     command_prefix: str = Field(default="!", min_length=1, max_length=5)
@@ -244,6 +245,7 @@ class Config(Section):
     content: ContentSection = ContentSection()
     surveys: SurveysSection = SurveysSection()
     quotas: QuotasSection = QuotasSection()
+    ops: OpsSection = OpsSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 
@@ -376,6 +378,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
             f"{source}: translation.api_key_env: required when translation.engine is 'deepl' "
             f"(the name of the environment variable holding the key, e.g. 'DEEPL_API_KEY')"
         )
+    problems += deployment_problems(config, source)
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={"base_dir": base_dir})
