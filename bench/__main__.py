@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning", "web")
+ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning", "webhook", "web")
 
 
 def main(names: list[str]) -> None:

@@ -14,7 +14,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot import timeline
-from bot.adapters.base import PlatformAdapter
+from bot.adapters.base import PlatformAdapter, Publish
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
@@ -28,6 +28,8 @@ from bot.credentials import Secrets
 from bot.delivery_timing import RetryPolicy, retrying
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs
+from bot.ops.metrics import BotMetrics
+from bot.ops.server import OpsServer
 from bot.outbox import Outbox
 from bot.platforms import platform_adapters, settle_memory, stop_on_signals
 from bot.scheduler import Scheduler
@@ -247,6 +249,8 @@ class Bot:
     registry: CommandRegistry
     scheduler: Scheduler
     adapters: list[PlatformAdapter] = field(default_factory=list)
+    connected: set[str] = field(default_factory=set)  # platforms whose start() succeeded
+    metrics: BotMetrics | None = None  # set by the ops endpoint, before platforms attach
     web: WebServer | None = None  # the web side, when [web] is enabled and its port opened
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
@@ -268,9 +272,18 @@ class Bot:
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
+        self._attach(adapter)
+        await adapter.start(self._publisher(adapter))
+        self.connected.add(adapter.platform)
+
+    def _attach(self, adapter: PlatformAdapter) -> None:
+        delivering = self.metrics.metered(adapter) if self.metrics else adapter
+        self.services.outbox.attach(delivering, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
-        await adapter.start(self.lanes.submit)
+
+    def _publisher(self, adapter: PlatformAdapter) -> Publish:
+        # A Telegram webhook answers once its update is handled (chat order, see lanes).
+        return self.lanes.publisher(getattr(adapter, "acknowledges_handled", False))
 
     def supervise(self, adapter: PlatformAdapter, backoff: RetryPolicy | None = None
                   ) -> asyncio.Task[None]:
@@ -278,8 +291,7 @@ class Bot:
         one platform being down never keeps the others from running. Messages for it
         wait in the outbox meanwhile."""
         backoff = backoff or RetryPolicy(max_delay=60.0)  # reconnects: tried for ever
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
-        self.adapters.append(adapter)
+        self._attach(adapter)
 
         async def failed(exc: Exception, pause: float) -> None:
             log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
@@ -288,8 +300,9 @@ class Bot:
                 await adapter.stop()
 
         async def connect() -> None:
-            await retrying(lambda: adapter.start(self.lanes.submit), backoff,
+            await retrying(lambda: adapter.start(self._publisher(adapter)), backoff,
                            retry_if=lambda exc: True, before_retry=failed, for_ever=True)
+            self.connected.add(adapter.platform)
             log.info("%s: connected", adapter.platform)
 
         task = asyncio.create_task(connect(), name=f"connect-{adapter.platform}")
@@ -302,6 +315,7 @@ class Bot:
         if self.web is not None:
             await self.web.stop()
         await self.scheduler.stop()
+        self.connected.clear()
         for task in self._connectors:
             task.cancel()
         await asyncio.gather(*self._connectors, return_exceptions=True)
@@ -366,12 +380,17 @@ async def run(config: Config, secrets: Secrets) -> int:
         log.info("no platform token set: starting the console platform")
         return await run_console(config)
     bot = await Bot.create(config)
+    ops = OpsServer.for_bot(config.ops, bot) if config.ops.enabled else None
     try:
+        if ops is not None:
+            await ops.start()
         for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
         settle_memory()
         await stop_on_signals()
     finally:
+        if ops is not None:
+            await ops.stop()
         try:
             await asyncio.wait_for(bot.close(), timeout=5)
         finally:  # a close cut short must not leave aiosqlite's thread keeping us alive

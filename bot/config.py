@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
+from bot.config_deploy import DiscordShardKeys, OpsSection, TelegramWebhookKeys, deployment_problems
 from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
@@ -87,7 +88,7 @@ class StorageSection(Section):
     path: str = "data/bot.sqlite3"
 
 
-class TelegramSection(Section):
+class TelegramSection(Section, TelegramWebhookKeys):
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
@@ -102,7 +103,7 @@ class TelegramSection(Section):
     upload_limit_mb: int = Field(default=50, ge=1, le=2000)
 
 
-class DiscordSection(Section):
+class DiscordSection(Section, DiscordShardKeys):
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""  # empty: discord.py's own default
     command_prefix: str = Field(default="!", min_length=1, max_length=5)
@@ -129,6 +130,11 @@ class FacilitatorsSection(Section):
     telegram: IdList = Field(default_factory=list)
     discord: IdList = Field(default_factory=list)
     console: list[str] = Field(default_factory=list)
+
+    def accounts(self) -> set[tuple[str, str]]:
+        """Every (platform, user id) listed, so that features need not name platforms."""
+        return {(platform, str(user_id)) for platform in type(self).model_fields
+                for user_id in getattr(self, platform)}
 
 
 class ConsoleSection(Section):
@@ -262,6 +268,7 @@ class Config(Section):
     surveys: SurveysSection = SurveysSection()
     quotas: QuotasSection = QuotasSection()
     web: WebSection = WebSection()
+    ops: OpsSection = OpsSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 
@@ -394,6 +401,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
             f"{source}: translation.api_key_env: required when translation.engine is 'deepl' "
             f"(the name of the environment variable holding the key, e.g. 'DEEPL_API_KEY')"
         )
+    problems += deployment_problems(config, source)
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={"base_dir": base_dir})

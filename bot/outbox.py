@@ -345,8 +345,13 @@ class Outbox:
         if self.retry.gives_up(item.attempts):
             log.warning("outbox %s: message %d gave up after %d attempts: %s",
                         item.platform, item.id, item.attempts, reason)
-            await self.repo.mark_failed(item.id, f"gave up after {item.attempts} attempts: "
-                                                 f"{reason}")
+            failure = PermanentFailure(f"gave up after {item.attempts} attempts: {reason}")
+            await self.repo.mark_failed(item.id, str(failure))
+            # Given up is failed for good: the features waiting on it hear so, as they do
+            # for a refusal (a poll copy, a unit check question, the relay's map).
+            msg = OutboundMessage.from_json(item.payload)
+            for hook in self._hooks_failed(msg):
+                await hook(item, msg, failure)
             return
         delay = retry_after if retry_after is not None else self.retry.delay(item.attempts)
         until = self.clock.timestamp() + delay

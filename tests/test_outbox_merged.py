@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.adapters.base import PermanentFailure, RetryLater
 from bot.clock import Clock
+from bot.delivery_timing import RetryPolicy
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.outbox import RELAY, Outbox
 from bot.pacing import Limits
@@ -80,3 +81,25 @@ async def test_a_merged_post_told_to_wait_puts_every_message_back(db: Database) 
     await outbox.stop()
     assert edge.posts == ["Ana: one\nBo: two\nCy: three"]
     assert await repo.unfinished("test") == 3
+
+
+async def test_a_message_that_exhausts_its_retries_runs_its_failure_hooks(db: Database) -> None:
+    """Giving up after the last attempt is a failure for good, like a refusal."""
+    repo = OutboxRepository(db)
+    quick = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+    outbox = Outbox(repo, Clock(), quick, senders=1)
+    failed: list[tuple[int, str]] = []
+
+    async def hook(item: OutboxItem, msg: OutboundMessage, exc: PermanentFailure) -> None:
+        failed.append((item.id, str(exc)))
+
+    outbox.on_failed.append(hook)
+    item_id = await outbox.enqueue(OutboundMessage(GROUP, "hello"), dedupe_key="once")
+    edge = FailingPlatform(RuntimeError("connection reset"))
+    outbox.attach(edge, Limits(overall_per_second=100.0, per_chat_per_second=100.0,
+                               per_group_per_minute=6000.0))
+    assert await outbox.wait_idle("test", limit=10, include_delayed=True)
+    await outbox.stop()
+
+    assert len(edge.posts) == 2
+    assert failed == [(item_id, "gave up after 2 attempts: RuntimeError: connection reset")]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.base import file_line, safe_file_name, too_large_line
+from bot.adapters.capabilities import declared
 from bot.circuit import CircuitBreaker
 from bot.flood import FloodGuard
 from bot.i18n import Catalogs, _, use_language
@@ -27,7 +28,6 @@ from storage.outbox import OutboxItem
 from storage.relay_map import RelayEntry, RelayMap
 
 log = logging.getLogger("bot.relay")
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Console"}
 
 
 @dataclass
@@ -128,7 +128,7 @@ class Relay:
             participant_id, event.text, result.source, now))
         delay = self.flood.delay(participant_id, now)
         attribution = f"{event.author.display_name} · " \
-                      f"{PLATFORM_NAMES.get(event.platform, event.platform)}"
+                      f"{declared(event.platform).name}"
         replied = await self._replied_relay(event)
         fetched = await self._fetch_files(event, relay_id, targets)
         uploading = 0
@@ -277,7 +277,7 @@ class Relay:
                 chat=ChatRef(copy.platform, copy.chat_id, ChatKind(channel.chat_kind)),
                 text=self._text_for(channel.language, event.text, result),
                 attribution=f"{event.author.display_name} · "
-                            f"{PLATFORM_NAMES.get(event.platform, event.platform)}",
+                            f"{declared(event.platform).name}",
                 relay_ids=[relay_id], action=MessageAction.EDIT, target_native_id=copy.native_id,
             ), priority=RELAY, dedupe_key=f"relay-edit:{relay_id}:{copy.platform}:"
                                           f"{copy.chat_id}:{int(now * 1000)}")
