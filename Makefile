@@ -25,6 +25,7 @@ run: $(STAMP) compile-locales
 
 test: $(STAMP) compile-locales
 	$(VENV)/bin/lint-imports
+	sh tests/browser/ensure_chromium.sh
 	$(PY) -m pytest -q -n 4
 
 # The same suite on PostgreSQL: the fixtures start a throwaway server of the distribution's

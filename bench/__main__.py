@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning", "workers")
+ALL = ("scheduler", "delivery", "relay", "isolation", "soak", "post_learning", "webhook", "web",
+       "workers")
 
 
 def main(names: list[str]) -> None:

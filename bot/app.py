@@ -14,7 +14,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot import timeline
-from bot.adapters.base import PlatformAdapter
+from bot.adapters.base import PlatformAdapter, Publish
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.authz import Authorizer
 from bot.buttons import ButtonTokens
@@ -25,9 +25,11 @@ from bot.config import Config
 from bot.content.academy import Academy, load_academy
 from bot.conversations import Conversations
 from bot.credentials import Secrets
-from bot.delivery_timing import RetryPolicy
+from bot.delivery_timing import RetryPolicy, retrying
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs
+from bot.ops.metrics import BotMetrics
+from bot.ops.server import OpsServer
 from bot.outbox import Outbox
 from bot.platforms import platform_adapters, settle_memory, stop_on_signals
 from bot.scheduler import Scheduler
@@ -35,10 +37,14 @@ from bot.services import Services
 from bot.translation import build_translator
 from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
+from bot.web.access import WebAccess, signing_key
+from bot.web.server import WebServer
 from handlers import (
     admin,
     announcements,
+    catalogue,
     cohorts,
+    dashboard,
     engagement,
     feedback,
     onboarding,
@@ -83,7 +89,7 @@ log = logging.getLogger("bot.app")
 FEATURES: tuple[ModuleType, ...] = (
     onboarding, cohorts, privacy, reminders, announcements, relay, admin, polls, units,
     surveys, engagement, feedback, resources,  # resources after surveys: it extends /gaps
-    practices,
+    practices, dashboard, catalogue,
 )
 
 
@@ -181,6 +187,7 @@ async def _wire(config: Config, db: Database, clock: Clock,
         academy=load_content(config),
         conversations=Conversations(ConversationRepository(db), clock,
                                     registry.conversations),
+        web=web_access(config, clock),
     )
     services.cohorts.on_enrolled.extend(registry.enrolled)
 
@@ -201,6 +208,16 @@ async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -
     wired = await build_services(config)
     return await timeline.print_timeline(wired.services, wired.registry.timeline, cohort_code,
                                          out)
+
+
+def web_access(config: Config, clock: Clock) -> WebAccess | None:
+    web = config.web
+    if not web.enabled:
+        return None
+    return WebAccess(signing_key(os.environ), clock,
+                     web.public_url or f"http://{web.host}:{web.port}",
+                     idle_seconds=web.session_idle_minutes * 60.0,
+                     secure_cookies=web.public_url.startswith("https://"))
 
 
 def load_content(config: Config) -> Academy | None:
@@ -253,6 +270,9 @@ class Bot:
     registry: CommandRegistry
     scheduler: Scheduler
     adapters: list[PlatformAdapter] = field(default_factory=list)
+    connected: set[str] = field(default_factory=set)  # platforms whose start() succeeded
+    metrics: BotMetrics | None = None  # set by the ops endpoint, before platforms attach
+    web: WebServer | None = None  # the web side, when [web] is enabled and its port opened
     _connectors: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     @classmethod
@@ -264,14 +284,27 @@ class Bot:
             await scheduler.start(services)
         dispatcher = Dispatcher(services, wired.registry)
         # Late-bound, so a wrapped dispatcher (tests, benchmarks) is the one called.
-        return cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)),
-                   wired.registry, scheduler)
+        bot = cls(services, dispatcher, ChatLanes(lambda event: dispatcher.handle(event)),
+                  wired.registry, scheduler)
+        if isinstance(services.web, WebAccess):
+            server = WebServer(services, services.web, wired.registry.web)
+            bot.web = server if await server.start() else None
+        return bot
 
     async def add_platform(self, adapter: PlatformAdapter) -> None:
         """Connect a platform now; a failure to connect propagates."""
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
+        self._attach(adapter)
+        await adapter.start(self._publisher(adapter))
+        self.connected.add(adapter.platform)
+
+    def _attach(self, adapter: PlatformAdapter) -> None:
+        delivering = self.metrics.metered(adapter) if self.metrics else adapter
+        self.services.outbox.attach(delivering, self.services.config.limits(adapter.platform))
         self.adapters.append(adapter)
-        await adapter.start(self.lanes.submit)
+
+    def _publisher(self, adapter: PlatformAdapter) -> Publish:
+        # A Telegram webhook answers once its update is handled (chat order, see lanes).
+        return self.lanes.publisher(getattr(adapter, "acknowledges_handled", False))
 
     def supervise(self, adapter: PlatformAdapter, backoff: RetryPolicy | None = None
                   ) -> asyncio.Task[None]:
@@ -279,35 +312,31 @@ class Bot:
         one platform being down never keeps the others from running. Messages for it
         wait in the outbox meanwhile."""
         backoff = backoff or RetryPolicy(max_delay=60.0)  # reconnects: tried for ever
-        self.services.outbox.attach(adapter, self.services.config.limits(adapter.platform))
-        self.adapters.append(adapter)
+        self._attach(adapter)
+
+        async def failed(exc: Exception, pause: float) -> None:
+            log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
+                        adapter.platform, type(exc).__name__, exc, pause)
+            with contextlib.suppress(Exception):
+                await adapter.stop()
 
         async def connect() -> None:
-            attempt = 0
-            while True:
-                try:
-                    await adapter.start(self.lanes.submit)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    attempt += 1
-                    delay = backoff.delay(attempt)
-                    log.warning("%s: cannot connect (%s: %s); retrying in %.0fs",
-                                adapter.platform, type(exc).__name__, exc, delay)
-                    with contextlib.suppress(Exception):
-                        await adapter.stop()
-                    await asyncio.sleep(delay)
-                else:
-                    log.info("%s: connected", adapter.platform)
-                    return
+            await retrying(lambda: adapter.start(self._publisher(adapter)), backoff,
+                           retry_if=lambda exc: True, before_retry=failed, for_ever=True)
+            self.connected.add(adapter.platform)
+            log.info("%s: connected", adapter.platform)
 
         task = asyncio.create_task(connect(), name=f"connect-{adapter.platform}")
         self._connectors.append(task)
         return task
 
     async def close(self) -> None:
-        """Shut down in reverse order: platforms, then delivery, then the database."""
+        """Shut down in reverse order: web pages and platforms, then delivery, then the
+        database."""
+        if self.web is not None:
+            await self.web.stop()
         await self.scheduler.stop()
+        self.connected.clear()
         for task in self._connectors:
             task.cancel()
         await asyncio.gather(*self._connectors, return_exceptions=True)
@@ -372,12 +401,17 @@ async def run(config: Config, secrets: Secrets) -> int:
         log.info("no platform token set: starting the console platform")
         return await run_console(config)
     bot = await Bot.create(config)
+    ops = OpsServer.for_bot(config.ops, bot) if config.ops.enabled else None
     try:
+        if ops is not None:
+            await ops.start()
         for adapter in platform_adapters(bot.services, secrets):
             bot.supervise(adapter)
         settle_memory()
         await stop_on_signals()
     finally:
+        if ops is not None:
+            await ops.stop()
         try:
             await asyncio.wait_for(bot.close(), timeout=5)
         finally:  # a close cut short must not leave aiosqlite's thread keeping us alive

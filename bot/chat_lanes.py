@@ -24,6 +24,10 @@ log = logging.getLogger("bot.lanes")
 Handle = Callable[[Event], Awaitable[None]]
 
 
+class NotHandled(RuntimeError):
+    """The bot stopped before handling an event a platform waits for."""
+
+
 @dataclass
 class _Lane:
     waiting: deque[Event] = field(default_factory=deque)
@@ -40,6 +44,8 @@ class ChatLanes:
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
     _idle: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _closed: bool = field(default=False, init=False)
+    # Events whose platform waits until they are handled (`submit_and_wait`).
+    _handled: dict[int, asyncio.Future[None]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -65,6 +71,23 @@ class ChatLanes:
             lane.worker = asyncio.create_task(self._work(key, lane),
                                               name=f"lane-{event.platform}")
 
+    async def submit_and_wait(self, event: Event) -> None:
+        """Queue `event` and return once it has been handled. A Telegram webhook answers
+        only then, and Telegram posts a chat's next update only after that answer: so one
+        chat's updates are handled in order even when they reach different workers.
+        Raises NotHandled if the bot stops first (the platform sends it again)."""
+        if self._closed:  # (as `submit` would drop it)
+            raise NotHandled("stopping: event not handled")
+        done = self._handled[id(event)] = asyncio.get_running_loop().create_future()
+        try:
+            await self.submit(event)
+            await done
+        finally:
+            self._handled.pop(id(event), None)
+
+    def publisher(self, wait_until_handled: bool) -> Handle:
+        return self.submit_and_wait if wait_until_handled else self.submit
+
     async def _work(self, key: tuple[str, str], lane: _Lane) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_concurrent)
@@ -79,6 +102,8 @@ class ChatLanes:
                                       event.platform)
                 lane.waiting.popleft()
                 lane.room.set()
+                if (done := self._handled.get(id(event))) is not None and not done.done():
+                    done.set_result(None)
         finally:
             lane.worker = None
             if not lane.waiting and self._lanes.get(key) is lane:
@@ -104,6 +129,9 @@ class ChatLanes:
         _done, pending = await asyncio.wait(workers, timeout=limit)
         for task in pending:
             task.cancel()
+        for done in self._handled.values():
+            if not done.done():
+                done.set_exception(NotHandled("stopping: event not handled"))
         if pending:
             await asyncio.wait(pending)
             log.warning("%d chats still had events when the bot stopped", len(pending))

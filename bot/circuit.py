@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.delivery_timing import RetryPolicy
+
 log = logging.getLogger("bot.circuit")
 
 
@@ -35,6 +37,7 @@ class CircuitBreaker:
     _failures: int = field(default=0, init=False)
     _open_until: float = field(default=0.0, init=False)
     _current_cooldown: float = field(default=0.0, init=False)
+    _openings: int = field(default=0, init=False)  # in a row, without a success between
     _probe_until: float = field(default=0.0, init=False)
 
     def allow(self) -> bool:
@@ -57,15 +60,19 @@ class CircuitBreaker:
         self.state = CircuitState.CLOSED
         self._failures = 0
         self._current_cooldown = 0.0
+        self._openings = 0
 
     def failed(self) -> None:
         self._failures += 1
-        if self.state is CircuitState.PROBING:
-            self._open(min(self.max_cooldown, self._current_cooldown * 2))
-        elif self.state is CircuitState.CLOSED and self._failures >= self.failures_to_open:
-            self._open(self.cooldown)
+        if self.state is CircuitState.PROBING or (
+                self.state is CircuitState.CLOSED and self._failures >= self.failures_to_open):
+            self._open()
 
-    def _open(self, cooldown: float) -> None:
+    def _open(self) -> None:
+        # Each opening in a row waits twice as long as the last: the bot's one backoff.
+        self._openings += 1
+        cooldown = RetryPolicy(base_delay=self.cooldown,
+                               max_delay=self.max_cooldown).delay(self._openings)
         self.state = CircuitState.OPEN
         self._current_cooldown = cooldown
         self._open_until = self.clock() + cooldown

@@ -73,7 +73,7 @@ class RedactSecrets(logging.Filter):
 
 
 def secret_values(config: Config | None, env: dict[str, str]) -> list[str]:
-    names = ["TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"]
+    names = ["TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]
     if config is not None and config.translation.api_key_env:
         names.append(config.translation.api_key_env)
     return [env[n] for n in names if env.get(n)]

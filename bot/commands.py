@@ -13,6 +13,7 @@ from bot.conversations import Conversation
 from bot.i18n import N_
 from bot.ports import EnrolHandler
 from bot.scope import Reach
+from bot.web.routes import WebRoutes
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -96,6 +97,8 @@ class CommandRegistry:
     timeline: list[TimelineSource] = field(default_factory=list)
     # Kinds of conversation (bot/conversations.py), by kind.
     conversations: dict[str, Conversation] = field(default_factory=dict)
+    # Pages of the web side (bot/web/), served when [web] is enabled.
+    web: WebRoutes = field(default_factory=WebRoutes)
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:

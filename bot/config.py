@@ -7,6 +7,7 @@ from the environment, see `Secrets`).
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
+from bot.config_deploy import DiscordShardKeys, OpsSection, TelegramWebhookKeys, deployment_problems
 from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
@@ -55,6 +57,16 @@ def _ids_as_strings(value: Any) -> Any:
     if isinstance(value, list):
         return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
     return value
+
+
+_PUBLIC_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?")
+
+
+def _check_public_url(url: str) -> str:
+    if url and not _PUBLIC_URL.fullmatch(url):
+        raise ValueError(f"{url!r} is not an http:// or https:// address without query or "
+                         f"fragment, e.g. 'https://bot.example.org'")
+    return url.rstrip("/")
 
 
 Language = Annotated[str, AfterValidator(_check_language)]
@@ -89,7 +101,7 @@ class StorageSection(Section):
     url: Annotated[str, AfterValidator(_check_database_url)] | None = None
 
 
-class TelegramSection(Section):
+class TelegramSection(Section, TelegramWebhookKeys):
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
@@ -104,7 +116,7 @@ class TelegramSection(Section):
     upload_limit_mb: int = Field(default=50, ge=1, le=2000)
 
 
-class DiscordSection(Section):
+class DiscordSection(Section, DiscordShardKeys):
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""  # empty: discord.py's own default
     command_prefix: str = Field(default="!", min_length=1, max_length=5)
@@ -134,6 +146,11 @@ class FacilitatorsSection(Section):
     telegram: IdList = Field(default_factory=list)
     discord: IdList = Field(default_factory=list)
     console: list[str] = Field(default_factory=list)
+
+    def accounts(self) -> set[tuple[str, str]]:
+        """Every (platform, user id) listed, so that features need not name platforms."""
+        return {(platform, str(user_id)) for platform in type(self).model_fields
+                for user_id in getattr(self, platform)}
 
 
 class ConsoleSection(Section):
@@ -243,6 +260,17 @@ class QuotasSection(Section):
     practices_waiting_per_participant: int = Field(default=5, ge=1, le=1000)
 
 
+class WebSection(Section):
+    """The web side (bot/web/): the facilitators' dashboard and the public catalogue."""
+
+    enabled: bool = False
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # The address people open, as links in chat show it; empty: http://host:port.
+    public_url: Annotated[str, AfterValidator(_check_public_url)] = ""
+    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
+
+
 class Config(Section):
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
@@ -255,6 +283,8 @@ class Config(Section):
     content: ContentSection = ContentSection()
     surveys: SurveysSection = SurveysSection()
     quotas: QuotasSection = QuotasSection()
+    web: WebSection = WebSection()
+    ops: OpsSection = OpsSection()
     bridges: list[BridgeConfig] = Field(default_factory=list)
     cohorts: list[CohortConfig] = Field(default_factory=list)
 
@@ -387,6 +417,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml", base_dir: Pa
             f"{source}: translation.api_key_env: required when translation.engine is 'deepl' "
             f"(the name of the environment variable holding the key, e.g. 'DEEPL_API_KEY')"
         )
+    problems += deployment_problems(config, source)
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={"base_dir": base_dir})

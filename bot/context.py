@@ -16,6 +16,7 @@ from bot.model import (
     ChatKind,
     ChatRef,
     Event,
+    MessageFormat,
     OutboundMessage,
     Poll,
     Tag,
@@ -88,7 +89,7 @@ class Context:
         text: str,
         *,
         buttons: list[list[Button]] | None = None,
-        format: str = "plain",
+        format: MessageFormat = MessageFormat.PLAIN,
         priority: int = INTERACTIVE,
         about: Iterable[int] = (),
         audience: Audience = Audience.ASKER,
@@ -102,7 +103,7 @@ class Context:
                         audience=audience)
 
     async def reply_private(self, text: str, *, buttons: list[list[Button]] | None = None,
-                            format: str = "plain",
+                            format: MessageFormat = MessageFormat.PLAIN,
                             attachments: list[Attachment] | None = None,
                             about: Iterable[int] = ()) -> None:
         """Answer the author in their private chat on this platform."""
@@ -129,7 +130,7 @@ class Context:
         text: str,
         *,
         buttons: list[list[Button]] | None = None,
-        format: str = "plain",
+        format: MessageFormat = MessageFormat.PLAIN,
         priority: int = INTERACTIVE,
         reply_to: str | None = None,
         attachments: list[Attachment] | None = None,

@@ -9,6 +9,7 @@ SECRET_ENV = {
     "telegram": "TELEGRAM_BOT_TOKEN",
     "discord": "DISCORD_BOT_TOKEN",
 }
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # checked on every webhook request
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Secrets:
 
     telegram_token: str | None
     discord_token: str | None
+    telegram_webhook_token: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
@@ -24,6 +26,7 @@ class Secrets:
         return cls(
             telegram_token=env.get(SECRET_ENV["telegram"]) or None,
             discord_token=env.get(SECRET_ENV["discord"]) or None,
+            telegram_webhook_token=env.get(WEBHOOK_SECRET_ENV) or None,
         )
 
     def __repr__(self) -> str:

@@ -22,18 +22,21 @@ from bot.commands import Command, CommandRegistry
 from bot.consent import CONSENT, ConsentGate, has_consent
 from bot.context import Context
 from bot.conversation_steps import take_text
+from bot.delivery_timing import RetryPolicy, retrying, when_unlocked
 from bot.flood import FloodGuard
 from bot.i18n import N_, LanguagePack, _, rtl_marked, use_language
 from bot.logs import describe, redacted_traceback
-from bot.model import Audience, Event, EventKind, OutboundMessage
+from bot.model import Audience, Event, EventKind, MessageAction, OutboundMessage
 from bot.scope import FacilitatorScope
 from bot.services import Services
-from storage.busy import database_locked, when_unlocked
+from storage.busy import database_locked
 from storage.errors import describe as storage_problem
 from storage.errors import storage_failure
 from storage.participants import Account, Participant
 
 log = logging.getLogger("bot.dispatch")
+# An apology the database could not store: one wait for the platform (a 429), then none.
+APOLOGY_RETRY = RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=30.0)
 # The apology when the database cannot store anything (full disk, I/O error, read-only):
 # "try again in a moment" would not be true.
 STORAGE_APOLOGY = N_("Sorry, I cannot save anything at the moment (my storage is full or "
@@ -130,7 +133,7 @@ class Dispatcher:
             return
         if event.awaits_settle:
             await self.services.outbox.enqueue(OutboundMessage(
-                event.chat, "", action="settle", target_native_id=event.native_id))
+                event.chat, "", action=MessageAction.SETTLE, target_native_id=event.native_id))
 
     async def _observe(self, ctx: Context) -> None:
         """Observers see every event once it was handled, consumed or not: after, so that
@@ -315,15 +318,13 @@ class Dispatcher:
         except Exception as exc:
             log.error("could not store the apology (%s): sending it without storing it",
                       storage_problem(exc))
-        for attempt in range(2):
-            try:
-                await outbox.send_unstored(msg)
-                return
-            except RetryLater as exc:  # one wait for the platform, then give up
-                if attempt == 0:
-                    await asyncio.sleep(min(exc.retry_after or 1.0, 30.0))
-            except Exception:
-                break
+        async def wait(exc: Exception, pause: float) -> None:
+            log.info("apology on %s: retried in %.0fs", msg.chat.platform, pause)
+
+        with contextlib.suppress(Exception):  # one wait for the platform, then give up
+            await retrying(lambda: outbox.send_unstored(msg), APOLOGY_RETRY, before_retry=wait,
+                           retry_if=lambda exc: isinstance(exc, RetryLater))
+            return
         log.error("could not send the apology on %s chat %s either", msg.chat.platform,
                   msg.chat.chat_id)
 

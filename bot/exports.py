@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.model import Attachment
+from bot.model import Attachment, AttachmentKind
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -48,7 +48,8 @@ def _write_file(folder: Path, stem: str, stamp: str, suffix: str, data: bytes) -
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-    return Attachment(kind="photo" if suffix == ".png" else "document", file_name=path.name,
+    kind = AttachmentKind.PHOTO if suffix == ".png" else AttachmentKind.DOCUMENT
+    return Attachment(kind=kind, file_name=path.name,
                       size=len(data), path=str(path), mime=MIME.get(suffix))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.model import OutboundMessage
+from bot.model import MessageAction, OutboundMessage
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
@@ -27,7 +27,7 @@ async def merge_backlog(repo: OutboxRepository, now: float, interval: float,
                         ) -> tuple[list[OutboxItem], OutboundMessage]:
     """Relayed messages that piled up for a paced chat (`waiting` more are due, as the
     claim counted) go out as one post; `interval`: the chat's pace (0: none)."""
-    if not msg.mergeable or msg.action != "send" or msg.attachments:
+    if not msg.mergeable or msg.action is not MessageAction.SEND or msg.attachments:
         return [item], msg
     # Merge only a real backlog: what would take longer than MERGE_AFTER_SECONDS to
     # post one by one at this chat's pace (never without a per-chat limit).

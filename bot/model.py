@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TypeVar
 
 
 class EventKind(StrEnum):
@@ -53,6 +53,40 @@ class UserRef:
     language_hint: str | None = None  # what the platform says the user's language is, if it says
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+class PollKind(StrEnum):
+    REGULAR = "regular"
+    QUIZ = "quiz"  # one correct option, shown after answering
+
+
+class MessageFormat(StrEnum):
+    PLAIN = "plain"  # the text is literal
+    # The bot's own light Markdown (**bold**, _italic_, `code`, [text](url)), rendered per
+    # platform by the adapter.
+    MARKDOWN = "markdown"
+
+
+class MessageAction(StrEnum):
+    SEND = "send"  # a new message
+    EDIT = "edit"  # the message `target_native_id`
+    DELETE = "delete"
+    STOP_POLL = "stop_poll"
+    SETTLE = "settle"  # the event `target_native_id` is answered in full
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _as(kind: type[E], value: object) -> E:
+    """A value read back from JSON (or written as its text by a caller) as its enum; an
+    unknown one is a ValueError, not a message an adapter half understands."""
+    return value if isinstance(value, kind) else kind(value)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A person, to be named the way their platform links to them (rendered from the
@@ -64,7 +98,7 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    kind: str  # "photo" | "document"
+    kind: AttachmentKind
     file_name: str
     size: int | None = None
     url: str | None = None
@@ -72,6 +106,9 @@ class Attachment:
     # Outgoing: a local file the adapter uploads (a relay's download, an export).
     path: str | None = None
     mime: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _as(AttachmentKind, self.kind))
 
 
 @dataclass(slots=True)
@@ -107,8 +144,6 @@ class Event:
     # The platform shows the asker a pending state until the bot says it has answered
     # (a Discord slash command's "thinking…"): the dispatcher closes every such command.
     awaits_settle: bool = False
-    # The platform object, for the adapter that made the event and nobody else.
-    raw: Any = field(default=None, repr=False, compare=False)
 
     @property
     def args_text(self) -> str:
@@ -142,7 +177,7 @@ class Poll:
 
     question: str
     options: list[str]
-    kind: str = "regular"  # "regular" | "quiz" (one correct option, shown after answering)
+    kind: PollKind = PollKind.REGULAR
     correct_option: int | None = None  # counted from 0; quiz only
     explanation: str | None = None  # quiz only
     anonymous: bool = True
@@ -150,6 +185,9 @@ class Poll:
     # Platform-side closing, when the platform supports it within its own limits; the bot
     # closes longer polls itself.
     close_after_seconds: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _as(PollKind, self.kind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +206,7 @@ class Tag:
 class OutboundMessage:
     chat: ChatRef
     text: str
-    # "plain": the text is literal. "markdown": the bot's own light Markdown (**bold**,
-    # _italic_, `code`, [text](url)), rendered per platform by the adapter.
-    format: str = "plain"
+    format: MessageFormat = MessageFormat.PLAIN
     # The event or message this answers; an adapter may ignore it (e.g. private chats).
     reply_to_native_id: str | None = None
     buttons: list[list[Button]] = field(default_factory=list)
@@ -183,14 +219,17 @@ class OutboundMessage:
     attribution: str | None = None
     relay_ids: list[str] = field(default_factory=list)
     audience: Audience = Audience.CHAT
-    # "send" a new message, or "edit" / "delete" the message `target_native_id`; "settle":
-    # the event `target_native_id` is answered in full (Discord closes its interaction).
-    action: str = "send"
+    action: MessageAction = MessageAction.SEND
     target_native_id: str | None = None
     poll: Poll | None = None
     tag: Tag | None = None
     # Copies waiting for the same paced chat may go out as one post (relayed messages).
     mergeable: bool = False
+
+    def __post_init__(self) -> None:
+        # Stored as their text in the outbox's JSON: rows queued before the enums load.
+        self.format = _as(MessageFormat, self.format)
+        self.action = _as(MessageAction, self.action)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from bot.adapters.base import PermanentFailure, PlatformAdapter, RetryLater
 from bot.buttons import ButtonTokens
 from bot.clock import Clock
-from bot.delivery_timing import LOCKED_BOOKKEEPING_DELAYS, IdleSenders, RetryPolicy
+from bot.delivery_timing import LOCKED_BOOKKEEPING, IdleSenders, RetryPolicy, when_unlocked
 from bot.merging import merge_backlog
-from bot.model import OutboundMessage
+from bot.model import MessageAction, OutboundMessage
 from bot.pacing import Gate, Limits, Pacer
-from storage.busy import when_unlocked
 from storage.outbox import OutboxItem, OutboxRepository
 
 log = logging.getLogger("bot.outbox")
@@ -268,57 +267,41 @@ class Outbox:
         return await lane.waiters.wait(seen, timeout)
 
     async def _deliver(self, lane: _Lane, item: OutboxItem, mergeable: int = 0) -> None:
+        """One post, of one message or of several merged: every item in it shares the
+        post's fate (sent, retried, or failed for good with each one's failure hooks)."""
         msg = OutboundMessage.from_json(item.payload)
         platform = lane.adapter.platform
-        items, msg = await merge_backlog(self.repo, self.clock.timestamp(),
-                                         lane.pacer.chat_interval(not msg.chat.is_private),
-                                         item, msg, mergeable)
-        if len(items) > 1:
-            await self._deliver_merged(lane, items, msg)
-            return
+        items, post = await merge_backlog(self.repo, self.clock.timestamp(),
+                                          lane.pacer.chat_interval(not msg.chat.is_private),
+                                          item, msg, mergeable)
         try:
-            await self._paced(lane, item.chat_id, not msg.chat.is_private)
-            native_id = await self._perform(lane.adapter, msg)
+            await self._paced(lane, item.chat_id, not post.chat.is_private)
+            native_id = await self._perform(lane.adapter, post)
             # A long message is several requests (its parts, its files): the chat's next
             # slot counts from the last of them, not from the first.
-            lane.pacer.started(item.chat_id, not msg.chat.is_private, self.clock.timestamp())
+            lane.pacer.started(item.chat_id, not post.chat.is_private, self.clock.timestamp())
         except asyncio.CancelledError:
             # Stopping: the request may or may not have gone out; send it again next time.
-            await asyncio.shield(self.repo.mark_retry(item.id, 0.0, "interrupted by shutdown"))
-            raise
-        except RetryLater as exc:
-            await self._retry(lane, item, str(exc), exc.retry_after)
-        except PermanentFailure as exc:
-            log.warning("outbox %s: message %d failed for good: %s", platform, item.id, exc)
-            await self.repo.mark_failed(item.id, str(exc))
-            for hook in self._hooks_failed(msg):
-                await hook(item, msg, exc)
-        except Exception as exc:
-            log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
-            await self._retry(lane, item, f"{type(exc).__name__}: {exc}", None)
-        else:
-            self._finish([item], msg, native_id)
-
-    async def _deliver_merged(self, lane: _Lane, items: list[OutboxItem],
-                              msg: OutboundMessage) -> None:
-        try:
-            await self._paced(lane, items[0].chat_id, not msg.chat.is_private)
-            native_id = await lane.adapter.send(msg)
-            lane.pacer.started(items[0].chat_id, not msg.chat.is_private,
-                               self.clock.timestamp())
-        except asyncio.CancelledError:
             for it in items:
                 await asyncio.shield(self.repo.mark_retry(it.id, 0.0, "interrupted by shutdown"))
             raise
+        except RetryLater as exc:
+            for it in items:  # each goes back; merged ones may merge again next time
+                await self._retry(lane, it, str(exc), exc.retry_after)
         except PermanentFailure as exc:
+            log.warning("outbox %s: message %d failed for good: %s", platform, item.id, exc)
             for it in items:
                 await self.repo.mark_failed(it.id, str(exc))
+                # Each message's own hooks, with the message as it was queued, not the post.
+                own = msg if it is item else OutboundMessage.from_json(it.payload)
+                for hook in self._hooks_failed(own):
+                    await hook(it, own, exc)
         except Exception as exc:
-            retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
-            for it in items:  # each goes back; they may merge again next time
-                await self._retry(lane, it, f"{type(exc).__name__}: {exc}", retry_after)
+            log.exception("outbox %s: unexpected error sending message %d", platform, item.id)
+            for it in items:
+                await self._retry(lane, it, f"{type(exc).__name__}: {exc}", None)
         else:
-            self._finish(items, msg, native_id)
+            self._finish(items, post, native_id)
 
     def _finish(self, items: list[OutboxItem], msg: OutboundMessage, native_id: str) -> None:
         """Bookkeeping after the platform accepted a message: the hooks first (the relay's
@@ -339,7 +322,7 @@ class Outbox:
             for it in items:
                 await when_unlocked(lambda it=it: self.repo.mark_sent(
                     it.id, native_id, self.clock.timestamp()), "marking a message sent",
-                    delays=LOCKED_BOOKKEEPING_DELAYS)
+                    LOCKED_BOOKKEEPING)
 
         task = asyncio.ensure_future(bookkeeping())
         self._finishing.add(task)
@@ -348,13 +331,13 @@ class Outbox:
     @staticmethod
     async def _perform(adapter: PlatformAdapter, msg: OutboundMessage) -> str:
         target = msg.target_native_id
-        if msg.action == "send" or not target:
+        if msg.action is MessageAction.SEND or not target:
             return await adapter.send(msg)
-        if msg.action == "edit":
+        if msg.action is MessageAction.EDIT:
             await adapter.edit(msg.chat, target, msg)
-        elif msg.action == "delete":
+        elif msg.action is MessageAction.DELETE:
             await adapter.delete(msg.chat, target)
-        elif msg.action == "stop_poll":
+        elif msg.action is MessageAction.STOP_POLL:
             await adapter.stop_poll(msg.chat, target)
         elif (settle := getattr(adapter, "settle", None)) is not None:  # Discord's
             await settle(msg.chat, target)
@@ -362,11 +345,16 @@ class Outbox:
 
     async def _retry(self, lane: _Lane, item: OutboxItem, reason: str,
                      retry_after: float | None) -> None:
-        if item.attempts >= self.retry.max_attempts:
+        if self.retry.gives_up(item.attempts):
             log.warning("outbox %s: message %d gave up after %d attempts: %s",
                         item.platform, item.id, item.attempts, reason)
-            await self.repo.mark_failed(item.id, f"gave up after {item.attempts} attempts: "
-                                                 f"{reason}")
+            failure = PermanentFailure(f"gave up after {item.attempts} attempts: {reason}")
+            await self.repo.mark_failed(item.id, str(failure))
+            # Given up is failed for good: the features waiting on it hear so, as they do
+            # for a refusal (a poll copy, a unit check question, the relay's map).
+            msg = OutboundMessage.from_json(item.payload)
+            for hook in self._hooks_failed(msg):
+                await hook(item, msg, failure)
             return
         delay = retry_after if retry_after is not None else self.retry.delay(item.attempts)
         until = self.clock.timestamp() + delay

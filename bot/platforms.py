@@ -9,6 +9,8 @@ import logging
 import signal
 
 from bot.adapters.base import CommandMenu, PlatformAdapter
+from bot.config import Config, ConfigError
+from bot.config_deploy import webhook_secret_problem
 from bot.credentials import Secrets
 from bot.i18n import _, use_language
 from bot.services import Services
@@ -58,9 +60,17 @@ def platform_adapters(services: Services, secrets: Secrets) -> list[PlatformAdap
     if secrets.telegram_token:
         from bot.adapters.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu))
+        require_webhook_secret(config, secrets.telegram_webhook_token)
+        adapters.append(TelegramAdapter(config.telegram, secrets.telegram_token, menu,
+                                        secrets.telegram_webhook_token))
     if secrets.discord_token:
         from bot.adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter(config.discord, secrets.discord_token, menu))
     return adapters
+
+
+def require_webhook_secret(config: Config, secret: str | None) -> None:
+    """In webhook mode, a usable secret from the environment, or ConfigError (exit 2)."""
+    if config.telegram.mode == "webhook" and (problem := webhook_secret_problem(secret)):
+        raise ConfigError([problem])

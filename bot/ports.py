@@ -124,3 +124,10 @@ class RelayRouter(Protocol):
     async def record_sent(self, item: OutboxItem, msg: OutboundMessage,
                           native_id: str) -> None: ...
     async def close(self) -> None: ...
+
+
+class LoginLinks(Protocol):
+    """The web side's login links (bot/web/access.py: WebAccess), which sit above
+    Services: /dashboard only asks for one."""
+
+    def issue(self, participant_id: int) -> str: ...

@@ -16,7 +16,7 @@ from bot.content.academy import Academy
 from bot.conversations import Conversations
 from bot.i18n import Catalogs, LanguagePack
 from bot.outbox import Outbox
-from bot.ports import CohortDirectory, CommandCatalogue, Rearming, RelayRouter
+from bot.ports import CohortDirectory, CommandCatalogue, LoginLinks, Rearming, RelayRouter
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.audit import AuditLog
@@ -63,6 +63,7 @@ class Services:
     academy: Academy | None  # None: no course content configured (or it cannot be read)
     # Whose answer the bot waits for, and which feature takes it (bot/conversations.py).
     conversations: Conversations
+    web: LoginLinks | None = None  # bot/web's login links; None: [web] is not enabled
 
     def capabilities(self, platform: str) -> Capabilities:
         """What `platform` can do: as its running adapter declares, else as declared."""

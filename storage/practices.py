@@ -131,6 +131,45 @@ class PracticeRepository:
             f"SELECT {_COLUMNS} FROM practices WHERE status = ? ORDER BY id", (status,))
         return [Practice(**dict(r)) for r in rows]
 
+    async def classify(self, practice_id: int, country: str, theme: str) -> None:
+        """Where and what a practice is about, for the catalogue's filters."""
+        await self.db.execute("UPDATE practices SET country = ?, theme = ? WHERE id = ?",
+                              (country, theme, practice_id))
+
+    async def classification(self, practice_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """(country, theme) of these practices."""
+        if not practice_ids:
+            return {}
+        marks = ", ".join("?" for _ in practice_ids)
+        rows = await self.db.fetchall(
+            f"SELECT id, country, theme FROM practices WHERE id IN ({marks})", practice_ids)
+        return {r["id"]: (r["country"], r["theme"]) for r in rows}
+
+    async def facets(self) -> tuple[list[str], list[str]]:
+        """The countries and the themes of the approved practices."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT country, theme FROM practices WHERE status = 'approved'")
+        return (sorted({r["country"] for r in rows} - {""}),
+                sorted({r["theme"] for r in rows} - {""}))
+
+    async def approved_count(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM practices WHERE status = 'approved'")
+        return int(row[0]) if row else 0
+
+    async def translations_of(self, practice_ids: list[int], language: str
+                              ) -> dict[int, Translation]:
+        """The stored `language` translations of these practices, by practice."""
+        if not practice_ids:
+            return {}
+        marks = ", ".join("?" for _ in practice_ids)
+        rows = await self.db.fetchall(
+            f"SELECT practice_id, {', '.join(FIELDS)}, source_sha256, origin "
+            f"FROM practice_translations WHERE language = ? AND practice_id IN ({marks})",
+            (language, *practice_ids))
+        return {r["practice_id"]: Translation(r["practice_id"], language,
+                                              {f: r[f] for f in FIELDS}, r["source_sha256"],
+                                              r["origin"]) for r in rows}
+
     async def unfinished_of(self, author_id: int) -> Practice | None:
         """An author's practice that is still theirs to work on (a draft or a returned one)."""
         row = await self.db.fetchone(
@@ -201,14 +240,18 @@ class PracticeRepository:
     async def delete(self, practice_id: int) -> None:
         await self.db.execute("DELETE FROM practices WHERE id = ?", (practice_id,))
 
-    async def search(self, words: str, limit: int = 20) -> list[Practice]:
+    async def search(self, words: str, limit: int = 20, offset: int = 0, *,
+                     country: str = "", theme: str = "") -> list[Practice]:
         """Approved practices matching every word, in the original or any translation, best
-        match first. Empty words: every approved practice, oldest first."""
+        match first. Empty words: every approved practice, oldest first. A country or a
+        theme keeps only the practices classified so."""
         query = fts_query(words)
+        kept = ("AND (? = '' OR p.country = ?) AND (? = '' OR p.theme = ?) ",
+                (country, country, theme, theme))
         if query is None:
             rows = await self.db.fetchall(
-                f"SELECT {_COLUMNS} FROM practices WHERE status = 'approved' ORDER BY id "
-                "LIMIT ?", (limit,))
+                f"SELECT {_COLUMNS} FROM practices p WHERE status = 'approved' {kept[0]}"
+                "ORDER BY id LIMIT ? OFFSET ?", (*kept[1], limit, offset))
         elif self.db.dialect == "postgres":
             rows = await self.db.fetchall(
                 f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "
@@ -217,8 +260,8 @@ class PracticeRepository:
                 "  FROM practices_fts, to_tsquery('simple', unaccent(?)) AS q "
                 "  WHERE document @@ q GROUP BY practice_id"
                 ") m ON m.practice_id = p.id "
-                "WHERE p.status = 'approved' ORDER BY m.best DESC, p.id LIMIT ?",
-                (ts_query(words), limit))
+                f"WHERE p.status = 'approved' {kept[0]}ORDER BY m.best DESC, p.id "
+                "LIMIT ? OFFSET ?", (ts_query(words), *kept[1], limit, offset))
         else:
             rows = await self.db.fetchall(
                 f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "
@@ -226,8 +269,8 @@ class PracticeRepository:
                 "  SELECT practice_id, MIN(rank) AS best FROM practices_fts "
                 "  WHERE practices_fts MATCH ? GROUP BY practice_id"
                 ") m ON m.practice_id = p.id "
-                "WHERE p.status = 'approved' ORDER BY m.best, p.id LIMIT ?",
-                (query, limit))
+                f"WHERE p.status = 'approved' {kept[0]}ORDER BY m.best, p.id LIMIT ? OFFSET ?",
+                (query, *kept[1], limit, offset))
         return [Practice(**dict(r)) for r in rows]
 
     # --- drafts ------------------------------------------------------------------------

@@ -44,6 +44,14 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitTotals:
+    unit: int
+    opened: int
+    passed: int
+    average: float | None  # best scores of those who finished the check
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An enrolled participant, reachable on the account they used last."""
 
@@ -118,6 +126,23 @@ class UnitStore:
             "FROM unit_progress u JOIN enrolments e ON e.participant_id = u.participant_id "
             "WHERE e.cohort = ? ORDER BY u.participant_id, u.unit", (cohort,))
         return [Progress(**dict(r)) for r in rows]
+
+    async def cohort_totals(self, cohort: str) -> tuple[int, dict[int, UnitTotals]]:
+        """What `/progress` counts from `members` and `progress_of_cohort`, counted by
+        SQLite for a page (the web dashboard): those enrolled (with an account), and per
+        unit how many opened and passed it and their average best score."""
+        with_account = "EXISTS (SELECT 1 FROM accounts a WHERE a.participant_id = e.participant_id)"
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM enrolments e WHERE e.cohort = ? AND {with_account}",
+            (cohort,))
+        rows = await self.db.fetchall(
+            "SELECT u.unit, SUM(u.opened_at IS NOT NULL) AS opened, "
+            "SUM(u.passed_at IS NOT NULL) AS passed, AVG(u.best_score) AS average "
+            "FROM enrolments e JOIN unit_progress u ON u.participant_id = e.participant_id "
+            f"WHERE e.cohort = ? AND {with_account} GROUP BY u.unit", (cohort,))
+        return (int(row[0]) if row else 0,
+                {r["unit"]: UnitTotals(r["unit"], int(r["opened"]), int(r["passed"]),
+                                       r["average"]) for r in rows})
 
     async def _ensure(self, participant_id: int, unit: int) -> None:
         await self.db.execute(

@@ -8,6 +8,8 @@ private chat with the bot whose Reply.chat_id is the name, as on the console.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -131,21 +133,44 @@ def as_reply(message: Json, chat_label: str) -> Reply:
     return Reply(chat_label, text, [b["text"] for row in rows for b in row])
 
 
+WEBHOOK_SECRET = "test-webhook-secret_0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_settings(port: int | None = None) -> Json:
+    """[telegram] keys for webhook mode on 127.0.0.1 (the fake posts over plain HTTP)."""
+    port = port or free_port()
+    return {"mode": "webhook", "webhook_listen_port": port,
+            "webhook_url": f"http://127.0.0.1:{port}/telegram/webhook"}
+
+
 @asynccontextmanager
 async def open_telegram(tmp_path: Path, facilitators: list[str] = (),  # type: ignore[assignment]
-                        *, paced: bool = False, **sections: object
+                        *, paced: bool = False, webhook: bool = False,
+                        fake: FakeTelegram | None = None, **sections: object
                         ) -> AsyncIterator[TelegramHarness]:
-    """The bot on the fake Telegram; `sections` are extra config, e.g. cohorts=[...]."""
-    async with FakeTelegram(TOKEN) as fake:
+    """The bot on the fake Telegram; `sections` are extra config, e.g. cohorts=[...].
+    `webhook`: Telegram posts updates to the bot instead of being polled. `fake`: one
+    already running (a test that restarts the bot keeps its Telegram)."""
+    async with contextlib.AsyncExitStack() as stack:
+        if fake is None:
+            fake = await stack.enter_async_context(FakeTelegram(TOKEN))
         config = make_config(
             tmp_path,
             telegram={"api_base_url": fake.api_base_url, "file_base_url": fake.file_base_url,
-                      "poll_timeout": 1, **({} if paced else UNPACED)},
+                      "poll_timeout": 1, **({} if paced else UNPACED),
+                      **(webhook_settings() if webhook else {})},
             facilitators={"telegram": [str(telegram_id(name)) for name in facilitators]},
             **sections,
         )
         bot = await Bot.create(config)
-        adapter = TelegramAdapter(config.telegram, TOKEN, command_menu(bot.services))
+        adapter = TelegramAdapter(config.telegram, TOKEN, command_menu(bot.services),
+                                  WEBHOOK_SECRET if webhook else None)
         try:
             await bot.add_platform(adapter)
             yield TelegramHarness(bot, adapter, fake)

@@ -277,6 +277,12 @@ async def probe_practice_export(w: World) -> None:
         assert MARK not in path.read_text(encoding="utf-8"), path
 
 
+async def probe_dashboard(w: World) -> None:
+    # Its pages are scoped like the reports: tests/test_web_routes.py logs B's facilitator in.
+    answer = await w.said("/dashboard")
+    assert answer.startswith("The web dashboard is not switched on"), answer
+
+
 def refuses_cohort_a(command: str) -> Probe:
     async def probe(w: World) -> None:
         answer = await w.said(command)
@@ -335,6 +341,7 @@ PROBES: dict[str, Probe] = {
     "stats": probe_stats,
     "quiet list": probe_quiet_list,
     "facilitator": probe_facilitator,
+    "dashboard": probe_dashboard,
     "facilitator add": cannot_change_roles("/facilitator add ana"),
     "facilitator remove": cannot_change_roles("/facilitator remove carla"),
 }

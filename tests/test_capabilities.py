@@ -49,7 +49,7 @@ async def test_people_are_named_as_their_platform_links_to_them(tmp_path: Path) 
         services = h.bot.services
         assert how_to_reach(services, "telegram", "42") == "Telegram · tg://user?id=42"
         assert how_to_reach(services, "discord", "42") == "Discord · <@42>"
-        assert how_to_reach(services, "console", "ana") == "console · ana"
+        assert how_to_reach(services, "console", "ana") == "Console · ana"
         h.adapter.capabilities = replace(CONSOLE, name="Console", mention_syntax="@{user_id}")
         assert how_to_reach(services, "console", "ana") == "Console · @ana"
         assert services.mentioned_user("<@!2002>") == "2002"

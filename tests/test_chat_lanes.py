@@ -9,6 +9,8 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.chat_lanes import ChatLanes
 from bot.model import ChatKind, ChatRef, Event, EventKind, UserRef
 from tests.test_relay_platforms import FRENCH, relay_world
@@ -132,3 +134,28 @@ async def test_a_hanging_translator_holds_only_its_own_chat(tmp_path: Path) -> N
         # The second one's deadline counted from its arrival: it had passed when its turn
         # came, so it went out at once instead of waiting for the engine a second time.
         assert len(w.lt.requests) == 1
+
+
+async def test_submit_and_wait_returns_once_handled_and_refuses_after_close() -> None:
+    """What a Telegram webhook relies on: its answer waits for the event to be handled;
+    a bot that stops first says so (NotHandled), so the platform sends it again."""
+    from bot.chat_lanes import NotHandled
+
+    recorder = Recorder()
+    recorder.gates["held"] = asyncio.Event()
+    lanes = ChatLanes(recorder)
+    waiting = asyncio.create_task(lanes.submit_and_wait(event("A", "held")))
+    await asyncio.sleep(0.05)
+    assert not waiting.done() and recorder.started == ["held"]
+    recorder.gates["held"].set()
+    await asyncio.wait_for(waiting, 5)
+    assert recorder.finished == ["held"]
+
+    recorder.gates["stuck"] = asyncio.Event()
+    stuck = asyncio.create_task(lanes.submit_and_wait(event("B", "stuck")))
+    await asyncio.sleep(0.05)
+    await lanes.close(limit=0.05)
+    with pytest.raises(NotHandled):  # cut off by the stop: not reported handled
+        await asyncio.wait_for(stuck, 5)
+    with pytest.raises(NotHandled):  # after the stop: not accepted
+        await lanes.submit_and_wait(event("C", "late"))

@@ -78,3 +78,31 @@ def test_features_use_the_repositories_built_once() -> None:
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if RAW_DATABASE.search(line)]
     assert found == []
+
+
+# What only an adapter may know: a platform's name as a key, its mention syntax, its library.
+PLATFORM_KNOWLEDGE = re.compile(r"tg://|<@|[\"'](telegram|discord)[\"']|^\s*(from|import) "
+                                r"(telegram|discord)\b")
+SQL = re.compile(r"[\"'](SELECT|INSERT|UPDATE|DELETE FROM|CREATE TABLE)\b")
+
+
+def lines_matching(pattern: re.Pattern[str], *folders: str) -> list[str]:
+    return [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+            for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+
+
+def test_features_and_storage_name_no_platform() -> None:
+    assert lines_matching(PLATFORM_KNOWLEDGE, "handlers", "storage") == []
+
+
+def test_no_sql_outside_storage() -> None:
+    assert lines_matching(SQL, "bot", "handlers") == []
+
+
+def test_the_checks_see_what_they_look_for() -> None:
+    assert PLATFORM_KNOWLEDGE.search('if platform == "discord":')
+    assert PLATFORM_KNOWLEDGE.search("mention = f'tg://user?id={uid}'")
+    assert PLATFORM_KNOWLEDGE.search("from telegram import Bot")
+    assert SQL.search('await db.execute("SELECT id FROM outbox")')

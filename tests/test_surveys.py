@@ -122,7 +122,7 @@ async def test_impact_survey_from_launch_to_export(tmp_path: Path) -> None:
         assert "average 3.5 on 1–5" in results
 
         shortlist = text_of(await h.send("fac", "/survey shortlist impact"))
-        assert "• ana — console · ana · impact (demo): initiative = Yes" in shortlist
+        assert "• ana — Console · ana · impact (demo): initiative = Yes" in shortlist
         assert "bea" not in shortlist
 
         exported = await h.send("fac", "/survey export impact")

@@ -19,7 +19,7 @@ DISCORD = Capabilities(
     mention_syntax="<@{user_id}>", mention_pattern=r"<@!?(\d+)>")
 # The console rehearses the others: buttons are numbered lines, labels cut as on Discord.
 CONSOLE = Capabilities(
-    name="console", edit=True, buttons=True, native_polls=True, files=True,
+    name="Console", edit=True, buttons=True, native_polls=True, files=True,
     silent_votes=True, message_length=1 << 20, poll_question_length=1 << 20,
     poll_option_length=1 << 20, poll_options=1 << 20, button_label_length=80)
 

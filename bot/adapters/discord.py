@@ -53,6 +53,7 @@ from bot.adapters.discord_render import (
     render_parts,
     with_lines,
 )
+from bot.adapters.discord_shards import gateway_client
 from bot.adapters.discord_webhooks import RelayWebhooks, webhook_username
 from bot.config import DiscordSection
 from bot.model import Attachment, Audience, ChatRef, OutboundMessage, Poll
@@ -95,12 +96,8 @@ class DiscordAdapter:
         discord.http.Route.BASE = self.settings.api_base_url
         if self.settings.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
-        intents = discord.Intents(guilds=True, members=True, message_content=True,
-                                  guild_messages=True, dm_messages=True, guild_polls=True,
-                                  dm_polls=True)
-        self.client = client = GatewayClient(
-            publish, self.settings.command_prefix, self.pending, self._sync_commands,
-            intents=intents,
+        self.client = client = gateway_client(  # sharded when [discord] shard_count is set
+            self.settings, publish, self.pending, self._sync_commands,
             allowed_mentions=NO_MENTIONS, guild_ready_timeout=self.guild_ready_timeout,
             max_ratelimit_timeout=self.max_ratelimit_timeout)
         self._tree = build_tree(client, self.menu)

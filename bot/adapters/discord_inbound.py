@@ -20,7 +20,7 @@ from typing import Any
 import discord
 
 from bot.adapters.base import Publish
-from bot.model import Attachment, ChatKind, ChatRef, Event, EventKind, UserRef
+from bot.model import Attachment, AttachmentKind, ChatKind, ChatRef, Event, EventKind, UserRef
 
 log = logging.getLogger("bot.discord")
 PLATFORM = "discord"
@@ -63,7 +63,8 @@ def parse_command(text: str, prefix: str) -> tuple[str, list[str]] | None:
 
 
 def _attachments(message: discord.Message) -> list[Attachment]:
-    return [Attachment("photo" if (a.content_type or "").startswith("image/") else "document",
+    return [Attachment(AttachmentKind.PHOTO if (a.content_type or "").startswith("image/")
+                       else AttachmentKind.DOCUMENT,
                        a.filename, a.size, a.url, str(a.id), mime=a.content_type)
             for a in message.attachments]
 
@@ -82,7 +83,7 @@ def message_event(message: discord.Message, prefix: str, kind: EventKind | None 
         timestamp_utc=message.created_at, native_id=str(message.id), text=message.content,
         command=command[0] if command else None, args=command[1] if command else [],
         reply_to_native_id=str(reference) if reference else None,
-        attachments=_attachments(message), raw=message)
+        attachments=_attachments(message))
 
 
 def interaction_event(interaction: discord.Interaction) -> Event | None:
@@ -96,7 +97,7 @@ def interaction_event(interaction: discord.Interaction) -> Event | None:
     else:
         chat = ChatRef(PLATFORM, str(interaction.channel_id), ChatKind.GROUP)
     base: dict[str, Any] = dict(platform=PLATFORM, chat=chat, author=author,
-                                timestamp_utc=interaction.created_at, raw=interaction,
+                                timestamp_utc=interaction.created_at,
                                 native_id=f"{INTERACTION_PREFIX}{interaction.id}")
     if interaction.type is discord.InteractionType.application_command:
         name = str(data.get("name", "")).lower()
@@ -211,7 +212,7 @@ class GatewayClient(discord.Client):
                          ChatKind.GROUP if payload.guild_id else ChatKind.PRIVATE)
         await self._emit(Event(kind=EventKind.DELETE, platform=PLATFORM, chat=chat,
                                author=author, timestamp_utc=datetime.now(UTC),
-                               native_id=str(payload.message_id), raw=payload))
+                               native_id=str(payload.message_id)))
 
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
         await self._emit(self.vote_event(payload, "add"))
@@ -233,8 +234,7 @@ class GatewayClient(discord.Client):
         return Event(kind=EventKind.POLL_ANSWER, platform=PLATFORM, chat=chat,
                      author=author, timestamp_utc=datetime.now(UTC),
                      native_id=str(payload.message_id), text=action,
-                     poll_id=str(payload.message_id), option_ids=[payload.answer_id - 1],
-                     raw=payload)
+                     poll_id=str(payload.message_id), option_ids=[payload.answer_id - 1])
 
     async def on_member_join(self, member: discord.Member) -> None:
         channel = member.guild.system_channel
@@ -242,7 +242,7 @@ class GatewayClient(discord.Client):
             return
         await self._emit(Event(kind=EventKind.MEMBER_JOINED, platform=PLATFORM,
                                chat=chat_ref(channel, None), author=user_ref(member),
-                               timestamp_utc=member.joined_at or datetime.now(UTC), raw=member))
+                               timestamp_utc=member.joined_at or datetime.now(UTC)))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Handled here, not in per-View callbacks, so buttons keep working after a restart.

@@ -10,7 +10,7 @@ import discord
 
 from bot.adapters.base import DeliveryError, PermanentFailure, RetryLater, Upload, safe_file_name
 from bot.adapters.splitting import split_text
-from bot.model import OutboundMessage, Poll
+from bot.model import OutboundMessage, Poll, PollKind
 from bot.render import to_discord
 
 TEXT_LIMIT = 2000
@@ -85,7 +85,7 @@ def discord_files(uploads: list[Upload]) -> list[discord.File]:
 
 def poll_problem(poll: Poll) -> str | None:
     """Why Discord would refuse this poll, or None. Discord has no quiz polls."""
-    if poll.kind != "regular":
+    if poll.kind is not PollKind.REGULAR:
         return "no quiz polls on Discord (send the options as buttons)"
     if not 1 <= len(poll.question) <= 300:
         return "the question must have 1 to 300 characters"

@@ -58,8 +58,10 @@ from bot.adapters.telegram_render import (
     keyboard,
     poll_problem,
 )
+from bot.adapters.telegram_webhook import TelegramWebhook
+from bot.chat_lanes import NotHandled
 from bot.config import TelegramSection
-from bot.model import Attachment, ChatRef, OutboundMessage, Poll
+from bot.model import Attachment, AttachmentKind, ChatRef, OutboundMessage, Poll, PollKind
 
 log = logging.getLogger("bot.telegram")
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
@@ -83,9 +85,12 @@ class TelegramAdapter:
     platform = PLATFORM
     capabilities = TELEGRAM
 
-    def __init__(self, settings: TelegramSection, token: str, menu: CommandMenu | None = None):
+    def __init__(self, settings: TelegramSection, token: str, menu: CommandMenu | None = None,
+                 webhook_secret: str | None = None):
         self._settings = settings
         self._token = token
+        self._webhook_secret = webhook_secret or ""
+        self.webhook: TelegramWebhook | None = None
         self._menu = menu or {}
         self.upload_limit = settings.upload_limit_mb * MB
         self._app: Application | None = None  # type: ignore[type-arg]
@@ -120,6 +125,12 @@ class TelegramAdapter:
             raise InvalidToken("Telegram rejected the bot token") from None
         self.username = app.bot.username
         await self._set_commands()
+        if self.acknowledges_handled:
+            self.webhook = TelegramWebhook(self._settings, self._webhook_secret, ALLOWED_UPDATES)
+            await self.webhook.open(app.bot, self._on_posted)
+            log.info("telegram: webhook set for @%s, listening on port %d", self.username,
+                     self.webhook.port)
+            return
         await app.start()
         await app.updater.start_polling(  # type: ignore[union-attr]
             timeout=self._settings.poll_timeout, allowed_updates=ALLOWED_UPDATES,
@@ -132,6 +143,9 @@ class TelegramAdapter:
         if app is None:
             return
         steps = []
+        if self.webhook is not None:
+            steps.append(("remove the webhook", partial(self.webhook.close, app.bot)))
+            self.webhook = None
         if app.updater is not None and app.updater.running:
             steps.append(("stop polling", app.updater.stop))
         if app.running:
@@ -163,7 +177,16 @@ class TelegramAdapter:
                 log.warning("telegram: setMyCommands(%s) failed: %s", code or "default",
                             type(exc).__name__)
 
+    @property
+    def acknowledges_handled(self) -> bool:
+        """Webhook mode: Telegram gets its answer once the update is handled."""
+        return self._settings.mode == "webhook"
+
     # --- inbound ----------------------------------------------------------------------
+    async def _on_posted(self, data: dict[str, Any]) -> None:
+        assert self._app is not None
+        await self._on_update(Update.de_json(data, self._app.bot), None)  # type: ignore[arg-type]
+
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             if update.callback_query is not None:
@@ -176,6 +199,8 @@ class TelegramAdapter:
                           event.kind, event.chat.chat_id)
                 if self._publish is not None:
                     await self._publish(event)
+        except NotHandled:
+            raise  # the webhook answers 503: Telegram posts it again
         except Exception:
             log.exception("telegram: update %d could not be handled", update.update_id)
         finally:
@@ -279,7 +304,7 @@ class TelegramAdapter:
         data = InputFile(await asyncio.to_thread(upload.path.read_bytes),
                          filename=safe_file_name(upload.attachment.file_name))
         # sendPhoto takes images up to 10 MB; anything else is a document.
-        if upload.attachment.kind == "photo" and upload.size <= PHOTO_LIMIT:
+        if upload.attachment.kind is AttachmentKind.PHOTO and upload.size <= PHOTO_LIMIT:
             return await bot.send_photo(chat_id, data, **options)
         return await bot.send_document(chat_id, data, **options)
 
@@ -287,7 +312,7 @@ class TelegramAdapter:
         problem = poll_problem(poll)
         if problem:
             raise PermanentFailure(f"invalid poll: {problem}")
-        quiz = poll.kind == "quiz"
+        quiz = poll.kind is PollKind.QUIZ
         options: dict[str, Any] = {}
         if quiz:
             options.update(correct_option_ids=[poll.correct_option],

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from telegram import CallbackQuery, Chat, Message, Poll, PollAnswer, Update, User
 
-from bot.model import Attachment, ChatKind, ChatRef, Event, EventKind, UserRef
+from bot.model import Attachment, AttachmentKind, ChatKind, ChatRef, Event, EventKind, UserRef
 
 PLATFORM = "telegram"
 # Telegram's command syntax: up to 32 letters, digits and underscores, maybe "@botname".
@@ -63,7 +63,7 @@ def _from_message(update: Update, message: Message, bot_username: str) -> list[E
     if message.new_chat_members:
         return [Event(kind=EventKind.MEMBER_JOINED, platform=PLATFORM, chat=chat,
                       author=user_ref(member), timestamp_utc=message.date,
-                      native_id=str(message.message_id), raw=update)
+                      native_id=str(message.message_id))
                 for member in message.new_chat_members if not member.is_bot]
     author = message.from_user
     text = message.text or message.caption or ""
@@ -73,7 +73,7 @@ def _from_message(update: Update, message: Message, bot_username: str) -> list[E
         return []
     event = Event(kind=EventKind.MESSAGE, platform=PLATFORM, chat=chat, author=user_ref(author),
                   timestamp_utc=message.date, native_id=str(message.message_id), text=text,
-                  attachments=attachments, raw=update)
+                  attachments=attachments)
     if message.reply_to_message is not None:
         event.reply_to_native_id = str(message.reply_to_message.message_id)
     command = _COMMAND.match(message.text or "")
@@ -90,12 +90,12 @@ def _from_message(update: Update, message: Message, bot_username: str) -> list[E
 def _attachments(message: Message) -> list[Attachment]:
     if message.document is not None:
         doc = message.document
-        return [Attachment("document", doc.file_name or "document", doc.file_size,
+        return [Attachment(AttachmentKind.DOCUMENT, doc.file_name or "document", doc.file_size,
                            native_id=doc.file_id, mime=doc.mime_type)]
     if message.photo:  # the sizes Telegram made of one photo, smallest first
         largest = message.photo[-1]
-        return [Attachment("photo", "photo.jpg", largest.file_size, native_id=largest.file_id,
-                           mime="image/jpeg")]
+        return [Attachment(AttachmentKind.PHOTO, "photo.jpg", largest.file_size,
+                           native_id=largest.file_id, mime="image/jpeg")]
     return []
 
 
@@ -106,7 +106,7 @@ def _from_edit(update: Update, message: Message) -> list[Event]:
                   chat=chat_ref(message.chat, _thread(message)),
                   author=user_ref(message.from_user),
                   timestamp_utc=message.edit_date or message.date,
-                  native_id=str(message.message_id), text=message.text, raw=update)]
+                  native_id=str(message.message_id), text=message.text)]
 
 
 def _from_callback(update: Update, query: CallbackQuery) -> list[Event]:
@@ -119,7 +119,7 @@ def _from_callback(update: Update, query: CallbackQuery) -> list[Event]:
                   author=user_ref(query.from_user), timestamp_utc=datetime.now(UTC),
                   native_id=str(carrier.message_id) if carrier is not None else None,
                   pressed_native_id=str(carrier.message_id) if carrier is not None else None,
-                  callback_data=query.data, raw=update)]
+                  callback_data=query.data)]
 
 
 def _from_poll_answer(update: Update, answer: PollAnswer) -> list[Event]:
@@ -128,7 +128,7 @@ def _from_poll_answer(update: Update, answer: PollAnswer) -> list[Event]:
     return [Event(kind=EventKind.POLL_ANSWER, platform=PLATFORM, chat=private_chat(answer.user),
                   author=user_ref(answer.user), timestamp_utc=datetime.now(UTC),
                   native_id=answer.poll_id, poll_id=answer.poll_id,
-                  option_ids=list(answer.option_ids), raw=update)]
+                  option_ids=list(answer.option_ids))]
 
 
 def _from_poll(update: Update, poll: Poll) -> list[Event]:
@@ -142,4 +142,4 @@ def _from_poll(update: Update, poll: Poll) -> list[Event]:
                   author=UserRef(PLATFORM, "", "Telegram"), timestamp_utc=datetime.now(UTC),
                   native_id=poll.id, poll_id=poll.id,
                   option_counts=[option.voter_count for option in poll.options],
-                  voter_count=poll.total_voter_count, raw=update)]
+                  voter_count=poll.total_voter_count)]

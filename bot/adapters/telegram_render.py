@@ -13,7 +13,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.adapters.base import DeliveryError, PermanentFailure, RetryLater
 from bot.adapters.splitting import split_first
-from bot.model import Button, OutboundMessage, Poll
+from bot.model import Button, OutboundMessage, Poll, PollKind
 from bot.render import to_telegram_html
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -86,7 +86,7 @@ def poll_problem(poll: Poll) -> str | None:
         return "2 to 12 options"
     if not all(1 <= len(o) <= 100 for o in poll.options):
         return "options must have 1 to 100 characters"
-    if poll.kind == "quiz" and (poll.correct_option is None
-                                or not 0 <= poll.correct_option < len(poll.options)):
+    if poll.kind is PollKind.QUIZ and (poll.correct_option is None
+                                       or not 0 <= poll.correct_option < len(poll.options)):
         return "a quiz needs its correct option"
     return None

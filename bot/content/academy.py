@@ -7,19 +7,18 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+
+from bot.content import schema
 from bot.content.animation import AnimationPlan, load_animation
 from bot.content.lines import LineIndex, toml_error_line
 from bot.content.resources import Resource, check_helped_question, load_resources
+from bot.content.schema import Says, Shape
+from bot.content.survey_schema import SurveyFile
 from bot.content.units import UNIT_FILE, Problems, Unit, check_translations, read_unit
 
-ACADEMY_KEYS = {"name", "languages", "default_language"}
-ELECTIVE_KEYS = {"code", "title", "description"}
-SURVEY_KEYS = {"name", "anonymous", "title", "intro", "questions"}
-QUESTION_KEYS = {"id", "type", "text", "options", "min", "max", "min_label", "max_label",
-                 "when", "shortlist", "shortlist_options", "optional"}
-TYPES = {"single", "multiple", "scale", "text", "yesno"}
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -32,36 +31,67 @@ def _load(path: Path, problems: Problems) -> tuple[dict[str, Any], LineIndex] | 
         return None
 
 
-def _unknown(path: Path, data: dict[str, Any], known: set[str], at: Any, problems: Problems,
-             where: str = "") -> None:
-    for key in sorted(data.keys() - known):
-        problems.add(path, at(key), f"unknown key {key!r}{where} (known: "
-                     f"{', '.join(sorted(known))})")
+class AcademyFile(Shape):
+    """academy.toml."""
+
+    name: Annotated[str | None, Says("name is a text")] = None
+    languages: Annotated[list[str], Says("languages is required")]
+    default_language: Annotated[str | None, Says("default_language is a language code")] = None
+
+    @field_validator("languages")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise schema.problem("languages is required")
+        return value
 
 
-def _every_language(path: Path, value: Any, name: str, languages: list[str], line: int,
-                    problems: Problems) -> None:
-    """`name.en = …`, `name.fr = …`: one non-empty entry for each language."""
-    if not isinstance(value, dict):
-        problems.add(path, line, f"{name} needs one entry per language: "
-                     f"{', '.join(f'{name}.{code}' for code in languages)}")
-        return
-    missing = [code for code in languages if not value.get(code)]
-    if missing:
-        problems.add(path, line, f"{name} is missing in {', '.join(missing)}")
+class Elective(Shape):
+    """A [[modules]] block of electives.toml: an elective module of the face-to-face week."""
+
+    where: ClassVar[str] = " in a module"
+    not_a_table: ClassVar[str] = "a module is a [[modules]] table"
+
+    code: Annotated[str, Says("code: lower-case letters, digits and -")]
+    title: Annotated[dict[str, str], Says("title: each language's entry is a text in quotes")]
+    description: Annotated[dict[str, str], Says(
+        "description: each language's entry is a text in quotes")]
+
+    _per_language = field_validator("title", "description", mode="wrap")(
+        schema.every_language)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not ID.match(value):
+            raise schema.problem("code: lower-case letters, digits and -")
+        return value
 
 
-def _only_texts(path: Path, value: Any, name: str, line: int, problems: Problems) -> None:
-    """Each language's entry of `name` is a text (not a number, a list or a table)."""
-    if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
-        problems.add(path, line, f"{name}: each language's entry is a text in quotes")
+class ElectivesFile(Shape):
+    """electives.toml: the elective modules, each code once."""
 
+    modules: Annotated[list[Elective], Says("modules is a list of [[modules]] tables")] = Field(
+        default_factory=list)
 
-@dataclass
-class Elective:
-    code: str
-    title: dict[str, str]
-    description: dict[str, str]
+    @field_validator("modules", mode="wrap")
+    @classmethod
+    def _codes_once(cls, value: Any, read: ValidatorFunctionWrapHandler) -> list[Elective]:
+        seen: set[str] = set()
+        twice: list[tuple[schema.Loc, str]] = []
+        for i, module in enumerate(value if isinstance(value, list) else []):
+            code = module.get("code") if isinstance(module, dict) else None
+            if isinstance(code, str) and code in seen:
+                twice.append(((i, "code"), f"the code {code!r} is used twice"))
+            if isinstance(code, str):
+                seen.add(code)
+        try:
+            modules: list[Elective] = read(value)
+        except ValidationError as exc:
+            raise schema.again(exc, *twice) from None
+        if twice:
+            raise schema.problems(*twice)
+        return modules
 
 
 @dataclass
@@ -109,12 +139,12 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
     if not loaded:
         return None, problems.found
     data, lines = loaded
-    _unknown(folder / "academy.toml", data, ACADEMY_KEYS, lines.line, problems)
-    languages = data.get("languages")
-    if not (isinstance(languages, list) and languages):
-        problems.add(folder / "academy.toml", lines.line("languages"), "languages is required")
+    known = schema.validated(AcademyFile, data, folder / "academy.toml", lines, problems.add,
+                             tolerate_unknown=True)
+    if known is None:
         return None, problems.found
-    original = data.get("default_language", languages[0])
+    languages = known.languages
+    original = known.default_language or languages[0]
     units: dict[int, dict[str, Unit]] = {}
     unreadable: set[int] = set()
     for path in sorted((folder / "units").glob("*.md")):
@@ -134,7 +164,7 @@ def load_academy(folder: Path) -> tuple[Academy | None, list[str]]:
         broken = {n for n, by in units.items()
                   if any(str(u.path) in p for u in by.values() for p in problems.found[before:])}
         units = {n: by for n, by in units.items() if n not in broken}
-    academy = Academy(folder, str(data.get("name", folder.name)), languages, original, units)
+    academy = Academy(folder, known.name or folder.name, languages, original, units)
     if (folder / "electives.toml").exists():
         academy.electives = _check_electives(folder / "electives.toml", languages, problems)
     for path in sorted((folder / "surveys").glob("*.toml")):
@@ -156,131 +186,18 @@ def _check_electives(path: Path, languages: list[str], problems: Problems) -> li
     if not loaded:
         return []
     data, lines = loaded
-    codes: set[str] = set()
-    before = len(problems.found)
-    modules = data.get("modules", [])
-    if not isinstance(modules, list):
-        problems.add(path, lines.line("modules"), "modules is a list of [[modules]] tables")
-        return []
-    for i, module in enumerate(modules):
-        def at(key: str | None = None, i: int = i) -> int:
-            return lines.line(key, "modules", i)
-        if not isinstance(module, dict):
-            problems.add(path, at(), "a module is a [[modules]] table")
-            continue
-        _unknown(path, module, ELECTIVE_KEYS, at, problems, " in a module")
-        code = module.get("code")
-        if not isinstance(code, str) or not ID.match(code):
-            problems.add(path, at("code"), "code: lower-case letters, digits and -")
-        elif code in codes:
-            problems.add(path, at("code"), f"the code {code!r} is used twice")
-        else:
-            codes.add(code)
-        for key in ("title", "description"):
-            _every_language(path, module.get(key), key, languages, at(key), problems)
-    if len(problems.found) > before:
-        return []
-    return [Elective(m["code"], m["title"], m["description"]) for m in data.get("modules", [])]
-
-
-def _answer_fits(kind: str, answer: Any) -> bool:
-    """Whether `when.answer` can match an answer to a question of this type."""
-    text = str(answer).strip().lower()
-    if kind == "yesno":
-        return text in ("yes", "no")
-    if kind in ("single", "multiple"):
-        return text.isdigit() and int(text) >= 1
-    if kind == "scale":
-        return re.fullmatch(r"(>=|<=|!=|==|=|>|<)?\s*-?\d+", text) is not None
-    return False
+    electives = schema.validated(ElectivesFile, data, path, lines, problems.add,
+                                 context={"languages": languages})
+    return list(electives.modules) if electives is not None else []
 
 
 def _check_survey(path: Path, languages: list[str], problems: Problems
                   ) -> dict[str, Any] | None:
+    """The survey's data once its schema accepts it (the engine builds its own model)."""
     loaded = _load(path, problems)
     if not loaded:
         return None
     data, lines = loaded
-    before = len(problems.found)
-    _unknown(path, data, SURVEY_KEYS, lines.line, problems)
-    if data.get("name") != path.stem:
-        problems.add(path, lines.line("name"), f"name must be {path.stem!r} (the file's name)")
-    if not isinstance(data.get("anonymous", False), bool):
-        problems.add(path, lines.line("anonymous"), "anonymous is true or false")
-    for key in ("title", "intro"):
-        if key == "title" or key in data:
-            _every_language(path, data.get(key), key, languages, lines.line(key), problems)
-            _only_texts(path, data.get(key), key, lines.line(key), problems)
-    seen: dict[str, str] = {}
-    questions = data.get("questions", [])
-    if not isinstance(questions, list):
-        problems.add(path, lines.line("questions"), "questions: write each one as [[questions]]")
-        questions = []
-    for i, q in enumerate(questions):
-        def at(key: str | None = None, i: int = i) -> int:
-            return lines.line(key, "questions", i)
-        if not isinstance(q, dict):
-            problems.add(path, at(), "a question is a [[questions]] table")
-            continue
-        _unknown(path, q, QUESTION_KEYS, at, problems, " in a question")
-        qid, kind = q.get("id"), q.get("type")
-        if not isinstance(qid, str) or not ID.match(qid) or qid in seen:
-            problems.add(path, at("id"), "id: a unique lower-case identifier")
-        if not isinstance(kind, str) or kind not in TYPES:
-            problems.add(path, at("type"), f"type is one of {', '.join(sorted(TYPES))}")
-        _every_language(path, q.get("text"), "text", languages, at("text"), problems)
-        _only_texts(path, q.get("text"), "text", at("text"), problems)
-        for key in ("optional", "shortlist"):
-            if not isinstance(q.get(key, False), bool):
-                problems.add(path, at(key), f"{key} is true or false")
-        for key in ("min", "max", "min_label", "max_label"):
-            if key in q and kind != "scale":
-                problems.add(path, at(key), f"{key} is for scale questions")
-        if "options" in q and kind not in ("single", "multiple"):
-            problems.add(path, at("options"), "options are for single and multiple questions")
-        if kind in ("single", "multiple"):
-            options = q.get("options")
-            _every_language(path, options, "options", languages, at("options"), problems)
-            if isinstance(options, dict) and len({len(v) for v in options.values()
-                                                  if isinstance(v, list)}) > 1:
-                problems.add(path, at("options"), "options: the same number in every "
-                             "language")
-            if isinstance(options, dict) and not all(
-                    isinstance(v, list) and all(isinstance(o, str) and o.strip() for o in v)
-                    for v in options.values()):
-                problems.add(path, at("options"), "options: a list of texts in each language, "
-                             "e.g. options.en = [\"Yes\", \"Partly\", \"No\"]")
-        if kind == "scale":
-            low, high = q.get("min"), q.get("max")
-            if not (isinstance(low, int) and isinstance(high, int) and low < high):
-                problems.add(path, at("min"), "a scale needs whole numbers min < max")
-            for label in ("min_label", "max_label"):
-                if label in q:
-                    _every_language(path, q[label], label, languages, at(label), problems)
-                    _only_texts(path, q[label], label, at(label), problems)
-        when = q.get("when")
-        if when is not None and (not isinstance(when, dict) or not isinstance(
-                when.get("question"), str) or when["question"] not in seen):
-            problems.add(path, at("when"), "when = { question = \"<an earlier id>\", answer = "
-                         "… }: the question must come before this one")
-        elif when is not None and not _answer_fits(seen[when["question"]], when.get("answer")):
-            problems.add(path, at("when"), "when.answer: \"yes\" or \"no\" for a yes/no "
-                         "question, an option number for a choice, a comparison like \">= 4\" "
-                         "for a scale (not a text question)")
-        if q.get("shortlist") and kind != "yesno":
-            problems.add(path, at("shortlist"), "shortlist = true is for yes/no questions "
-                         "(single and multiple: shortlist_options = [option numbers])")
-        if "shortlist_options" in q and kind not in ("single", "multiple"):
-            problems.add(path, at("shortlist_options"), "shortlist_options is for single and "
-                         "multiple questions")
-        elif "shortlist_options" in q and not (isinstance(q["shortlist_options"], list) and all(
-                isinstance(n, int) and not isinstance(n, bool) and n >= 1
-                for n in q["shortlist_options"])):
-            problems.add(path, at("shortlist_options"), "shortlist_options = [option numbers, "
-                         "counted from 1]")
-        if data.get("anonymous") and (q.get("shortlist") or q.get("shortlist_options")):
-            problems.add(path, at("shortlist"), "an anonymous survey keeps no names, so it "
-                         "cannot have an interview shortlist")
-        if isinstance(qid, str):
-            seen[qid] = str(kind)
-    return data if len(problems.found) == before else None
+    survey = schema.validated(SurveyFile, data, path, lines, problems.add,
+                              context={"languages": languages, "name": path.stem})
+    return data if survey is not None else None

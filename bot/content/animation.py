@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+
+from bot.content import schema
 from bot.content.lines import LineIndex, toml_error_line
+from bot.content.schema import Says, Shape
 from bot.content.units import Problems
 from bot.timeparse import DAY_NAMES, next_occurrence
 
@@ -27,12 +38,12 @@ if TYPE_CHECKING:
 
 FILE_NAME = "animation.toml"
 POINTS = ("prelearning_start", "face_to_face_start", "face_to_face_end", "impact_survey")
-PROMPT_KEYS = {"id", "at", "every", "from", "until", "text"}
 MAX_TEXT = 1500
 MAX_ROTATION = 60
 # How many occurrences of one recurring prompt are counted or previewed at most.
 MAX_OCCURRENCES = 400
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_ID_WORDS = "lower-case letters, digits and -, e.g. \"weekly-topic\""
 _MOMENT = re.compile(
     r"^(?P<point>[a-z_]+)\s*(?:(?P<sign>[+-])\s*(?P<n>\d{1,3})\s*(?P<unit>[dw]))?"
     r"(?:\s+(?P<hour>\d{1,2}):(?P<minute>\d{2}))?$")
@@ -174,6 +185,140 @@ class AnimationPlan:
         return next((p for p in self.prompts if p.id == prompt_id), None)
 
 
+class PromptEntry(Shape):
+    """A [[prompts]] block: once (`at`) or recurring (`every`, between `from` and `until`),
+    its text in the original language and any others (a list, taken in turn, when it
+    recurs). The academy's languages, original language and the ids already seen come as
+    the validation's context."""
+
+    where: ClassVar[str] = " in a prompt"
+    id: Annotated[str | None, Says(f"id: {_ID_WORDS}")] = Field(None, validate_default=True)
+    at: str | None = None
+    every: str | None = None
+    from_: str | None = Field(None, alias="from")
+    until: str | None = None
+    text: dict[str, str | list[str]] | None = Field(None, validate_default=True)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str | None, info: ValidationInfo) -> str:
+        seen: set[str] = (info.context or {}).setdefault("seen", set())
+        if value is None or not ID.match(value):
+            raise schema.problem(f"id: {_ID_WORDS}")
+        if value in seen:
+            raise schema.problem(f"the id {value!r} is used twice")
+        seen.add(value)
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _at_readable(cls, value: str | None) -> str | None:
+        if value is not None and _moment(value, "at", with_time=True):
+            raise schema.problem("at")  # said by _when, with the reason
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _every_readable(cls, value: str | None) -> str | None:
+        if value is not None and _every(value):
+            raise schema.problem("every")  # said by _when, with the reason
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _when(cls, data: Any, read: ValidatorFunctionWrapHandler) -> PromptEntry:
+        """Once or recurring, each moment readable; the text as `_texts` says."""
+        if not isinstance(data, dict):
+            return read(data)  # type: ignore[no-any-return]
+        found: list[tuple[schema.Loc, str]] = []
+        if ("at" in data) == ("every" in data):
+            found.append((("at",) if "at" in data else (), "a prompt has either at = "
+                          "\"<when>\" (once) or every = \"<weekday> HH:MM\" (recurring)"))
+        elif "at" in data:
+            found += _moment(data["at"], "at", with_time=True)
+            found += [((key,), f"{key} goes with every, not with at")
+                      for key in ("from", "until") if key in data]
+        else:
+            found += _every(data["every"])
+            span = [_moment(data[key], key) if key in data else [] for key in ("from", "until")]
+            found += span[0] + span[1]
+            if not span[0] and not span[1]:
+                start = parse_moment(data["from"]) if "from" in data else Moment(
+                    "face_to_face_end")
+                until = parse_moment(data["until"]) if "until" in data else Moment(
+                    "impact_survey")
+                if start.point == until.point and start.days > until.days:
+                    found.append((("until",), f"until ({until}) comes before from ({start})"))
+        keys = ("at", "every", "from", "until")
+        try:
+            entry: PromptEntry = read(data)
+        except ValidationError as exc:
+            raise schema.again(exc, *found, dropping=keys) from None
+        if found:
+            raise schema.problems(*found)
+        return entry
+
+    @field_validator("text", mode="wrap")
+    @classmethod
+    def _texts(cls, value: Any, read: ValidatorFunctionWrapHandler, info: ValidationInfo
+               ) -> dict[str, str | list[str]]:
+        """`text.en = "…"` (or, for a recurring prompt, a list taken in turn), per language;
+        the original language is required, the others fall back to it."""
+        context = info.context or {}
+        languages, original = context.get("languages", []), context.get("original", "en")
+        rotating = info.data.get("every") is not None and info.data.get("at") is None
+        if not isinstance(value, dict) or not value:
+            raise schema.problem(f"text needs one entry per language: text.{original} = "
+                                 "\"…\", text.fr = \"…\", …")
+        found: list[tuple[schema.Loc, str]] = []
+        counts: dict[str, int] = {}
+        for code, item in value.items():
+            variants = item if isinstance(item, list) else [item]
+            if code not in languages:
+                found.append(((code,), f"text.{code}: {code!r} is not one of the academy's "
+                                       f"languages ({', '.join(languages)})"))
+            elif isinstance(item, list) and not rotating:
+                found.append(((code,), f"text.{code}: a list of texts (taken in turn) is for "
+                                       "recurring prompts (every = …)"))
+            elif not variants or len(variants) > MAX_ROTATION or not all(
+                    isinstance(v, str) and v.strip() for v in variants):
+                found.append(((code,), f"text.{code}: a non-empty text, or a list of 1 to "
+                                       f"{MAX_ROTATION} non-empty texts"))
+            elif too_long := [n for n, v in enumerate(variants, 1) if len(v) > MAX_TEXT]:
+                found.append(((code,), f"text.{code}: at most {MAX_TEXT} characters (text "
+                                       f"{too_long[0]} has {len(variants[too_long[0] - 1])})"))
+            else:
+                counts[code] = len(variants)
+        if original not in value:
+            found.append(((), f"text.{original} is required (the original language)"))
+        elif len(set(counts.values())) > 1:
+            found.append(((), "text: the same number of texts in every language ("
+                          + ", ".join(f"{c}: {n}" for c, n in counts.items()) + ")"))
+        if found:
+            raise schema.problems(*found)
+        return read(value)  # type: ignore[no-any-return]
+
+
+def _moment(value: Any, key: str, with_time: bool = False) -> list[tuple[schema.Loc, str]]:
+    try:
+        if not isinstance(value, str):
+            raise ValueError("write it as a text, e.g. \"face_to_face_end+7d 10:00\"")
+        parse_moment(value, with_time=with_time)
+    except ValueError as exc:
+        return [((key,), f"{key}: {exc}")]
+    return []
+
+
+def _every(value: Any) -> list[tuple[schema.Loc, str]]:
+    try:
+        if not isinstance(value, str):
+            raise ValueError("every is a text, e.g. \"monday 10:00\"")
+        parse_every(value)
+    except ValueError as exc:
+        return [(("every",), f"every: {exc}")]
+    return []
+
+
 def load_animation(folder: Path, languages: list[str], original: str,
                    problems: Problems) -> AnimationPlan:
     """The plan in `folder/animation.toml` (none: an empty plan). A prompt with a problem
@@ -196,133 +341,50 @@ def load_animation(folder: Path, languages: list[str], original: str,
     if not isinstance(entries, list):
         problems.add(path, lines.line("prompts"), "prompts: write each one as [[prompts]]")
         return plan
-    seen: set[str] = set()
     raw = text.split("\n")
+    context = {"languages": languages, "original": original, "seen": set()}
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             problems.add(path, lines.line(None, "prompts", i), "a prompt is a [[prompts]] table")
             continue
-        prompt = _check_prompt(path, entry, i, lines, raw, languages, original, seen, problems)
-        if prompt is not None:
-            plan.prompts.append(prompt)
+        block = _Block(lines, raw, i)
+        checked = schema.validated(PromptEntry, entry, path, lines, problems.add,
+                                   context=context, line_at=block.at)
+        if checked is not None:
+            plan.prompts.append(_prompt(checked, block.line()))
     return plan
 
 
-def _check_prompt(path: Path, entry: dict[str, Any], i: int, lines: LineIndex,
-                  raw: list[str], languages: list[str], original: str, seen: set[str],
-                  problems: Problems) -> Prompt | None:
-    def at(key: str | None = None) -> int:
-        return lines.line(key, "prompts", i)
+@dataclass
+class _Block:
+    """Lines of the i-th [[prompts]] block, for `schema.validated`: a key's line, and
+    `text.<code> =`'s own line for a problem with one language's text."""
 
-    def text_line(code: str) -> int:
-        """The line of `text.<code> =` in this prompt (else of its first text)."""
-        pattern = re.compile(rf"^\s*text\.{re.escape(code)}\s*=")
-        for n in range(at(), len(raw) + 1):
-            if n > at() and _BLOCK.match(raw[n - 1]):
-                break
-            if pattern.match(raw[n - 1]):
-                return n
-        return at("text")
+    lines: LineIndex
+    raw: list[str]
+    item: int
 
-    before = len(problems.found)
-    for key in sorted(entry.keys() - PROMPT_KEYS):
-        problems.add(path, at(key), f"unknown key {key!r} in a prompt (known: "
-                     f"{', '.join(sorted(PROMPT_KEYS))})")
-    prompt_id = entry.get("id")
-    if not isinstance(prompt_id, str) or not ID.match(prompt_id):
-        problems.add(path, at("id"), "id: lower-case letters, digits and -, e.g. "
-                     "\"weekly-topic\"")
-    elif prompt_id in seen:
-        problems.add(path, at("id"), f"the id {prompt_id!r} is used twice")
-    else:
-        seen.add(prompt_id)
-    once: Moment | None = None
-    every: str | None = None
-    start, until = Moment("face_to_face_end"), Moment("impact_survey")
-    if ("at" in entry) == ("every" in entry):
-        problems.add(path, at("at" if "at" in entry else None),
-                     "a prompt has either at = \"<when>\" (once) or every = \"<weekday> HH:MM\""
-                     " (recurring)")
-    elif "at" in entry:
-        once = _moment(path, entry["at"], "at", at("at"), problems, with_time=True)
-        for key in ("from", "until"):
-            if key in entry:
-                problems.add(path, at(key), f"{key} goes with every, not with at")
-    else:
-        value = entry["every"]
-        try:
-            if not isinstance(value, str):
-                raise ValueError("every is a text, e.g. \"monday 10:00\"")
-            every = parse_every(value)
-        except ValueError as exc:
-            problems.add(path, at("every"), f"every: {exc}")
-        if "from" in entry:
-            start = _moment(path, entry["from"], "from", at("from"), problems) or start
-        if "until" in entry:
-            until = _moment(path, entry["until"], "until", at("until"), problems) or until
-        if start.point == until.point and start.days > until.days:
-            problems.add(path, at("until"), f"until ({until}) comes before from ({start})")
-    texts = _texts(path, entry.get("text"), at("text"), text_line, languages, original,
-                   rotating=every is not None, problems=problems)
-    if len(problems.found) > before or texts is None:
-        return None
-    assert isinstance(prompt_id, str)
-    return Prompt(prompt_id, at(), texts, once, every, start, until)
+    def line(self, key: str | None = None, *_: object) -> int:
+        return self.lines.line(key, "prompts", self.item)
+
+    def at(self, loc: schema.Loc) -> int:
+        if len(loc) >= 2 and loc[0] == "text" and isinstance(loc[1], str):
+            pattern = re.compile(rf"^\s*text\.{re.escape(loc[1])}\s*=")
+            start = self.line()
+            for n in range(start, len(self.raw) + 1):
+                if n > start and _BLOCK.match(self.raw[n - 1]):
+                    break
+                if pattern.match(self.raw[n - 1]):
+                    return n
+        return self.line(str(loc[0]) if loc else None)
 
 
-def _moment(path: Path, value: Any, key: str, line: int, problems: Problems,
-            with_time: bool = False) -> Moment | None:
-    try:
-        if not isinstance(value, str):
-            raise ValueError("write it as a text, e.g. \"face_to_face_end+7d 10:00\"")
-        return parse_moment(value, with_time=with_time)
-    except ValueError as exc:
-        problems.add(path, line, f"{key}: {exc}")
-        return None
-
-
-def _texts(path: Path, value: Any, line: int, line_of: Callable[[str], int],
-           languages: list[str], original: str, rotating: bool, problems: Problems
-           ) -> dict[str, tuple[str, ...]] | None:
-    """`text.en = "…"` (or, for a recurring prompt, a list taken in turn), per language;
-    the original language is required, the others fall back to it."""
-    if not isinstance(value, dict) or not value:
-        problems.add(path, line, f"text needs one entry per language: text.{original} = "
-                     "\"…\", text.fr = \"…\", …")
-        return None
-    texts: dict[str, tuple[str, ...]] = {}
-    ok = True
-    for code, item in value.items():
-        if code not in languages:
-            problems.add(path, line_of(code), f"text.{code}: {code!r} is not one of the academy's "
-                         f"languages ({', '.join(languages)})")
-            ok = False
-            continue
-        variants = item if isinstance(item, list) else [item]
-        if isinstance(item, list) and not rotating:
-            problems.add(path, line_of(code), f"text.{code}: a list of texts (taken in turn) "
-                         "is for recurring prompts (every = …)")
-            ok = False
-            continue
-        if not variants or len(variants) > MAX_ROTATION or not all(
-                isinstance(v, str) and v.strip() for v in variants):
-            problems.add(path, line_of(code), f"text.{code}: a non-empty text, or a list of 1 to "
-                         f"{MAX_ROTATION} non-empty texts")
-            ok = False
-            continue
-        too_long = [n for n, v in enumerate(variants, 1) if len(v) > MAX_TEXT]
-        if too_long:
-            problems.add(path, line_of(code), f"text.{code}: at most {MAX_TEXT} characters (text "
-                         f"{too_long[0]} has {len(variants[too_long[0] - 1])})")
-            ok = False
-            continue
-        texts[code] = tuple(v.strip() for v in variants)
-    if original not in value:
-        problems.add(path, line, f"text.{original} is required (the original language)")
-        return None
-    counts = {len(v) for v in texts.values()}
-    if len(counts) > 1:
-        problems.add(path, line, "text: the same number of texts in every language ("
-                     + ", ".join(f"{c}: {len(v)}" for c, v in texts.items()) + ")")
-        return None
-    return texts if ok else None
+def _prompt(entry: PromptEntry, line: int) -> Prompt:
+    texts = {code: tuple(v.strip() for v in (item if isinstance(item, list) else [item]))
+             for code, item in (entry.text or {}).items()}
+    if entry.at is not None:
+        return Prompt(str(entry.id), line, texts, parse_moment(entry.at, with_time=True))
+    start = parse_moment(entry.from_) if entry.from_ else Moment("face_to_face_end")
+    until = parse_moment(entry.until) if entry.until else Moment("impact_survey")
+    return Prompt(str(entry.id), line, texts, None, parse_every(str(entry.every)), start,
+                  until)

@@ -32,6 +32,10 @@ class LineIndex:
                 (current if current is not None else index._top).setdefault(key.group(1), n)
         return index
 
+    def is_block(self, table: str, item: int) -> bool:
+        """Whether `table` is written as [[table]] blocks, with an `item`-th one."""
+        return item < len(self._blocks.get(table, []))
+
     def line(self, key: str | None = None, table: str | None = None, item: int = 0) -> int:
         """The line of `key` (top level, or in the `item`-th `[[table]]`), or of the block,
         or of the start of the text when it cannot be found."""

@@ -10,16 +10,57 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import ValidationInfo, field_validator
+
+from bot.content import schema
 from bot.content.lines import LineIndex, toml_error_line
+from bot.content.schema import Says, Shape
 from bot.content.units import Problems
 
 RESOURCE_FILE = re.compile(r"^resource-(\d{2})\.([a-z]{2})\.md$")
-RESOURCE_KEYS = {"title", "summary", "answers"}
+ANSWERS = ("answers is a list of pre-assessment question ids, e.g. answers = "
+           "[\"confidence-gender\", \"electives:3\"]")
 # The impact survey's question about the resources: option N is resource N, then "none".
 HELPED_QUESTION = "resources-helped"
 TITLE_LIMIT = 120
+
+
+class ResourceFront(Shape):
+    """A resource file's front matter; the pre-assessment's gap tags (None: the academy
+    has no pre-assessment) come as the validation's context."""
+
+    title: Annotated[str, Says("title is required (a text)")]
+    summary: Annotated[str, Says("summary must be a text")] = ""
+    answers: Annotated[list[str] | None, Says(ANSWERS)] = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise schema.problem("title is required (a text)")
+        if len(value) > TITLE_LIMIT:
+            raise schema.problem(f"title longer than {TITLE_LIMIT} characters")
+        return value
+
+    @field_validator("answers")
+    @classmethod
+    def _gaps(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise schema.problem(ANSWERS)
+        tags: set[str] | None = (info.context or {}).get("tags")
+        if tags is None:
+            raise schema.problem("answers names pre-assessment questions, but the academy "
+                                 "has no surveys/pre-assessment.toml")
+        unknown = [((), f"answers: {tag!r} is not a scale question of the pre-assessment nor "
+                        f"<choice question>:<option> (known: {', '.join(sorted(tags)[:12])}, …)")
+                   for tag in value if tag not in tags]
+        if unknown:
+            raise schema.problems(*unknown)
+        return value
 
 
 @dataclass
@@ -62,38 +103,15 @@ def read_resource(path: Path, tags: set[str] | None, problems: Problems) -> Reso
     if found is None:
         return None
     data, lines, body, body_line = found
-    before = len(problems.found)
-    for key in sorted(data.keys() - RESOURCE_KEYS):
-        problems.add(path, lines.line(key), f"unknown key {key!r} (known: "
-                     f"{', '.join(sorted(RESOURCE_KEYS))})")
-    title, summary, answers = data.get("title"), data.get("summary", ""), data.get("answers")
-    if not isinstance(title, str) or not title.strip():
-        problems.add(path, lines.line("title"), "title is required (a text)")
-    elif len(title) > TITLE_LIMIT:
-        problems.add(path, lines.line("title"), f"title longer than {TITLE_LIMIT} characters")
-    if not isinstance(summary, str):
-        problems.add(path, lines.line("summary"), "summary must be a text")
-    if answers is not None:
-        if not (isinstance(answers, list) and answers
-                and all(isinstance(a, str) for a in answers)):
-            problems.add(path, lines.line("answers"), "answers is a list of pre-assessment "
-                         "question ids, e.g. answers = [\"confidence-gender\", \"electives:3\"]")
-        elif tags is None:
-            problems.add(path, lines.line("answers"), "answers names pre-assessment "
-                         "questions, but the academy has no surveys/pre-assessment.toml")
-        else:
-            for tag in answers:
-                if tag not in tags:
-                    problems.add(path, lines.line("answers"), f"answers: {tag!r} is not a "
-                                 "scale question of the pre-assessment nor <choice question>:"
-                                 f"<option> (known: {', '.join(sorted(tags)[:12])}, …)")
+    front = schema.validated(ResourceFront, data, path, lines, problems.add,
+                             context={"tags": tags})
     if not body:
         problems.add(path, body_line, "the resource has no text after its front "
                      "matter")
-    if len(problems.found) > before:
+    if front is None or not body:
         return None
-    return Resource(int(name.group(1)), name.group(2), path, str(title).strip(),
-                    str(summary).strip(), list(answers or []), body, lines)
+    return Resource(int(name.group(1)), name.group(2), path, front.title.strip(),
+                    front.summary.strip(), list(front.answers or []), body, lines)
 
 
 def gap_tags(pre_assessment: dict[str, Any] | None) -> set[str] | None:

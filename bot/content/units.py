@@ -8,24 +8,126 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import ValidationError, ValidatorFunctionWrapHandler, field_validator, model_validator
 
 from bot.clock import out_of_range
+from bot.content import schema
 from bot.content.lines import LineIndex, toml_error_line
+from bot.content.schema import Says, Shape
 
 UNIT_FILE = re.compile(r"^unit-(\d{2})\.([a-z]{2})\.md$")
-UNIT_KEYS = {"title", "release", "summary", "questions"}
-QUESTION_KEYS = {"question", "options", "answer", "explanation"}
 LIMITS = {"question": 300, "option": 100, "explanation": 200, "options": (2, 6),
           "questions": (1, 5)}
+OPTIONS, QUESTIONS = LIMITS["options"], LIMITS["questions"]
 
 
-@dataclass
-class Question:
-    question: str
-    options: list[str]
+def _text(value: str, problem: str) -> str:
+    if not value.strip():
+        raise schema.problem(problem)
+    return value
+
+
+class Question(Shape):
+    """A [[questions]] block of a unit's front matter: a quiz question."""
+
+    where: ClassVar[str] = " in a question"
+    not_a_table: ClassVar[str] = "a question is a [[questions]] table"
+
+    question: Annotated[str, Says("question is required (a text)")]
+    options: Annotated[list[str], Says(f"options: {OPTIONS[0]} to {OPTIONS[1]} texts")]
     answer: int  # counted from 1
-    explanation: str
+    explanation: Annotated[str, Says("explanation is required (a short text)")]
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        if len(_text(value, "question is required (a text)")) > LIMITS["question"]:
+            raise schema.problem(f"question longer than {LIMITS['question']} characters")
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: list[str]) -> list[str]:
+        low, high = OPTIONS
+        if not low <= len(value) <= high or not all(o.strip() for o in value):
+            raise schema.problem(f"options: {low} to {high} texts")
+        too_long = [((), f"option longer than {LIMITS['option']} characters (a Telegram quiz "
+                         f"limit): {o[:30]!r}…") for o in value if len(o) > LIMITS["option"]]
+        if too_long:
+            raise schema.problems(*too_long)
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _answer(cls, data: Any, read: ValidatorFunctionWrapHandler) -> Question:
+        """The answer is one of the options, counted as written (an option too long is
+        still an option); its problems are said here, not by its type."""
+        if not isinstance(data, dict):
+            return read(data)  # type: ignore[no-any-return]
+        options, answer = data.get("options"), data.get("answer")
+        low, high = OPTIONS
+        count = len(options) if isinstance(options, list) and low <= len(options) <= high \
+            and all(isinstance(o, str) and o.strip() for o in options) else 0
+        wrong: list[tuple[schema.Loc, str]] = []
+        if answer is None:
+            wrong.append(((), "the correct answer is missing (answer = <option number>)"))
+        elif isinstance(answer, bool) or not isinstance(answer, int) or not (
+                1 <= answer <= max(1, count)):
+            wrong.append((("answer",), f"answer must be an option number from 1 to {count}"))
+        try:
+            question: Question = read(data)
+        except ValidationError as exc:
+            raise schema.again(exc, *wrong, dropping=("answer",)) from None
+        if wrong:
+            raise schema.problems(*wrong)
+        return question
+
+    @field_validator("explanation")
+    @classmethod
+    def _explanation(cls, value: str) -> str:
+        if len(_text(value, "explanation is required (a short text)")) > LIMITS["explanation"]:
+            raise schema.problem(f"explanation longer than {LIMITS['explanation']} characters")
+        return value
+
+
+class UnitFront(Shape):
+    """A unit file's front matter (content/FORMAT.md)."""
+
+    title: Annotated[str, Says("title is required (a text)")]
+    summary: Annotated[str, Says("summary must be a text")] = ""
+    release: Annotated[int | date | None, Says(
+        "release is a number of days from the face-to-face start (e.g. -20) or a date "
+        "(e.g. 2026-06-20)")] = None  # days from the face-to-face start, or a date
+    questions: Annotated[list[Question], Says(
+        f"a unit has {QUESTIONS[0]} to {QUESTIONS[1]} [[questions]]")]
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return _text(value, "title is required (a text)")
+
+    @field_validator("release")
+    @classmethod
+    def _release(cls, value: int | date | None) -> int | date | None:
+        if value is not None and (problem := out_of_range(value)) is not None:
+            raise schema.problem(f"release: {problem}")
+        return value
+
+    @field_validator("questions", mode="wrap")
+    @classmethod
+    def _questions(cls, value: Any, read: ValidatorFunctionWrapHandler) -> list[Question]:
+        low, high = QUESTIONS
+        count = [((), f"a unit has {low} to {high} [[questions]]")] \
+            if isinstance(value, list) and not low <= len(value) <= high else []
+        try:
+            questions: list[Question] = read(value)
+        except ValidationError as exc:
+            raise schema.again(exc, *count) from None
+        if count:
+            raise schema.problems(*count)
+        return questions
 
 
 @dataclass
@@ -67,87 +169,11 @@ def read_unit(path: Path, problems: Problems) -> Unit | None:
         problems.add(path, toml_error_line(str(exc), 2), f"invalid front matter: {exc}")
         return None
     lines = LineIndex.of(front, first_line=2)
-    unit = _check_front(path, data, lines, problems)
+    unit = schema.validated(UnitFront, data, path, lines, problems.add)
     if unit is None:
         return None
-    return Unit(int(name.group(1)), name.group(2), path, unit["title"], unit["summary"],
-                unit["release"], unit["questions"], "\n".join(parts[end + 1:]).strip(), lines)
-
-
-def _check_front(path: Path, data: dict[str, Any], lines: LineIndex, problems: Problems
-                 ) -> dict[str, Any] | None:
-    before = len(problems.found)
-    for key in data.keys() - UNIT_KEYS:
-        problems.add(path, lines.line(key), f"unknown key {key!r} (known: "
-                     f"{', '.join(sorted(UNIT_KEYS))})")
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        problems.add(path, lines.line("title"), "title is required (a text)")
-    summary = data.get("summary", "")
-    if not isinstance(summary, str):
-        problems.add(path, lines.line("summary"), "summary must be a text")
-    release = data.get("release")
-    if release is not None and (isinstance(release, bool)
-                                or not isinstance(release, int | date)):
-        problems.add(path, lines.line("release"),
-                     "release is a number of days from the face-to-face start (e.g. -20) "
-                     "or a date (e.g. 2026-06-20)")
-    elif release is not None and (problem := out_of_range(release)) is not None:
-        problems.add(path, lines.line("release"), f"release: {problem}")
-    questions = data.get("questions")
-    low, high = LIMITS["questions"]
-    if not isinstance(questions, list) or not low <= len(questions) <= high:
-        problems.add(path, lines.line("questions"),
-                     f"a unit has {low} to {high} [[questions]]")
-        questions = questions if isinstance(questions, list) else []
-    checked = [_check_question(path, i, q, lines, problems) for i, q in enumerate(questions)]
-    if len(problems.found) > before:
-        return None
-    return {"title": title, "summary": summary, "release": release,
-            "questions": [q for q in checked if q is not None]}
-
-
-def _check_question(path: Path, i: int, q: Any, lines: LineIndex, problems: Problems
-                    ) -> Question | None:
-    def at(key: str | None = None) -> int:
-        return lines.line(key, "questions", i)
-
-    if not isinstance(q, dict):
-        problems.add(path, at(), "a question is a [[questions]] table")
-        return None
-    for key in q.keys() - QUESTION_KEYS:
-        problems.add(path, at(key), f"unknown key {key!r} in a question (known: "
-                     f"{', '.join(sorted(QUESTION_KEYS))})")
-    text, options, answer, explanation = (q.get(k) for k in
-                                          ("question", "options", "answer", "explanation"))
-    if not isinstance(text, str) or not text.strip():
-        problems.add(path, at("question"), "question is required (a text)")
-    elif len(text) > LIMITS["question"]:
-        problems.add(path, at("question"), f"question longer than {LIMITS['question']} "
-                     "characters")
-    low, high = LIMITS["options"]
-    if not (isinstance(options, list) and all(isinstance(o, str) and o.strip() for o in options)
-            and low <= len(options) <= high):
-        problems.add(path, at("options"), f"options: {low} to {high} texts")
-        options = []
-    for option in options:
-        if len(option) > LIMITS["option"]:
-            problems.add(path, at("options"), f"option longer than {LIMITS['option']} "
-                         f"characters (a Telegram quiz limit): {option[:30]!r}…")
-    if answer is None:
-        problems.add(path, at(), "the correct answer is missing (answer = <option number>)")
-    elif isinstance(answer, bool) or not isinstance(answer, int) or not (
-            1 <= answer <= max(1, len(options))):
-        problems.add(path, at("answer"), f"answer must be an option number from 1 to "
-                     f"{len(options)}")
-    if not isinstance(explanation, str) or not explanation.strip():
-        problems.add(path, at("explanation"), "explanation is required (a short text)")
-    elif len(explanation) > LIMITS["explanation"]:
-        problems.add(path, at("explanation"), f"explanation longer than "
-                     f"{LIMITS['explanation']} characters")
-    if not (isinstance(text, str) and isinstance(answer, int) and isinstance(explanation, str)):
-        return None
-    return Question(text, list(options), answer, explanation)
+    return Unit(int(name.group(1)), name.group(2), path, unit.title, unit.summary,
+                unit.release, list(unit.questions), "\n".join(parts[end + 1:]).strip(), lines)
 
 
 def check_translations(units: dict[int, dict[str, Unit]], original: str, problems: Problems,

@@ -7,8 +7,8 @@ from bot.clock import from_iso
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, format_datetime
-from bot.scope import Reach
-from storage.audit import AuditEntry
+from bot.scope import FacilitatorScope, Reach
+from storage.audit import AuditEntry, AuditLog
 
 DEFAULT_AUDIT_LINES = 10
 MAX_AUDIT_LINES = 50
@@ -18,14 +18,19 @@ AUDIT_PAGE = 500  # entries read at a time while looking for those a reader may 
 async def visible_entries(ctx: Context, limit: int) -> list[AuditEntry]:
     """The latest `limit` entries the reader may see: all for a facilitator of every
     cohort; else those whose actor is in their cohorts (bot/scope.py `covers_actor`)."""
-    scope = ctx.scope
+    return await entries_in_scope(ctx.services.audit, ctx.scope, limit)
+
+
+async def entries_in_scope(audit_log: AuditLog, scope: FacilitatorScope, limit: int
+                           ) -> list[AuditEntry]:
+    """`visible_entries` for a caller without a chat event (the web dashboard)."""
     if scope.everywhere:
-        return await ctx.services.audit.latest(limit)
+        return await audit_log.latest(limit)
     found: list[AuditEntry] = []
     verdicts: dict[int | None, bool] = {}
     before: int | None = None
     while len(found) < limit:
-        page = await ctx.services.audit.latest(AUDIT_PAGE, before_id=before)
+        page = await audit_log.latest(AUDIT_PAGE, before_id=before)
         for entry in page:
             actor = entry.actor_participant_id
             if actor not in verdicts:

@@ -12,13 +12,13 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 
+from bot.adapters.capabilities import declared
 from bot.authz import FACILITATOR
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, rtl_marked, use_language
 from bot.model import ChatKind, ChatRef, OutboundMessage
 from bot.scope import Reach
-from handlers.relay import PLATFORM_NAMES
 from storage.participants import Account
 
 MAX_CANDIDATES = 5
@@ -35,7 +35,7 @@ class Person:
 
     def describe(self) -> str:
         """"Ana (Telegram 123, Discord 456)": enough to tell two Anas apart."""
-        ids = comma_list(f"{PLATFORM_NAMES.get(a.platform, a.platform)} {a.user_id}"
+        ids = comma_list(f"{declared(a.platform).name} {a.user_id}"
                         for a in self.accounts)
         return f"{self.name} ({ids})" if ids else self.name
 
@@ -219,11 +219,8 @@ async def listing(ctx: Context) -> None:
     s = ctx.services
     accounts = await s.roles.directory()
     lines = [_("Facilitators:")]
-    listed_ids: set[tuple[str, str]] = set()
+    listed_ids = s.config.facilitators.accounts()
     config_people: list[int] = []
-    for platform in ("telegram", "discord", "console"):
-        for user_id in getattr(s.config.facilitators, platform, ()):
-            listed_ids.add((platform, user_id))
     for user_id in s.authorizer.console_facilitators:
         listed_ids.add(("console", user_id))
     for a in accounts:
@@ -235,7 +232,7 @@ async def listing(ctx: Context) -> None:
     known = {(a.platform, a.user_id) for a in accounts}
     for platform, user_id in sorted(listed_ids - known):
         lines.append("• " + _("{platform} {id}: from the configuration file, not seen yet"
-                              ).format(platform=PLATFORM_NAMES.get(platform, platform),
+                              ).format(platform=declared(platform).name,
                                        id=user_id))
     granted = [pid for pid in await s.roles.holders(FACILITATOR) if pid not in config_people]
     for person in _people(accounts, granted):

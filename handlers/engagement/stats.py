@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from bot.adapters.capabilities import declared
 from bot.args import number
 from bot.charts import bar_chart
 from bot.commands import Command, CommandRegistry
@@ -37,7 +38,6 @@ from bot.services import Services
 from bot.timeparse import next_occurrence
 from handlers.cohorts import Cohort
 from handlers.engagement.animation import ensure_planned, signature
-from handlers.relay import PLATFORM_NAMES
 from storage.activity import PRIVATE, QuietMember, Rate
 from storage.schedules import NewSchedule, Schedule
 
@@ -83,7 +83,7 @@ async def _extra(services: Services, since: datetime, cohorts: list[str] | None)
 def _chat_name(platform: str, chat_id: str, title: str | None) -> str:
     if chat_id == PRIVATE:
         return _("private chats with the bot")
-    return f"{title or chat_id} ({PLATFORM_NAMES.get(platform, platform)})"
+    return f"{title or chat_id} ({declared(platform).name})"
 
 
 async def stats(ctx: Context) -> None:
@@ -139,7 +139,7 @@ async def stats(ctx: Context) -> None:
     section(_("Messages per language:"),
             [(LANGUAGE_NAMES.get(c.key, c.key or "?"), c.messages) for c in summary.by_language])
     section(_("Messages per platform:"),
-            [(PLATFORM_NAMES.get(c.key, c.key), c.messages) for c in summary.by_platform])
+            [(declared(c.key).name, c.messages) for c in summary.by_platform])
     lines.append(_("Units completed: {n}; participants who completed one: {people}").format(
         n=format_number(extra.units_completed), people=format_number(extra.units_by)))
     if not extra.surveys:
@@ -314,7 +314,7 @@ async def quiet_list(ctx: Context) -> None:
             lines.append("  • " + ngettext("{name} ({platform}): last active {days} day ago",
                                            "{name} ({platform}): last active {days} days ago",
                                            idle).format(
-                name=m.name, platform=PLATFORM_NAMES.get(m.platform, m.platform),
+                name=m.name, platform=declared(m.platform).name,
                 days=idle) + note)
     await s.audit.record(ctx.participant.id, ctx.platform, "quiet list", "done", now)
     if ctx.event.chat.is_private:

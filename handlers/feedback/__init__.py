@@ -70,9 +70,7 @@ async def facilitator_chats(services: Services, cohort: Cohort
     authorizer = services.authorizer
     listed = [authorizer.listed, *([authorizer.by_cohort[cohort.code]]
                                    if cohort.code in authorizer.by_cohort else [])]
-    keys = {(platform, str(user_id)) for section in listed
-            for platform in ("telegram", "discord", "console")
-            for user_id in getattr(section, platform, ())}
+    keys = {account for section in listed for account in section.accounts()}
     keys |= {("console", name) for name in authorizer.console_facilitators}
     found: dict[tuple[str, str], str | None] = {}
     for platform, user_id in sorted(keys):

@@ -12,7 +12,7 @@ import logging
 from bot.charts import bar_chart
 from bot.exports import write_export
 from bot.i18n import _, format_ratio, ngettext, rtl_marked, use_language
-from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage, Tag, poll_key
+from bot.model import Attachment, ChatKind, ChatRef, MessageAction, OutboundMessage, Tag, poll_key
 from bot.outbox import SCHEDULED
 from bot.scheduler import Firing
 from bot.scope import FacilitatorScope
@@ -106,7 +106,8 @@ async def close_poll(services: Services, poll_id: int) -> int | None:
     for copy in copies:
         if copy.native_id:
             await services.outbox.enqueue(OutboundMessage(
-                chat=copy_chat(copy), text="", action="stop_poll", target_native_id=copy.native_id,
+                chat=copy_chat(copy), text="", action=MessageAction.STOP_POLL,
+                target_native_id=copy.native_id,
             ), priority=SCHEDULED, dedupe_key=copy_key(poll_id, copy, STOP_KEY))
         with use_language(services.language_for(copy.language)) as pack:
             text = results_text(record, copy.question, copy.options, tally, final=True)
@@ -133,7 +134,8 @@ async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage
     """Outbox hook for COPY tags: a copy of a poll went out; remember its native id, which
     votes name. A copy that went out after its poll was closed (its platform was down) is
     stopped."""
-    if msg.action != "send" or msg.poll is None or msg.tag is None or not msg.tag.refs:
+    if msg.action is not MessageAction.SEND or msg.poll is None or msg.tag is None \
+            or not msg.tag.refs:
         return
     poll_id = msg.tag.refs[0]
     repo = services.polls
@@ -142,7 +144,7 @@ async def record_copy(services: Services, item: OutboxItem, msg: OutboundMessage
     record = await repo.get(poll_id)
     if record is not None and not record.is_open:
         await services.outbox.enqueue(OutboundMessage(
-            chat=msg.chat, text="", action="stop_poll", target_native_id=native_id,
+            chat=msg.chat, text="", action=MessageAction.STOP_POLL, target_native_id=native_id,
         ), priority=SCHEDULED, dedupe_key=f"{STOP_KEY}{poll_id}:{msg.chat.platform}:"
                                           f"{msg.chat.chat_id}")
 

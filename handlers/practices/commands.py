@@ -15,8 +15,9 @@ from bot.args import echo, number, numeric
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.conversations import Conversation
-from bot.i18n import N_, _, comma_list
+from bot.i18n import N_, LanguagePack, _, comma_list
 from bot.scope import Reach
+from bot.services import Services
 from handlers.practices.review import approve, export, return_practice, review
 from handlers.practices.seeds import load_seed_practices
 from handlers.practices.template import (
@@ -54,12 +55,19 @@ def language_name(ctx: Context, code: str) -> str:
 # --- reading and searching -------------------------------------------------------------
 async def in_reader_language(ctx: Context, practice: Practice) -> tuple[dict[str, str], str]:
     """The practice's fields in the reader's language, and a note saying how (or "")."""
-    target = ctx.language.code
+    return await translated(ctx.services, ctx.language, practice)
+
+
+async def translated(services: Services, pack: LanguagePack, practice: Practice
+                     ) -> tuple[dict[str, str], str]:
+    """`in_reader_language` for a reader in `pack`'s language (the web catalogue too):
+    a stored translation, else one made now by the engine and kept, else the original."""
+    target = pack.code
     original = practice.fields()
     if target == practice.language:
         return original, ""
-    repo = repository(ctx.services)
-    written_in = language_name(ctx, practice.language)
+    repo = repository(services)
+    written_in = str(pack.locale.languages.get(practice.language, practice.language))
     digest = fields_hash(original)
     stored = await repo.translation(practice.id, target)
     if stored is not None and stored.source_sha256 == digest:
@@ -67,7 +75,7 @@ async def in_reader_language(ctx: Context, practice: Practice) -> tuple[dict[str
             return stored.fields, _("Translated automatically from {language}.").format(
                 language=written_in)
         return stored.fields, ""
-    translator = ctx.services.relay.translator
+    translator = services.relay.translator
     if isinstance(translator, NoTranslation):
         return original, _("This practice is written in {language}.").format(
             language=written_in)
@@ -83,12 +91,12 @@ async def in_reader_language(ctx: Context, practice: Practice) -> tuple[dict[str
             target in o.failed or target not in o.texts for o in outcomes):
         return original, _("The translation is unavailable right now; this practice is "
                            "written in {language}.").format(language=written_in)
-    translated = dict(original)
+    done = dict(original)
     for name, outcome in zip(texts, outcomes, strict=True):
-        translated[name] = outcome.texts[target]
-    await repo.put_translation(Translation(practice.id, target, translated, digest, "engine"),
-                               ctx.services.clock.now())
-    return translated, _("Translated automatically from {language}.").format(
+        done[name] = outcome.texts[target]
+    await repo.put_translation(Translation(practice.id, target, done, digest, "engine"),
+                               services.clock.now())
+    return done, _("Translated automatically from {language}.").format(
         language=written_in)
 
 

@@ -10,6 +10,7 @@ from bot.exports import write_csv, write_export
 from bot.i18n import _, rtl_marked, use_language
 from bot.model import Attachment, ChatKind, ChatRef, OutboundMessage
 from bot.outbox import INTERACTIVE
+from bot.scope import FacilitatorScope
 from bot.services import Services
 from handlers.practices.template import LABELS, repository
 from storage.practices import FIELDS, Practice
@@ -32,10 +33,16 @@ async def in_scope(ctx: Context, practices: list[Practice], *, academy: bool = F
                    ) -> list[Practice]:
     """The practices whose author is in the reader's cohorts (every practice for a
     facilitator of every cohort); with `academy`, also the academy's own (no author)."""
+    return await in_scope_of(ctx.scope, practices, academy=academy)
+
+
+async def in_scope_of(scope: FacilitatorScope, practices: list[Practice], *,
+                      academy: bool = False) -> list[Practice]:
+    """`in_scope` for a caller without a chat event (the web dashboard)."""
     return [p for p in practices
             if (academy and p.author_id is None and p.seed_key is not None)
-            or (p.author_id is not None and await ctx.scope.covers_participant(p.author_id))
-            or ctx.scope.everywhere]
+            or (p.author_id is not None and await scope.covers_participant(p.author_id))
+            or scope.everywhere]
 
 
 async def _audit(ctx: Context, action: str, detail: str) -> None:
@@ -109,11 +116,8 @@ async def approve(ctx: Context) -> None:
     practice = await _submitted(ctx, ctx.event.args[1:], "practice approve <n>")
     if practice is None:
         return
-    s = ctx.services
-    await repository(s).review(practice.id, "approved", ctx.participant.id, None, s.clock.now())
-    await _audit(ctx, "approve", f"#{practice.id}")
+    await decide(ctx.services, practice, ctx.participant.id, ctx.platform, "approved")
     await ctx.reply(_("Practice #{n} is approved and in the base.").format(n=practice.id))
-    await _notify_author(s, practice, "approved")
 
 
 async def return_practice(ctx: Context) -> None:
@@ -128,13 +132,23 @@ async def return_practice(ctx: Context) -> None:
         await ctx.reply(_("Please add a comment for the author: {usage}").format(
             usage=ctx.command("practice return <n> <comment>")))
         return
-    s = ctx.services
-    await repository(s).review(practice.id, "returned", ctx.participant.id, comment[:1000],
-                               s.clock.now())
-    await _audit(ctx, "return", f"#{practice.id}")
+    await decide(ctx.services, practice, ctx.participant.id, ctx.platform, "returned",
+                 comment)
     await ctx.reply(_("Practice #{n} is returned to its author with your comment.").format(
         n=practice.id))
-    await _notify_author(s, practice, "returned", comment[:1000])
+
+
+async def decide(services: Services, practice: Practice, reviewer_id: int, platform: str,
+                 status: str, comment: str = "") -> None:
+    """Approve or return a submitted practice, audited, its author told: the one path of
+    /practice approve|return and of the web dashboard (platform "web")."""
+    comment = comment[:1000]
+    now = services.clock.now()
+    await repository(services).review(practice.id, status, reviewer_id, comment or None, now)
+    action = "approve" if status == "approved" else "return"
+    await services.audit.record(reviewer_id, platform, f"practice {action}", "done", now,
+                                detail=f"#{practice.id}")
+    await _notify_author(services, practice, status, comment)
 
 
 async def export_files(services: Services, practices: list[Practice]) -> list[Attachment]:

@@ -42,6 +42,7 @@ async def load_seed_practices(services: Services) -> None:
             if existing.fields() != original or existing.language != seed.language:
                 await repo.replace_fields(practice_id, seed.language, original, now)
                 changed += 1
+        await repo.classify(practice_id, seed.country, seed.theme)
         digest = fields_hash(original)
         written = seed.translations()
         for code, fields in written.items():

@@ -15,7 +15,7 @@ from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.conversations import Conversation
 from bot.i18n import LANGUAGE_NAMES, N_, _, comma_list, format_datetime, rtl_marked, use_language
-from bot.model import Attachment, Button, ChatKind, ChatRef, OutboundMessage
+from bot.model import Attachment, AttachmentKind, Button, ChatKind, ChatRef, OutboundMessage
 from bot.scheduler import Firing
 from bot.services import Services
 from handlers.surveys import booking_erased, booking_of
@@ -120,7 +120,7 @@ async def mydata(ctx: Context) -> None:
         chat, _("Here is everything I store about you: {rows} records from {tables} tables, "
                 "in one JSON file. Type {command} if you want me to delete it all.").format(
             rows=rows, tables=len(tables), command=ctx.command("forgetme")),
-        attachments=[Attachment(kind="document", file_name=path.name, path=str(path),
+        attachments=[Attachment(kind=AttachmentKind.DOCUMENT, file_name=path.name, path=str(path),
                                 mime="application/json")]))
     await s.schedules.add(NewSchedule(
         kind=EXPORT_EXPIRY, participant_id=pid, platform=chat.platform, chat_id=chat.chat_id,

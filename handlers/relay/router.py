@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.base import file_line, safe_file_name, too_large_line
+from bot.adapters.capabilities import declared
 from bot.circuit import CircuitBreaker
 from bot.flood import FloodGuard
 from bot.i18n import Catalogs, _, use_language
-from bot.model import Attachment, ChatKind, ChatRef, Event, OutboundMessage
+from bot.model import Attachment, ChatKind, ChatRef, Event, MessageAction, OutboundMessage
 from bot.outbox import RELAY, Outbox
 from bot.ports import Translating, TranslationOutcome
 from storage.bridges import BridgeChannel, BridgeRepository
@@ -27,7 +28,6 @@ from storage.outbox import OutboxItem
 from storage.relay_map import RelayEntry, RelayMap
 
 log = logging.getLogger("bot.relay")
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Console"}
 
 
 @dataclass
@@ -128,7 +128,7 @@ class Relay:
             participant_id, event.text, result.source, now))
         delay = self.flood.delay(participant_id, now)
         attribution = f"{event.author.display_name} · " \
-                      f"{PLATFORM_NAMES.get(event.platform, event.platform)}"
+                      f"{declared(event.platform).name}"
         replied = await self._replied_relay(event)
         fetched = await self._fetch_files(event, relay_id, targets)
         uploading = 0
@@ -277,8 +277,8 @@ class Relay:
                 chat=ChatRef(copy.platform, copy.chat_id, ChatKind(channel.chat_kind)),
                 text=self._text_for(channel.language, event.text, result),
                 attribution=f"{event.author.display_name} · "
-                            f"{PLATFORM_NAMES.get(event.platform, event.platform)}",
-                relay_ids=[relay_id], action="edit", target_native_id=copy.native_id,
+                            f"{declared(event.platform).name}",
+                relay_ids=[relay_id], action=MessageAction.EDIT, target_native_id=copy.native_id,
             ), priority=RELAY, dedupe_key=f"relay-edit:{relay_id}:{copy.platform}:"
                                           f"{copy.chat_id}:{int(now * 1000)}")
             queued += 1
@@ -300,7 +300,7 @@ class Relay:
                 kind = ChatKind(channel.chat_kind) if channel else ChatKind.GROUP
                 await self.outbox.enqueue(OutboundMessage(
                     chat=ChatRef(copy.platform, copy.chat_id, kind), text="",
-                    relay_ids=[entry.relay_id], action="delete",
+                    relay_ids=[entry.relay_id], action=MessageAction.DELETE,
                     target_native_id=copy.native_id,
                 ), priority=RELAY, dedupe_key=f"relay-delete:{entry.relay_id}:{copy.platform}:"
                                               f"{copy.chat_id}")
@@ -312,7 +312,7 @@ class Relay:
 
     async def record_sent(self, item: OutboxItem, msg: OutboundMessage, native_id: str) -> None:
         """Outbox hook: a copy went out; remember where."""
-        if msg.action != "send":
+        if msg.action is not MessageAction.SEND:
             return
         if msg.attachments:
             await self._files_sent(msg)

@@ -10,6 +10,7 @@ from bot.args import number as typed_number
 from bot.buttons import no_longer_works, parse_int
 from bot.context import Context
 from bot.i18n import _, format_datetime
+from bot.model import MessageFormat
 from handlers.post_learning_plans import store_of
 from handlers.resources.drip import first_day, limit, localized
 from storage.post_learning import Drip
@@ -38,7 +39,7 @@ async def open_resource(ctx: Context, drip: Drip) -> None:
         return
     await store_of(ctx.services).opened(ctx.participant.id, drip.cohort, drip.resource,
                                         ctx.services.clock.timestamp())
-    await _say(ctx, f"**📚 {resource.title}**\n\n{resource.body}", format="markdown")
+    await _say(ctx, f"**📚 {resource.title}**\n\n{resource.body}", format=MessageFormat.MARKDOWN)
 
 
 async def list_resources(ctx: Context) -> None:

@@ -11,7 +11,7 @@ from bot.buttons import no_longer_works, parse_int
 from bot.content.units import Unit
 from bot.context import Context
 from bot.i18n import _
-from bot.model import Button, OutboundMessage, Poll, Tag, poll_key
+from bot.model import Button, OutboundMessage, Poll, PollKind, Tag, poll_key
 from bot.services import Services
 from handlers.units.content import QUIZ_BUTTON, localized, openings, say_privately, unit_store
 from storage.outbox import OutboxItem
@@ -41,7 +41,7 @@ async def ask(ctx: Context, number: int, unit: Unit, attempt: int, index: int) -
         text = f"{head}: {question.question}"
         if len(text) > capabilities.poll_question_length:
             text = question.question
-        poll = Poll(question=text, options=list(question.options), kind="quiz",
+        poll = Poll(question=text, options=list(question.options), kind=PollKind.QUIZ,
                     correct_option=question.answer - 1, explanation=question.explanation,
                     anonymous=False)
         await say_privately(ctx, text, poll=poll, dedupe_key=key, tag=tag)

@@ -27,6 +27,7 @@ from bot.buttons import no_longer_works, parse_int
 from bot.commands import Command, CommandRegistry
 from bot.context import Context
 from bot.i18n import N_, _, comma_list, format_datetime
+from bot.model import MessageFormat
 from handlers.cohorts import Cohort
 from handlers.units.checks import ask, poll_answer, quiz_button, typed_answer
 from handlers.units.content import (
@@ -154,7 +155,7 @@ async def open_unit(ctx: Context, number: int, cohort: Cohort, with_body: bool) 
     await store.opened(ctx.participant.id, number, s.clock.timestamp())
     if with_body:
         await say_privately(ctx, unit_text(number, unit, ctx.language.code, fallback),
-                            format="markdown")
+                            format=MessageFormat.MARKDOWN)
     progress = await store.start_or_resume(ctx.participant.id, number)
     question = progress.question or 0
     if question >= len(unit.questions):  # the content lost questions since: start again

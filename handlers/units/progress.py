@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.exports import write_csv
 from bot.i18n import N_, _, comma_list, format_datetime, format_number
 from bot.scope import Reach
+from bot.services import Services
 from handlers.cohorts import Cohort
 from handlers.units.content import localized, release_at
 from storage.units import Member, Progress
@@ -100,6 +101,17 @@ async def progress_report(ctx: Context) -> None:
 
 async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) -> None:
     s = ctx.services
+    header, rows = await progress_rows(s, academy, selected)
+    attachment = await write_csv(s, "progress-" + "-".join(c.code for c in selected), header, rows)
+    await ctx.reply_private(_("Progress per participant and unit ({count} rows).").format(
+        count=len(rows)), attachments=[attachment])
+    if not ctx.event.chat.is_private:
+        await ctx.reply(_("I have sent it to you in a private message."))
+
+
+async def progress_rows(s: Services, academy: Academy, selected: list[Cohort]
+                        ) -> tuple[list[str], list[list[object]]]:
+    """The per participant and unit table of `/progress csv` (and the web dashboard's)."""
     store = s.units
     rows: list[list[object]] = []
     for cohort in selected:
@@ -119,11 +131,7 @@ async def _progress_csv(ctx: Context, academy: Academy, selected: list[Cohort]) 
                              opened, score, passed])
     header = [_("cohort"), _("participant"), _("language"), _("unit"), _("opened at"),
               _("score"), _("passed")]
-    attachment = await write_csv(s, "progress-" + "-".join(c.code for c in selected), header, rows)
-    await ctx.reply_private(_("Progress per participant and unit ({count} rows).").format(
-        count=len(rows)), attachments=[attachment])
-    if not ctx.event.chat.is_private:
-        await ctx.reply(_("I have sent it to you in a private message."))
+    return header, rows
 
 
 def setup(registry: CommandRegistry) -> None:

@@ -10,7 +10,7 @@ from functools import partial
 
 from bot.content.units import Unit
 from bot.i18n import LanguagePack, _, format_datetime, rtl_marked, use_language
-from bot.model import Button, ChatKind, ChatRef, OutboundMessage
+from bot.model import Button, ChatKind, ChatRef, MessageFormat, OutboundMessage
 from bot.outbox import INTERACTIVE, SCHEDULED
 from bot.scheduler import Firing
 from bot.services import Services
@@ -115,7 +115,7 @@ async def fire_release(services: Services, schedule: Schedule, firing: Firing) -
             buttons = [[Button(_("Start the knowledge check"),
                                f"{UNIT_BUTTON}:quiz:{number}")]]
             batch.append((OutboundMessage(_member_chat(member), rtl_marked(text, pack),
-                                          format="markdown", buttons=buttons),
+                                          format=MessageFormat.MARKDOWN, buttons=buttons),
                           f"unit:{number}:{member.participant_id}"))
     added = await services.outbox.enqueue_many(batch, SCHEDULED)
     await store.delivered([m.participant_id for m in members], number,

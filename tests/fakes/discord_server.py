@@ -14,6 +14,10 @@ What it does like Discord, so tests catch real mistakes:
 - the gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY (resume_gateway_url pointing
   here) -> GUILD_CREATE with the full guild; RESUME -> RESUMED; events only for the
   intents identified with, and guild message content blanked without MESSAGE_CONTENT;
+- sharding: IDENTIFY's `shard: [id, count]` (an invalid one is closed with 4010); a
+  session hears only its guilds, shard (guild_id >> 22) % count (READY, GUILD_CREATE and
+  every guild event), and DMs only on shard 0; `add_guild` adds guilds, `identified`
+  lists the shards that identified;
 - every message the bot creates (channel, interaction response, follow-up, webhook) is
   echoed back as MESSAGE_CREATE with a bot author, as Discord does (that is how loops
   are born); edits and deletions as MESSAGE_UPDATE / MESSAGE_DELETE;
@@ -230,6 +234,13 @@ class _Session:
     session_id: str = ""
     intents: int = 0
     seq: int = 0
+    shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % num_shards;
+        direct messages to shard 0."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % count)
 
 
 class FakeDiscord:
@@ -243,6 +254,8 @@ class FakeDiscord:
         self.owner = FakeUser(stable_id("fake-owner"), "owner", "Owner")
         self.guild_id = stable_id("fake-guild")
         self.guild_name = "Academy"
+        # Every guild the bot is in, id -> name: "Academy" and those of `add_guild`.
+        self.guilds: dict[int, str] = {self.guild_id: self.guild_name}
         self.general = stable_id("fake-general")
         self.welcome = stable_id("fake-welcome")
         self.users: dict[int, FakeUser] = {u.id: u for u in (self.bot_user, self.owner)}
@@ -266,6 +279,7 @@ class FakeDiscord:
         self.upload_limit = UPLOAD_LIMIT
         self._failures: list[_Failure] = []
         self._sessions: dict[str, _Session] = {}
+        self.identified: list[tuple[int, int]] = []  # (shard id, shard count) per IDENTIFY
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -506,20 +520,32 @@ class FakeDiscord:
                 "premium_since": None, "deaf": False, "mute": False, "pending": False,
                 "flags": 0, "communication_disabled_until": None}
 
-    def _guild(self) -> Json:
-        everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions":
+    def add_guild(self, name: str, guild_id: int | None = None) -> tuple[int, int]:
+        """Another guild the bot is in, with one text channel #general; returns (guild
+        id, channel id). Its members are the fake's members (one member list for all)."""
+        gid = guild_id if guild_id is not None else self._snowflake()
+        self.guilds[gid] = name
+        channel = FakeChannel(self._snowflake(), "general", gid)
+        self.channels[channel.id] = channel
+        return gid, channel.id
+
+    def _guild(self, guild_id: int | None = None) -> Json:
+        guild_id = guild_id if guild_id is not None else self.guild_id
+        everyone = {"id": str(guild_id), "name": "@everyone", "permissions":
                     EVERYONE_PERMISSIONS, "position": 0, "color": 0, "hoist": False,
                     "managed": False, "mentionable": False, "flags": 0, "icon": None,
                     "unicode_emoji": None}
         members = [self._member(self.users[uid]) for uid in self.members]
         empty = ("emojis", "stickers", "features", "threads", "voice_states", "presences",
                  "stage_instances", "guild_scheduled_events", "soundboard_sounds")
-        return {"id": str(self.guild_id), "name": self.guild_name, "icon": None,
+        main = guild_id == self.guild_id
+        return {"id": str(guild_id), "name": self.guilds[guild_id], "icon": None,
                 "owner_id": str(self.owner.id), "roles": [everyone], "members": members,
                 "member_count": len(members), "large": False, "unavailable": False,
-                "channels": [c.payload() for c in self.channels.values() if c.guild_id],
+                "channels": [c.payload() for c in self.channels.values()
+                             if c.guild_id == guild_id],
                 "system_channel_id": str(self.system_channel_id)
-                if self.system_channel_id else None, "system_channel_flags": 0,
+                if self.system_channel_id and main else None, "system_channel_flags": 0,
                 "joined_at": self.members[self.bot_user.id], "preferred_locale": "en-US",
                 "verification_level": 0, "default_message_notifications": 0,
                 "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
@@ -697,15 +723,24 @@ class FakeDiscord:
                 if d.get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                shard = d.get("shard", [0, 1])
+                if not (isinstance(shard, list) and len(shard) == 2
+                        and 0 <= shard[0] < shard[1]):
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    break
                 session.session_id, session.intents = uuid.uuid4().hex, int(d["intents"])
+                session.shard = (shard[0], shard[1])
+                self.identified.append(session.shard)
                 self._sessions[session.session_id] = session
+                mine = [gid for gid in self.guilds if session.owns(gid)]
                 await self._event(session, "READY", {
                     "v": 10, "user": self.bot_user.payload(), "private_channels": [],
-                    "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                    "guilds": [{"id": str(gid), "unavailable": True} for gid in mine],
                     "session_id": session.session_id, "session_type": "normal",
-                    "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                    "resume_gateway_url": self.gateway_url, "shard": list(session.shard),
                     "application": {"id": str(self.application_id), "flags": 0}})
-                await self._event(session, "GUILD_CREATE", self._guild())
+                for gid in mine:
+                    await self._event(session, "GUILD_CREATE", self._guild(gid))
             elif op == 6:
                 old = self._sessions.get(d.get("session_id", ""))
                 if old is None or d.get("token") != self.token:
@@ -728,8 +763,9 @@ class FakeDiscord:
 
     async def _dispatch(self, name: str, data: Json, intent: int = 0,
                         shape: Callable[[_Session, Json], Json] | None = None) -> None:
+        guild_id = int(data["guild_id"]) if data.get("guild_id") else None
         for session in list(self._sessions.values()):
-            if intent and not session.intents & intent:
+            if (intent and not session.intents & intent) or not session.owns(guild_id):
                 continue
             await self._event(session, name, shape(session, data) if shape else data)
 

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.fakes.telegram_limits import FloodLimits, retry_after_seconds
+from tests.fakes.telegram_webhooks import WebhookSender
 
 TOKEN = "123:TEST"
 TEXT_LIMIT = 4096
@@ -50,7 +51,8 @@ DOWNLOAD_LIMIT = 20 * MB  # what getFile serves to a bot
 # Values that are text even when they look like JSON ("123", "true").
 _TEXT_PARAMS = {"text", "caption", "question", "parse_mode", "callback_query_id",
                 "language_code", "description", "short_description", "explanation", "url",
-                "title", "emoji", "name", "poll_id", "inline_message_id", "file_id"}
+                "title", "emoji", "name", "poll_id", "inline_message_id", "file_id",
+                "secret_token"}
 _DEFAULT_ALLOWED = {"message", "edited_message", "channel_post", "edited_channel_post",
                     "callback_query", "poll", "poll_answer", "my_chat_member",
                     "inline_query", "chosen_inline_result", "shipping_query",
@@ -226,6 +228,9 @@ class FakeTelegram:
         self.updates: list[Json] = []  # not yet confirmed by an offset
         self.delivered_update_id = 0  # highest update id handed out by getUpdates
         self.allowed_updates: set[str] = set(_DEFAULT_ALLOWED)
+        self.default_allowed = frozenset(_DEFAULT_ALLOWED)
+        # setWebhook: updates are POSTed to the bot instead (tests/fakes/telegram_webhooks.py)
+        self.webhooks = WebhookSender(self)
         self.url = ""
         self._failures: list[_Failure] = []
         self._cuts: list[_Cut] = []
@@ -268,6 +273,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True
         self._notify()
+        await self.webhooks.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -528,6 +534,13 @@ class FakeTelegram:
             retry = retry_after_seconds(wait)
             raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
 
+    def changed_event(self) -> asyncio.Event:
+        """Set at the next change (an update queued, a call answered)."""
+        return self._changed
+
+    def notify(self) -> None:
+        self._notify()
+
     def _notify(self) -> None:
         # Wake every waiter: each holds the old event; later waiters get a fresh one.
         self._changed.set()
@@ -540,13 +553,21 @@ class FakeTelegram:
     def _logOut(self, p: Json, f: dict[str, Upload]) -> bool:
         return True
 
-    _close = _deleteWebhook = _setWebhook = _sendChatAction = _leaveChat = _logOut
+    _close = _sendChatAction = _leaveChat = _logOut
+
+    async def _setWebhook(self, p: Json, f: dict[str, Upload]) -> bool:
+        return await self.webhooks.set(p, ApiError)
+
+    async def _deleteWebhook(self, p: Json, f: dict[str, Upload]) -> bool:
+        return await self.webhooks.delete(p)
 
     def _getWebhookInfo(self, p: Json, f: dict[str, Upload]) -> Json:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self.updates)}
+        return self.webhooks.info()
 
     async def _getUpdates(self, p: Json, f: dict[str, Upload]) -> list[Json]:
+        if self.webhooks.hook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                "active; use deleteWebhook to delete the webhook first")
         offset = p.get("offset")
         if isinstance(offset, int):
             self.updates = (self.updates[offset:] if offset < 0 else

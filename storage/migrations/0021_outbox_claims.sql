@@ -1,4 +1,4 @@
--- 0020: several workers on one database (issue 18). A message in flight is claimed by
+-- 0021: several workers on one database (issue 18). A message in flight is claimed by
 -- one worker until a moment; a worker that dies leaves its claims to expire, and another
 -- takes the message over then (storage/outbox_claims.py). On SQLite one worker runs and
 -- requeues what was in flight at start, as before.
