@@ -136,8 +136,8 @@ class UnitStore:
             f"SELECT COUNT(*) FROM enrolments e WHERE e.cohort = ? AND {with_account}",
             (cohort,))
         rows = await self.db.fetchall(
-            "SELECT u.unit, SUM(u.opened_at IS NOT NULL) AS opened, "
-            "SUM(u.passed_at IS NOT NULL) AS passed, AVG(u.best_score) AS average "
+            "SELECT u.unit, COUNT(u.opened_at) AS opened, "
+            "COUNT(u.passed_at) AS passed, AVG(u.best_score) AS average "
             "FROM enrolments e JOIN unit_progress u ON u.participant_id = e.participant_id "
             f"WHERE e.cohort = ? AND {with_account} GROUP BY u.unit", (cohort,))
         return (int(row[0]) if row else 0,
