@@ -7,7 +7,6 @@ from the environment, see `Secrets`).
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,13 @@ from pydantic import (
 )
 
 from bot.clock import bounded_day
-from bot.config_deploy import DiscordShardKeys, OpsSection, TelegramWebhookKeys, deployment_problems
+from bot.config_deploy import (
+    DiscordShardKeys,
+    OpsSection,
+    TelegramWebhookKeys,
+    WebSection,
+    deployment_problems,
+)
 from bot.credentials import SECRET_ENV
 from bot.pacing import Limits
 
@@ -57,16 +62,6 @@ def _ids_as_strings(value: Any) -> Any:
     if isinstance(value, list):
         return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
     return value
-
-
-_PUBLIC_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?")
-
-
-def _check_public_url(url: str) -> str:
-    if url and not _PUBLIC_URL.fullmatch(url):
-        raise ValueError(f"{url!r} is not an http:// or https:// address without query or "
-                         f"fragment, e.g. 'https://bot.example.org'")
-    return url.rstrip("/")
 
 
 Language = Annotated[str, AfterValidator(_check_language)]
@@ -258,17 +253,6 @@ class QuotasSection(Section):
     reminders_per_participant: int = Field(default=50, ge=1, le=10_000)
     posts_per_chat: int = Field(default=50, ge=1, le=10_000)  # /schedule, per chat
     practices_waiting_per_participant: int = Field(default=5, ge=1, le=1000)
-
-
-class WebSection(Section):
-    """The web side (bot/web/): the facilitators' dashboard and the public catalogue."""
-
-    enabled: bool = False
-    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
-    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
-    # The address people open, as links in chat show it; empty: http://host:port.
-    public_url: Annotated[str, AfterValidator(_check_public_url)] = ""
-    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
 
 
 class Config(Section):

@@ -1,5 +1,5 @@
-"""Configuration keys for running beyond one machine: Telegram webhooks, Discord shards and
-the operations endpoint (health and metrics).
+"""Configuration keys for serving beyond chat and beyond one machine: the web side, Telegram
+webhooks, Discord shards and the operations endpoint (health and metrics).
 
 They live here, mixed into the sections of `bot.config`, so that module stays small; the
 keys are still `[telegram] mode`, `[discord] shard_ids`, `[ops] port`, validated like
@@ -9,10 +9,11 @@ every other key (one `file: key: problem` line each, exit status 2).
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.credentials import WEBHOOK_SECRET_ENV
 
@@ -114,3 +115,23 @@ def webhook_secret_problem(secret: str | None) -> str | None:
                 f"and - only")
     return None
 
+
+_PUBLIC_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?")
+
+
+def _check_public_url(url: str) -> str:
+    if url and not _PUBLIC_URL.fullmatch(url):
+        raise ValueError(f"{url!r} is not an http:// or https:// address without query or "
+                         f"fragment, e.g. 'https://bot.example.org'")
+    return url.rstrip("/")
+
+
+class WebSection(_Keys):
+    """The web side (bot/web/): the facilitators' dashboard and the public catalogue."""
+
+    enabled: bool = False
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # The address people open, as links in chat show it; empty: http://host:port.
+    public_url: Annotated[str, AfterValidator(_check_public_url)] = ""
+    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
