@@ -55,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "skipped when the suite runs on PostgreSQL")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    postgres_server.stop()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not postgres_server.enabled():
         return

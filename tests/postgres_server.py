@@ -154,8 +154,21 @@ def _capture(errors: list[BaseException], call: object) -> None:
 
 
 @functools.cache
+def _server() -> Server | None:
+    return None if os.environ.get(URL_VARIABLE) else Server()
+
+
+@functools.cache
 def databases() -> Databases:
-    """The run's server and databases, started on first use (a test run is one process)."""
-    found = Databases(os.environ.get(URL_VARIABLE) or Server().start())
+    """The run's server and databases, started on first use (one per test process)."""
+    server = _server()
+    found = Databases(server.start() if server else os.environ[URL_VARIABLE])
     found.prepare_template()
     return found
+
+
+def stop() -> None:
+    """At the end of the session (pytest_sessionfinish): atexit does not run in the
+    processes pytest-xdist ends, and a server left running would outlive the run."""
+    if databases.cache_info().currsize and (server := _server()) is not None:
+        server.stop()
