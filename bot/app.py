@@ -37,7 +37,7 @@ from bot.services import Services
 from bot.translation import build_translator
 from bot.translation.detect import LanguageDetector
 from bot.translation.service import TranslationService
-from bot.web.access import WebAccess, signing_key
+from bot.web.access import WebAccess
 from bot.web.server import WebServer
 from handlers import (
     admin,
@@ -119,22 +119,6 @@ async def build_services(config: Config, clock: Clock | None = None,
         return await _wire(config, db, clock, register(features))
 
 
-def chat_gaps(config: Config) -> dict[str, float]:
-    """The least time between two sends to one chat, per platform, across workers."""
-    gaps = {}
-    for platform in ("telegram", "discord"):
-        limits = config.limits(platform)
-        if limits is not None and limits.per_chat_per_second:
-            gaps[platform] = 1.0 / limits.per_chat_per_second
-    return gaps
-
-
-def send_intervals(config: Config) -> dict[str, float]:
-    """The least time between two sends of one platform, across workers."""
-    return {p: 1.0 / limits.overall_per_second for p in ("telegram", "discord")
-            if (limits := config.limits(p)) is not None}
-
-
 async def _wire(config: Config, db: Database, clock: Clock,
                 registry: CommandRegistry) -> Wired:
     participants = ParticipantRepository(db)
@@ -142,8 +126,8 @@ async def _wire(config: Config, db: Database, clock: Clock,
     schedules = ScheduleRepository(db)
     scheduler = Scheduler(schedules, clock, registry.timed)
     outbox_repo = OutboxRepository(db, lease=config.outbox.claim_seconds,
-                                   chat_gaps=chat_gaps(config),
-                                   send_intervals=send_intervals(config))
+                                   chat_gaps=config.chat_gaps(),
+                                   send_intervals=config.send_intervals())
     # A send in flight at a crash may have been accepted an instant before it: wait one
     # per-chat interval (a Telegram group's is 3 s) before trying it again.
     requeued = await outbox_repo.requeue_in_flight(not_before=clock.timestamp() + 3.0)
@@ -187,7 +171,7 @@ async def _wire(config: Config, db: Database, clock: Clock,
         academy=load_content(config),
         conversations=Conversations(ConversationRepository(db), clock,
                                     registry.conversations),
-        web=web_access(config, clock),
+        web=WebAccess.configured(config.web, clock, os.environ),
     )
     services.cohorts.on_enrolled.extend(registry.enrolled)
 
@@ -208,16 +192,6 @@ async def print_timeline(config: Config, cohort_code: str | None, out: TextIO) -
     wired = await build_services(config)
     return await timeline.print_timeline(wired.services, wired.registry.timeline, cohort_code,
                                          out)
-
-
-def web_access(config: Config, clock: Clock) -> WebAccess | None:
-    web = config.web
-    if not web.enabled:
-        return None
-    return WebAccess(signing_key(os.environ), clock,
-                     web.public_url or f"http://{web.host}:{web.port}",
-                     idle_seconds=web.session_idle_minutes * 60.0,
-                     secure_cookies=web.public_url.startswith("https://"))
 
 
 def load_content(config: Config) -> Academy | None:

@@ -106,3 +106,10 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert PLATFORM_KNOWLEDGE.search("mention = f'tg://user?id={uid}'")
     assert PLATFORM_KNOWLEDGE.search("from telegram import Bot")
     assert SQL.search('await db.execute("SELECT id FROM outbox")')
+
+
+def test_no_module_over_400_lines() -> None:
+    long = [f"{path.relative_to(ROOT)}: {n} lines"
+            for folder in ("bot", "handlers", "storage") for path in (ROOT / folder).rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400]
+    assert long == []

@@ -13,12 +13,13 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.config_deploy import WebSection
 
 log = logging.getLogger("bot.web")
 
@@ -28,7 +29,7 @@ LOGIN_ATTEMPTS_PER_MINUTE = 10  # per client address, good or bad links alike
 SESSION_COOKIE = "sstc_session"
 
 
-def signing_key(environ: dict[str, str] | os._Environ[str]) -> bytes:
+def signing_key(environ: Mapping[str, str]) -> bytes:
     """The key from BOT_WEB_SECRET; without it, a random one for this process (links then
     stop working at a restart, which sessions do anyway), said once in the log."""
     value = environ.get(SECRET_ENV, "")
@@ -67,6 +68,16 @@ class WebAccess:
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.timestamp()
+
+    @classmethod
+    def configured(cls, web: WebSection, clock: Clock,
+                   environ: Mapping[str, str]) -> WebAccess | None:
+        """As `[web]` says; None when the web side is off."""
+        if not web.enabled:
+            return None
+        return cls(signing_key(environ), clock, web.public_url or f"http://{web.host}:{web.port}",
+                   idle_seconds=web.session_idle_minutes * 60.0,
+                   secure_cookies=web.public_url.startswith("https://"))
 
     # --- links -------------------------------------------------------------------------
     def _sign(self, payload: str) -> str:
