@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.outbox_claims import claim_shared
+from storage.outbox_claims import claim_filters, claim_shared
 
 _COLUMNS = (
     "id, platform, chat_id, payload, priority, dedupe_key, status, attempts, not_before, "
@@ -144,15 +144,7 @@ class OutboxRepository:
                 return Claimed(None)
             more, count = bool(shared.pop("more")), int(shared.pop("mergeable_count"))
             return Claimed(OutboxItem(**shared), more, count)
-        skip = ""
-        if exclude_chats:
-            skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
-        mergeable, merge_params = "0", ()
-        if count_mergeable:
-            mergeable = ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
-                         "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
-                         "AND m.not_before <= ? AND m.id != outbox.id AND m.mergeable = 1)")
-            merge_params = (now,)
+        skip, mergeable, merge_params = claim_filters(now, exclude_chats, count_mergeable)
         # No transaction: this connection runs one statement at a time and a platform's
         # senders claim under one lock, so the row cannot change between the two; an empty
         # queue costs one SELECT (no write lock: it still answers while another process

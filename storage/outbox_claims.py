@@ -37,19 +37,24 @@ class SharedQueue(Protocol):
     expired_checked_at: float
 
 
+def claim_filters(now: float, exclude_chats: set[str] | frozenset[str],
+                  count_mergeable: bool) -> tuple[str, str, tuple[float, ...]]:
+    """What both claims share: the clause leaving out chats this worker is sending to, and
+    the expression counting the due mergeable messages behind a claimed one (its params)."""
+    skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})" if exclude_chats \
+        else ""
+    if not count_mergeable:
+        return skip, "0", ()
+    return skip, ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
+                  "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
+                  "AND m.not_before <= ? AND m.id != outbox.id AND m.mergeable = 1)"), (now,)
+
+
 async def claim_shared(repo: SharedQueue, columns: str, platform: str, now: float,
                        exclude_chats: set[str] | frozenset[str] = frozenset(),
                        count_mergeable: bool = False) -> dict[str, Any] | None:
     """The claimed row (as `columns`, then `more` and `mergeable_count`), or None."""
-    skip = ""
-    if exclude_chats:
-        skip = f" AND chat_id NOT IN ({', '.join('?' * len(exclude_chats))})"
-    mergeable, merge_params = "0", ()
-    if count_mergeable:
-        mergeable = ("(SELECT COUNT(*) FROM outbox AS m WHERE m.platform = outbox.platform "
-                     "AND m.chat_id = outbox.chat_id AND m.status = 'pending' "
-                     "AND m.not_before <= ? AND m.id != outbox.id AND m.mergeable = 1)")
-        merge_params = (now,)
+    skip, mergeable, merge_params = claim_filters(now, exclude_chats, count_mergeable)
     if not repo.expired_checked_at <= now < repo.expired_checked_at + 1.0:
         await repo.db.execute(
             "UPDATE outbox SET status = 'pending', claimed_by = NULL "

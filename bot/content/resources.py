@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from pydantic import ValidationInfo, field_validator
 
 from bot.content import schema
-from bot.content.lines import LineIndex, toml_error_line
+from bot.content.lines import LineIndex
 from bot.content.schema import Says, Shape
-from bot.content.units import Problems
+from bot.content.units import Problems, front_matter
 
 RESOURCE_FILE = re.compile(r"^resource-(\d{2})\.([a-z]{2})\.md$")
 ANSWERS = ("answers is a list of pre-assessment question ids, e.g. answers = "
@@ -75,23 +75,6 @@ class Resource:
     lines: LineIndex = field(repr=False)
 
 
-def _front(path: Path, problems: Problems
-           ) -> tuple[dict[str, Any], LineIndex, str, int] | None:
-    parts = path.read_text(encoding="utf-8").split("\n")
-    if not parts or parts[0].strip() != "+++" or "+++" not in (p.strip() for p in parts[1:]):
-        problems.add(path, 1, "the file must start with front matter between two +++ lines")
-        return None
-    end = next(i for i, p in enumerate(parts[1:], start=1) if p.strip() == "+++")
-    front = "\n".join(parts[1:end])
-    try:
-        data = tomllib.loads(front)
-    except tomllib.TOMLDecodeError as exc:
-        problems.add(path, toml_error_line(str(exc), 2), f"invalid front matter: {exc}")
-        return None
-    body = "\n".join(parts[end + 1:]).strip()
-    return data, LineIndex.of(front, first_line=2), body, end + 2
-
-
 def read_resource(path: Path, tags: set[str] | None, problems: Problems) -> Resource | None:
     """One file, checked; `tags` are the pre-assessment's (None: there is none)."""
     name = RESOURCE_FILE.match(path.name)
@@ -99,7 +82,7 @@ def read_resource(path: Path, tags: set[str] | None, problems: Problems) -> Reso
         problems.add(path, 1, "a resource file is named resource-NN.<language>.md, "
                      "e.g. resource-01.fr.md")
         return None
-    found = _front(path, problems)
+    found = front_matter(path, problems)
     if found is None:
         return None
     data, lines, body, body_line = found

@@ -156,8 +156,22 @@ def read_unit(path: Path, problems: Problems) -> Unit | None:
     if not name:
         problems.add(path, 1, "a unit file is named unit-NN.<language>.md, e.g. unit-01.fr.md")
         return None
-    text = path.read_text(encoding="utf-8")
-    parts = text.split("\n")
+    found = front_matter(path, problems)
+    if found is None:
+        return None
+    data, lines, body, _ = found
+    unit = schema.validated(UnitFront, data, path, lines, problems.add)
+    if unit is None:
+        return None
+    return Unit(int(name.group(1)), name.group(2), path, unit.title, unit.summary,
+                unit.release, list(unit.questions), body, lines)
+
+
+def front_matter(path: Path, problems: Problems
+                 ) -> tuple[dict[str, Any], LineIndex, str, int] | None:
+    """A Markdown file's TOML front matter between two `+++` lines: its data, where each
+    key stands, the body, and the body's first line number; None (reported) when broken."""
+    parts = path.read_text(encoding="utf-8").split("\n")
     if not parts or parts[0].strip() != "+++" or "+++" not in (p.strip() for p in parts[1:]):
         problems.add(path, 1, "the file must start with front matter between two +++ lines")
         return None
@@ -168,12 +182,8 @@ def read_unit(path: Path, problems: Problems) -> Unit | None:
     except tomllib.TOMLDecodeError as exc:
         problems.add(path, toml_error_line(str(exc), 2), f"invalid front matter: {exc}")
         return None
-    lines = LineIndex.of(front, first_line=2)
-    unit = schema.validated(UnitFront, data, path, lines, problems.add)
-    if unit is None:
-        return None
-    return Unit(int(name.group(1)), name.group(2), path, unit.title, unit.summary,
-                unit.release, list(unit.questions), "\n".join(parts[end + 1:]).strip(), lines)
+    body = "\n".join(parts[end + 1:]).strip()
+    return data, LineIndex.of(front, first_line=2), body, end + 2
 
 
 def check_translations(units: dict[int, dict[str, Unit]], original: str, problems: Problems,
