@@ -5,33 +5,15 @@ the platform, not yet recorded by the bot) may arrive twice — at most one per 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from storage.db import Database
 from storage.participants import ParticipantRepository
+from tests.bot_process import RECIPIENTS, SENDERS, TEXT, delivered, start_bot
 from tests.fakes.telegram_limits import FloodLimits
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness_telegram import telegram_id
-
-ROOT = Path(__file__).resolve().parent.parent
-RECIPIENTS = 300
-SENDERS = 8
-TEXT = "The academy opens on Monday"
-
-
-async def start_bot(config: Path, log: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LOG_LEVEL": "INFO"}
-    env.pop("DISCORD_BOT_TOKEN", None)
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config), "run", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"))
-
-
-def delivered(fake: FakeTelegram, uid: int) -> int:
-    return sum(TEXT in m.get("text", "") for m in fake.bot_messages(uid))
 
 
 async def test_a_broadcast_killed_midway_is_completed_after_restart(tmp_path: Path) -> None:

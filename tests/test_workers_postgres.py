@@ -6,9 +6,7 @@ may arrive twice (issue 18). Needs PostgreSQL: runs in `make test-postgres`."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from storage.outbox import OutboxRepository
 from storage.participants import ParticipantRepository
 from storage.schedules import ScheduleRepository
 from tests import postgres_server
+from tests.bot_process import RECIPIENTS, SENDERS, TEXT, delivered, start_bot
 from tests.fakes.telegram_limits import FloodLimits
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.harness import database_at, open_console
@@ -25,24 +24,6 @@ from tests.harness_telegram import telegram_id
 
 pytestmark = pytest.mark.skipif(not postgres_server.enabled(),
                                 reason="needs PostgreSQL: run by make test-postgres")
-
-ROOT = Path(__file__).resolve().parent.parent
-RECIPIENTS = 300
-SENDERS = 8
-TEXT = "The academy opens on Monday"
-
-
-async def start_worker(config: Path, log: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LOG_LEVEL": "INFO"}
-    env.pop("DISCORD_BOT_TOKEN", None)
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config), "run", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"))
-
-
-def delivered(fake: FakeTelegram, uid: int) -> int:
-    return sum(TEXT in m.get("text", "") for m in fake.bot_messages(uid))
-
 
 async def test_two_workers_share_a_broadcast_and_survive_a_sigkill(tmp_path: Path) -> None:
     url = postgres_server.databases().url_for(tmp_path)
@@ -73,8 +54,8 @@ async def test_two_workers_share_a_broadcast_and_survive_a_sigkill(tmp_path: Pat
             f'[outbox]\nsenders_per_platform = {SENDERS}\nclaim_seconds = 3\n',
             encoding="utf-8")
         logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
-        a = await start_worker(config, logs[0])
-        b = await start_worker(config, logs[1])
+        a = await start_bot(config, logs[0])
+        b = await start_bot(config, logs[1])
         try:
             await fake.wait_for(lambda: sum(delivered(fake, u) > 0 for u in ids) >= 80, 60)
             a.send_signal(signal.SIGKILL)
